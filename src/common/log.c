@@ -1,0 +1,58 @@
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+static const char *log_prog = "?";
+static enum log_level log_min = LOG_LEVEL_INFO;
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_init(const char *prog) {
+  const char *slash = strrchr(prog, '/');
+  log_prog = slash ? slash + 1 : prog;
+  const char *env = getenv("LOG_LEVEL");
+  if (env) {
+    for (int i = 0; i < 4; i++)
+      if (strcmp(env, level_names[i]) == 0) log_min = (enum log_level)i;
+  }
+}
+
+void log_set_level(enum log_level level) { log_min = level; }
+
+void log_vmsg(enum log_level level, const char *fmt, va_list ap) {
+  if (level < log_min) return;
+  struct timeval tv;
+  struct tm tm;
+  char ts[32];
+  gettimeofday(&tv, NULL);
+  gmtime_r(&tv.tv_sec, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+  /* Build the line first and write it once, so concurrent writers do not interleave. */
+  char line[2048];
+  int n = snprintf(line, sizeof line, "%s.%03dZ %s %s ", ts, (int)(tv.tv_usec / 1000), log_prog,
+                   level_names[level]);
+  if (n < 0) return;
+  int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+  size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+  if (len > sizeof line - 2) len = sizeof line - 2;
+  line[len++] = '\n';
+  fwrite(line, 1, len, stderr);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  log_vmsg(level, fmt, ap);
+  va_end(ap);
+}
+
+void fatal(int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  log_vmsg(LOG_LEVEL_ERROR, fmt, ap);
+  va_end(ap);
+  exit(status);
+}

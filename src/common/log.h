@@ -1,0 +1,25 @@
+/* One logging API for every program: one line per event on stderr,
+ * "<UTC time> <program> <level> <message>", messages written as key=value fields. */
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+/* Sets the program name printed on every line and the minimum level (env LOG_LEVEL may lower it). */
+void log_init(const char *prog);
+void log_set_level(enum log_level level);
+
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+/* Logs at error level and exits with `status` (2 for bad usage, 1 for runtime failures). */
+void fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

@@ -1,0 +1,33 @@
+/* A YAML document as a small tree (libyaml does the parsing), with the line of every node, so that
+ * config and scenario loaders can report "file:line: what is wrong". Anchors and aliases are rejected. */
+#ifndef COMMON_YTREE_H
+#define COMMON_YTREE_H
+
+#include <stddef.h>
+
+enum ytree_kind { YTREE_SCALAR, YTREE_MAP, YTREE_SEQ };
+
+struct ytree {
+  enum ytree_kind kind;
+  int line;               /* 1-based line in the source */
+  char *value;            /* YTREE_SCALAR: the text (owned) */
+  char *key;              /* set when this node is a value in a map (owned) */
+  struct ytree *child;    /* YTREE_MAP / YTREE_SEQ: first child */
+  struct ytree *next;     /* next sibling */
+};
+
+/* Parses `len` bytes of YAML. Returns the root (free with ytree_free) or NULL, in which case
+ * err[errlen] holds "line N: message". An empty document yields an empty map. */
+struct ytree *ytree_parse(const char *buf, size_t len, char *err, size_t errlen);
+/* Reads and parses a file; errors are "PATH:LINE: message". */
+struct ytree *ytree_load(const char *path, char *err, size_t errlen);
+void ytree_free(struct ytree *t);
+
+/* The value of `key` in map `t`, or NULL (also when `t` is NULL or not a map). */
+const struct ytree *ytree_get(const struct ytree *t, const char *key);
+/* The scalar text of `key`, or NULL when absent or not a scalar. */
+const char *ytree_str(const struct ytree *t, const char *key);
+/* Number of children of a map or sequence (0 for NULL and scalars). */
+size_t ytree_len(const struct ytree *t);
+
+#endif

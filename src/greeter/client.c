@@ -1,0 +1,169 @@
+#include "client.h"
+
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "helloworld.pb-c.h"
+#include "log.h"
+#include "pbuf.h"
+#include "summary.h"
+
+/* One SayHello call in a round. */
+struct rpc {
+  grpc_call *call;
+  char name[128];
+  int64_t start_us;
+  grpc_metadata_array initial_md, trailing_md;
+  grpc_byte_buffer *request;   /* owned until the batch completes */
+  grpc_byte_buffer *response;  /* owned; set by RECV_MESSAGE */
+  grpc_status_code status;
+  grpc_slice details;
+};
+
+static const char *status_name(grpc_status_code c) {
+  static const char *const names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+                                      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  return (c >= 0 && c <= 16) ? names[c] : "?";
+}
+
+static grpc_channel *channel_create(const struct client_config *cfg) {
+  char service_config[128];
+  snprintf(service_config, sizeof service_config, "{\"loadBalancingConfig\":[{\"%s\":{}}]}", cfg->lb_policy);
+  grpc_arg args[2];
+  size_t n = 0;
+  args[n].type = GRPC_ARG_STRING;
+  args[n].key = GRPC_ARG_SERVICE_CONFIG;
+  args[n++].value.string = service_config;
+  if (cfg->dns_min_interval_ms >= 0) {
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS;
+    args[n++].value.integer = (int)cfg->dns_min_interval_ms;
+  }
+  grpc_channel_args ch_args = {.num_args = n, .args = args};
+  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel *ch = grpc_channel_create(cfg->target, creds, &ch_args);
+  grpc_channel_credentials_release(creds);
+  return ch;
+}
+
+static void rpc_start(struct rpc *r, grpc_channel *ch, grpc_completion_queue *cq, grpc_slice method,
+                      const struct client_config *cfg, uint64_t counter) {
+  memset(r, 0, sizeof *r);
+  snprintf(r->name, sizeof r->name, "%s_%llu", cfg->name, (unsigned long long)counter);
+  Helloworld__HelloRequest req = HELLOWORLD__HELLO_REQUEST__INIT;
+  req.name = r->name;
+  r->request = pbuf_pack(&req.base);
+  grpc_metadata_array_init(&r->initial_md);
+  grpc_metadata_array_init(&r->trailing_md);
+  r->start_us = clock_now_us();
+  r->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method, NULL,
+                                     clock_deadline_in_ms(cfg->rpc_timeout_ms), NULL);
+  grpc_op ops[6];
+  memset(ops, 0, sizeof ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[0].flags = cfg->wait_for_ready ? GRPC_INITIAL_METADATA_WAIT_FOR_READY : 0;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = r->request;
+  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[3].data.recv_initial_metadata.recv_initial_metadata = &r->initial_md;
+  ops[4].op = GRPC_OP_RECV_MESSAGE;
+  ops[4].data.recv_message.recv_message = &r->response;
+  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  ops[5].data.recv_status_on_client.trailing_metadata = &r->trailing_md;
+  ops[5].data.recv_status_on_client.status = &r->status;
+  ops[5].data.recv_status_on_client.status_details = &r->details;
+  grpc_call_error err = grpc_call_start_batch(r->call, ops, 6, r, NULL);
+  if (err != GRPC_CALL_OK) fatal(1, "msg=\"start_batch failed\" err=%d", err);
+}
+
+/* Prints the outcome of a finished call, counts it, and releases it. */
+static void rpc_finish(struct rpc *r, const struct client_config *cfg, struct summary *sum) {
+  char when[32];
+  clock_format_wall(when, sizeof when);
+  uint32_t lat = (uint32_t)(clock_now_us() - r->start_us);
+  Helloworld__HelloReply *reply = NULL;
+  if (r->status == GRPC_STATUS_OK &&
+      pbuf_unpack(r->response, &helloworld__hello_reply__descriptor, (ProtobufCMessage **)&reply) == 0) {
+    if (cfg->print_replies) printf("%s %s\n", when, reply->message);
+    summary_add_reply(sum, reply->message, lat);
+    protobuf_c_message_free_unpacked(&reply->base, NULL);
+  } else {
+    char *details = grpc_slice_to_c_string(r->details);
+    printf("%s ERROR %s: code=%d %s: %s\n", when, r->name, (int)r->status,
+           r->status == GRPC_STATUS_OK ? "bad reply" : status_name(r->status), details);
+    gpr_free(details);
+    summary_add_failure(sum);
+  }
+  if (r->response) grpc_byte_buffer_destroy(r->response);
+  grpc_byte_buffer_destroy(r->request);
+  grpc_slice_unref(r->details);
+  grpc_metadata_array_destroy(&r->initial_md);
+  grpc_metadata_array_destroy(&r->trailing_md);
+  grpc_call_unref(r->call);
+}
+
+static void print_summary(struct summary *sum, int64_t window_ms, int final) {
+  char when[32];
+  char line[8192];
+  clock_format_wall(when, sizeof when);
+  summary_format(sum, window_ms, final, line, sizeof line);
+  printf("%s %s\n", when, line);
+  fflush(stdout);
+}
+
+int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop) {
+  grpc_channel *ch = channel_create(cfg);
+  if (!ch) return -1;
+  grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+  grpc_slice method = grpc_slice_from_static_string("/helloworld.Greeter/SayHello");
+  struct rpc *rpcs = calloc(cfg->concurrency, sizeof *rpcs);
+  struct summary window, total;
+  if (!rpcs || summary_init(&window) != 0 || summary_init(&total) != 0) fatal(1, "msg=\"out of memory\"");
+  uint64_t counter = 0;
+  int64_t run_start = clock_now_ms(), window_start = run_start;
+  log_info("msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu", cfg->target, cfg->name,
+           cfg->lb_policy, (unsigned long long)cfg->concurrency, (unsigned long long)cfg->rounds);
+
+  for (uint64_t round = 0; (cfg->rounds == 0 || round < cfg->rounds) && !*stop; round++) {
+    for (uint64_t i = 0; i < cfg->concurrency; i++) rpc_start(&rpcs[i], ch, cq, method, cfg, ++counter);
+    /* Wait for every call of the round; each has a deadline, so this ends. */
+    for (uint64_t done = 0; done < cfg->concurrency;) {
+      grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+      if (ev.type != GRPC_OP_COMPLETE) continue;
+      struct rpc *r = ev.tag;
+      if (!ev.success) r->status = GRPC_STATUS_INTERNAL;
+      rpc_finish(r, cfg, &window);
+      done++;
+    }
+    fflush(stdout);
+    int64_t now = clock_now_ms();
+    if (cfg->summary_interval_ms > 0 && now - window_start >= cfg->summary_interval_ms) {
+      print_summary(&window, now - window_start, 0);
+      summary_merge(&total, &window);
+      summary_reset(&window);
+      window_start = now;
+    }
+  }
+  /* The final summary covers the whole run. */
+  summary_merge(&total, &window);
+  print_summary(&total, clock_now_ms() - run_start, 1);
+  int64_t result = (int64_t)total.failed;
+
+  summary_free(&window);
+  summary_free(&total);
+  free(rpcs);
+  grpc_completion_queue_shutdown(cq);
+  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type != GRPC_QUEUE_SHUTDOWN) {
+  }
+  grpc_completion_queue_destroy(cq);
+  grpc_channel_destroy(ch);
+  return result;
+}

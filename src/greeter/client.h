@@ -1,0 +1,26 @@
+/* The Greeter client: rounds of CONCURRENCY concurrent SayHello calls on one channel, each reply
+ * printed as the demo prints it, and a share summary every interval and at exit. */
+#ifndef GREETER_CLIENT_H
+#define GREETER_CLIENT_H
+
+#include <signal.h>
+#include <stdint.h>
+
+struct client_config {
+  const char *target;            /* any gRPC target */
+  const char *name;              /* client identifier: requests are "<name>_<counter>" */
+  const char *lb_policy;         /* "round_robin" or "pick_first" */
+  uint64_t concurrency;          /* calls per round */
+  uint64_t rounds;               /* 0 = until stopped */
+  int64_t rpc_timeout_ms;        /* per-call deadline */
+  int64_t summary_interval_ms;   /* 0 = only at exit */
+  int64_t dns_min_interval_ms;   /* -1 = gRPC's default (30 s) */
+  int print_replies;             /* 0: only summaries and errors */
+  int wait_for_ready;            /* calls wait for a ready backend instead of failing fast */
+};
+
+/* Runs rounds until cfg->rounds are done or *stop is set. Returns the number of failed RPCs,
+ * or -1 if the channel could not be created. */
+int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,53 @@
+/* greeter-client: environment -> config -> rounds -> summary. Exit 0 when every RPC succeeded,
+ * 1 otherwise, 2 on bad input. */
+#include <grpc/grpc.h>
+#include <signal.h>
+#include <string.h>
+
+#include "client.h"
+#include "env.h"
+#include "log.h"
+#include "target.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+int main(int argc, char **argv) {
+  (void)argc;
+  log_init(argv[0]);
+  static const char *const policies[] = {"round_robin", "pick_first", NULL};
+  static const char *const bools[] = {"0", "1", "false", "true", NULL};
+  struct client_config cfg = {
+      .target = env_str("SERVER_ADDRESS", "dns:///server:50051"),
+      .name = env_str("NAME", env_hostname()),
+      .lb_policy = policies[env_choice("LB_POLICY", "round_robin", policies)],
+      .concurrency = env_uint("CONCURRENCY", 10, 1, 10000),
+      .rounds = env_uint("ROUNDS", 0, 0, UINT64_MAX),
+      .rpc_timeout_ms = env_duration_ms("RPC_TIMEOUT", 60000),
+      .summary_interval_ms = env_duration_ms("SUMMARY_INTERVAL", 10000),
+      .dns_min_interval_ms = env_duration_ms("DNS_MIN_RESOLUTION_INTERVAL", -1),
+      .print_replies = env_choice("PRINT_REPLIES", "1", bools) % 2,
+      .wait_for_ready = env_choice("WAIT_FOR_READY", "1", bools) % 2,
+  };
+  char why[256];
+  if (target_validate(cfg.target, why, sizeof why) != 0)
+    fatal(2, "msg=\"invalid address\" var=SERVER_ADDRESS value=\"%s\" reason=\"%s\"", cfg.target, why);
+  if (cfg.rpc_timeout_ms == 0) fatal(2, "msg=\"invalid duration\" var=RPC_TIMEOUT value=0 reason=\"must be > 0\"");
+  if (cfg.dns_min_interval_ms > 0x7fffffff)
+    fatal(2, "msg=\"invalid duration\" var=DNS_MIN_RESOLUTION_INTERVAL reason=\"too long\"");
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+
+  grpc_init();
+  int64_t failed = client_run(&cfg, &stop_requested);
+  grpc_shutdown();
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,48 @@
+/* greeter-server: environment -> config -> serve -> drain. */
+#include <grpc/grpc.h>
+#include <signal.h>
+#include <string.h>
+
+#include "env.h"
+#include "log.h"
+#include "parse.h"
+#include "server.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+int main(int argc, char **argv) {
+  (void)argc;
+  log_init(argv[0]);
+  struct server_config cfg = {
+      .name = env_str("NAME", env_hostname()),
+      .listen_address = env_str("LISTEN_ADDRESS", "0.0.0.0:50051"),
+      .response_delay_ms = env_duration_ms("RESPONSE_DELAY", 1000),
+      .max_connection_age_ms = env_duration_ms("MAX_CONNECTION_AGE", -1),
+      .max_connection_age_grace_ms = env_duration_ms("MAX_CONNECTION_AGE_GRACE", -1),
+      .shutdown_grace_ms = env_duration_ms("SHUTDOWN_GRACE", 10000),
+  };
+  if (cfg.max_connection_age_ms > 0x7fffffff || cfg.max_connection_age_grace_ms > 0x7fffffff)
+    fatal(2, "msg=\"max connection age and grace must be under 24 days\"");
+  /* Validate the address ourselves, so a typo exits 2 rather than failing later to bind. */
+  char host[256];
+  uint16_t port;
+  if (parse_hostport(cfg.listen_address, host, sizeof host, &port) != 0)
+    fatal(2, "msg=\"invalid address\" var=LISTEN_ADDRESS value=\"%s\" hint=\"use host:port\"",
+          cfg.listen_address);
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+
+  grpc_init();
+  int rc = server_run(&cfg, &stop_requested);
+  grpc_shutdown();
+  return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,86 @@
+# Shared helpers for integration tests (bash). Source it: `. "$(dirname "$0")/../lib.sh"`.
+# Every process started with `spawn` is killed by PID on exit; on failure the logs are printed.
+# Environment: BIN (the build's bin/ folder, set by ctest), T (a fresh temp dir, made here).
+set -uo pipefail
+
+BIN=${BIN:?BIN must point at the build bin/ folder}
+T=$(mktemp -d "${TMPDIR:-/tmp}/grpclb-test.XXXXXX")
+PIDS=()
+FAILED=0
+
+t_cleanup() {
+  local rc=$?
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  if [ "$rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
+    for f in "$T"/*.log; do
+      [ -f "$f" ] || continue
+      echo "----- $f (last 40 lines)"
+      tail -n 40 "$f"
+    done
+  fi
+  rm -rf "$T"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# spawn NAME CMD...: runs CMD in the background with stdout+stderr to $T/NAME.log; sets LAST_PID.
+spawn() {
+  local name=$1
+  shift
+  "$@" >"$T/$name.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# wait_port HOST PORT [SECONDS]: polls until a TCP connect succeeds, or fails the test.
+wait_port() {
+  local host=$1 port=$2 secs=${3:-10} i
+  for i in $(seq $((secs * 20))); do
+    (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "nothing listens on $host:$port after ${secs}s"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds, or fails the test.
+wait_for() {
+  local secs=$1 i
+  shift
+  for i in $(seq $((secs * 20))); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  fail "timed out after ${secs}s waiting for: $*"
+}
+
+# wait_exit PID SECONDS: waits for a child to exit and echoes its status; fails on timeout.
+wait_exit() {
+  local pid=$1 secs=$2 i
+  for i in $(seq $((secs * 20))); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid"
+      echo $?
+      return 0
+    fi
+    sleep 0.05
+  done
+  fail "pid $pid still running after ${secs}s"
+}
+
+fail() {
+  echo "FAIL: $*" >&2
+  FAILED=1
+  exit 1
+}
+
+# check COND-DESCRIPTION CMD...: runs CMD; fails the test with the description when it fails.
+check() {
+  local what=$1
+  shift
+  "$@" || fail "$what"
+  echo "ok: $what"
+}
