@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Greeter benchmark (not a test): RPC/s, p50/p99 latency and server CPU per RPC of our greeter-server
+# (RESPONSE_DELAY=0, LOG_LEVEL=warn) against the C++ peer (tests/compat/greeter_cpp_server.cc: libgrpc++
+# async API, one completion-queue thread, same reply), in the same run, on the same machine.
+#
+# Load: h2load (gRPC-framed POST of a HelloRequest on one HTTP/2 connection, -m outstanding streams) and our
+# greeter-client (one channel, CONCURRENCY calls per round), at 1, 10 and 100 outstanding calls.
+# Fairness: each server is pinned to CPU $SERVER_CPU, the load generator to CPU $LOAD_CPU; only one server
+# is under load at a time; every repeat measures ours and the peer back to back, alternating who goes
+# first, and the ratio of each pair is taken before the median, so slow drift of the machine cancels.
+#
+# Usage: bash bench/greeter/run.sh  (BIN defaults to build/bin; `make bench` sets it)
+# Knobs: BENCH_SECONDS (h2load run, default 5), BENCH_CLIENT_CALLS (calls per greeter-client run,
+# default 30000, at most 65536 so that the client's p50/p99 cover every call), BENCH_REPEATS (default 5).
+# Every traffic loop is bounded: h2load by -D, greeter-client by ROUNDS, both by `timeout`.
+cd "$(dirname "$0")/../.."
+export BIN=${BIN:-$PWD/build/bin}
+. tests/lib.sh
+set -e
+
+SECS=${BENCH_SECONDS:-5}
+CALLS=${BENCH_CLIENT_CALLS:-30000}
+REPEATS=${BENCH_REPEATS:-5}
+LEVELS=(1 10 100)
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+OUT=${BENCH_OUT:-$BIN/../bench-greeter}
+mkdir -p "$OUT"
+RAW=$OUT/raw.tsv
+
+for prog in greeter-server greeter-cpp-server greeter-client greeter-cpp-client; do
+  [ -x "$BIN/$prog" ] || fail "$BIN/$prog is missing: build first (make)"
+done
+command -v h2load >/dev/null || fail "h2load is missing (Debian: nghttp2-client; make deps)"
+[ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs: one for the server, one for the load generator"
+
+# Both servers answer "<4-char NAME>: Hello bench", so every reply is the same 24 bytes on the wire
+# (5-byte gRPC prefix + HelloReply 0a 11 + 17 chars): h2load's DATA byte count then proves that every
+# request got a whole reply message, which a gRPC error (HTTP 200 with a trailers-only response) would not.
+declare -A ADDR=([ours]=127.0.4.100:50051 [peer]=127.0.4.101:50051)
+REPLY_BYTES=24
+spawn ours env NAME=ours LISTEN_ADDRESS=${ADDR[ours]} RESPONSE_DELAY=0 LOG_LEVEL=warn \
+  taskset -c "$SERVER_CPU" "$BIN/greeter-server"
+declare -A PID=([ours]=$LAST_PID)
+spawn peer env NAME=peer LISTEN_ADDRESS=${ADDR[peer]} taskset -c "$SERVER_CPU" "$BIN/greeter-cpp-server"
+PID[peer]=$LAST_PID
+for s in ours peer; do
+  wait_port "${ADDR[$s]%:*}" "${ADDR[$s]#*:}"
+  check "$s answers '$s: Hello bench'" \
+    [ "$(timeout 10 "$BIN/greeter-cpp-client" hello "${ADDR[$s]}" bench)" = "$s: Hello bench" ]
+done
+
+# HelloRequest{name:"bench"} in a gRPC frame: uncompressed flag, 4-byte big-endian length 7, 0a 05 "bench".
+printf '\x00\x00\x00\x00\x07\x0a\x05bench' >"$T/request.bin"
+
+# cpu_ticks PID: user+system CPU time of a process so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# quantile FILE Q: the Q-quantile of the numbers in FILE (one a line), nearest rank.
+quantile() { sort -n "$1" | awk -v q="$2" '{ v[NR] = $1 } END { i = int(q * (NR - 1) + 0.5) + 1; print v[i] }'; }
+
+# run_h2load SERVER LEVEL: prints "rps p50_us p99_us calls".
+run_h2load() {
+  local s=$1 level=$2 log=$T/h2load.log out=$T/h2load.out
+  local args=(-c 1 -t 1 -m "$level" -d "$T/request.bin" -H 'content-type: application/grpc' -H 'te: trailers'
+              "http://${ADDR[$s]}/helloworld.Greeter/SayHello")
+  rm -f "$log"
+  # A warm-up of its own (h2load's --warm-up-time would count its reply bytes but not its calls).
+  timeout 30 taskset -c "$LOAD_CPU" h2load -n 2000 "${args[@]}" >"$out" 2>&1 || { cat "$out"; fail "h2load failed"; }
+  timeout $((SECS + 30)) taskset -c "$LOAD_CPU" h2load -D "$SECS" --log-file="$log" "${args[@]}" >"$out" 2>&1 ||
+    { cat "$out"; fail "h2load failed"; }
+  local ok failed data rps
+  read -r ok failed < <(sed -nE 's/^requests: .* ([0-9]+) succeeded, ([0-9]+) failed.*/\1 \2/p' "$out")
+  data=$(sed -nE 's/^traffic: .*\(([0-9]+)\) data.*/\1/p' "$out")
+  rps=$(sed -nE 's/^finished in .*, ([0-9.]+) req\/s.*/\1/p' "$out")
+  [ "$failed" = 0 ] && [ "$ok" -gt 0 ] || { cat "$out"; fail "h2load against $s: $failed failed"; }
+  [ "$data" -eq $((ok * REPLY_BYTES)) ] || { cat "$out"; fail "h2load against $s: $data reply bytes for $ok calls"; }
+  awk '$2 == 200 { print $3 }' "$log" >"$T/lat.txt"
+  echo "$rps $(quantile "$T/lat.txt" 0.5) $(quantile "$T/lat.txt" 0.99) $ok"
+}
+
+# run_client SERVER LEVEL: prints "rps p50_us p99_us calls" from greeter-client's final summary.
+run_client() {
+  local s=$1 level=$2 out=$T/client.out rounds=$((CALLS / level))
+  SERVER_ADDRESS=ipv4:${ADDR[$s]} NAME=bench CONCURRENCY=$level ROUNDS=$rounds PRINT_REPLIES=0 \
+    SUMMARY_INTERVAL=0 LOG_LEVEL=warn timeout 120 taskset -c "$LOAD_CPU" "$BIN/greeter-client" >"$out" 2>&1 ||
+    { tail "$out"; fail "greeter-client against $s exited non-zero"; }
+  local line
+  line=$(grep ' final=1 ' "$out")
+  [[ $line == *" ok=$((rounds * level)) failed=0 "*" servers=1 $s=$((rounds * level))/100.0%" ]] ||
+    fail "greeter-client against $s: unexpected summary: $line"
+  awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+         printf "%.1f %d %d %d\n", f["ok"] * 1000 / f["window_ms"], f["p50_us"], f["p99_us"], f["ok"] }' <<<"$line"
+}
+
+# Raw results, one run a line: generator level repeat server rps p50_us p99_us calls cpu_us_per_rpc.
+printf 'generator\tlevel\trepeat\tserver\trps\tp50_us\tp99_us\tcalls\tcpu_us_per_rpc\n' >"$RAW"
+for gen in h2load client; do
+  for level in "${LEVELS[@]}"; do
+    for r in $(seq "$REPEATS"); do
+      order=(ours peer)
+      [ $((r % 2)) -eq 0 ] && order=(peer ours)
+      for s in "${order[@]}"; do
+        t0=$(cpu_ticks "${PID[$s]}")
+        res=$("run_$gen" "$s" "$level") || fail "run_$gen $s $level"
+        read -r rps p50 p99 calls <<<"$res"
+        t1=$(cpu_ticks "${PID[$s]}")
+        cpu=$(awk -v d=$((t1 - t0)) -v us="$TICK_US" -v n="$calls" 'BEGIN { printf "%.2f", d * us / n }')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$gen" "$level" "$r" "$s" "$rps" "$p50" "$p99" "$calls" "$cpu" |
+          tee -a "$RAW"
+      done
+    done
+  done
+done
+
+# The table for BENCHMARKS.md: medians over the repeats; ratio = median of each repeat's ours/peer.
+# (The CPU figure also counts the 2000-call warm-up before each h2load run and the connection set-up.)
+echo
+echo "| load generator | outstanding | ours RPC/s | peer RPC/s | ours/peer RPC/s | ours p50 / p99 µs | peer p50 / p99 µs | ours / peer server CPU µs per RPC |"
+echo "|---|---|---|---|---|---|---|---|"
+awk -F'\t' '
+  function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j] + 0 < a[j - 1] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  NR > 1 {
+    k = $1 SUBSEP $2
+    if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+    for (f = 5; f <= 9; f++) v[k, $4, f] = v[k, $4, f] " " $f
+    val[k, $3, $4] = $5
+    reps[k, $3] = 1
+  }
+  END {
+    for (i = 1; i <= nk; i++) {
+      k = keys[i]; split(k, kk, SUBSEP); ratios = ""
+      for (rk in reps) { split(rk, rr, SUBSEP); if (rr[1] SUBSEP rr[2] == k) ratios = ratios " " val[k, rr[3], "ours"] / val[k, rr[3], "peer"] }
+      printf "| %s | %s | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f | %.1f / %.1f |\n",
+        kk[1] == "client" ? "greeter-client" : "h2load", kk[2],
+        median(v[k, "ours", 5]), median(v[k, "peer", 5]), median(ratios),
+        median(v[k, "ours", 6]), median(v[k, "ours", 7]), median(v[k, "peer", 6]), median(v[k, "peer", 7]),
+        median(v[k, "ours", 9]), median(v[k, "peer", 9])
+    }
+  }' "$RAW"
+echo
+echo "raw runs: $RAW; $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r)"
