@@ -57,13 +57,14 @@ wait_for() {
   fail "timed out after ${secs}s waiting for: $*"
 }
 
-# wait_exit PID SECONDS: waits for a child to exit and echoes its status; fails on timeout.
+# wait_exit PID SECONDS: waits for a child of this shell to exit and sets EXIT_STATUS; fails on
+# timeout. (Not usable inside $(...): a subshell cannot wait for its parent's children.)
 wait_exit() {
   local pid=$1 secs=$2 i
   for i in $(seq $((secs * 20))); do
     if ! kill -0 "$pid" 2>/dev/null; then
       wait "$pid"
-      echo $?
+      EXIT_STATUS=$?
       return 0
     fi
     sleep 0.05

@@ -22,6 +22,8 @@ void log_init(const char *prog) {
 
 void log_set_level(enum log_level level) { log_min = level; }
 
+int log_enabled(enum log_level level) { return level >= log_min; }
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap) {
   if (level < log_min) return;
   struct timeval tv;

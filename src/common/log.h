@@ -10,6 +10,8 @@ enum log_level { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_
 /* Sets the program name printed on every line and the minimum level (env LOG_LEVEL may lower it). */
 void log_init(const char *prog);
 void log_set_level(enum log_level level);
+/* Whether a message at `level` would be written (to skip building costly fields). */
+int log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);

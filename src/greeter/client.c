@@ -34,8 +34,12 @@ static const char *status_name(grpc_status_code c) {
 }
 
 static grpc_channel *channel_create(const struct client_config *cfg) {
-  char service_config[128];
-  snprintf(service_config, sizeof service_config, "{\"loadBalancingConfig\":[{\"%s\":{}}]}", cfg->lb_policy);
+  /* As the demo does: the policy through the service config. Health checking lets a draining
+   * server (NOT_SERVING) be skipped before it stops accepting calls; servers without the health
+   * service count as healthy. */
+  char service_config[192];
+  snprintf(service_config, sizeof service_config, "{\"loadBalancingConfig\":[{\"%s\":{}}]%s}", cfg->lb_policy,
+           cfg->health_check ? ",\"healthCheckConfig\":{\"serviceName\":\"\"}" : "");
   grpc_arg args[2];
   size_t n = 0;
   args[n].type = GRPC_ARG_STRING;

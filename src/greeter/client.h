@@ -17,6 +17,7 @@ struct client_config {
   int64_t dns_min_interval_ms;   /* -1 = gRPC's default (30 s) */
   int print_replies;             /* 0: only summaries and errors */
   int wait_for_ready;            /* calls wait for a ready backend instead of failing fast */
+  int health_check;              /* client-side health checking (grpc.health.v1 Watch) */
 };
 
 /* Runs rounds until cfg->rounds are done or *stop is set. Returns the number of failed RPCs,

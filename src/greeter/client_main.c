@@ -32,11 +32,12 @@ int main(int argc, char **argv) {
       .dns_min_interval_ms = env_duration_ms("DNS_MIN_RESOLUTION_INTERVAL", -1),
       .print_replies = env_choice("PRINT_REPLIES", "1", bools) % 2,
       .wait_for_ready = env_choice("WAIT_FOR_READY", "1", bools) % 2,
+      .health_check = env_choice("HEALTH_CHECK", "1", bools) % 2,
   };
   char why[256];
   if (target_validate(cfg.target, why, sizeof why) != 0)
     fatal(2, "msg=\"invalid address\" var=SERVER_ADDRESS value=\"%s\" reason=\"%s\"", cfg.target, why);
-  if (cfg.rpc_timeout_ms == 0) fatal(2, "msg=\"invalid duration\" var=RPC_TIMEOUT value=0 reason=\"must be > 0\"");
+  if (cfg.rpc_timeout_ms == 0) fatal(2, "msg=\"invalid duration\" var=RPC_TIMEOUT value=\"0\" reason=\"must be > 0\"");
   if (cfg.dns_min_interval_ms > 0x7fffffff)
     fatal(2, "msg=\"invalid duration\" var=DNS_MIN_RESOLUTION_INTERVAL reason=\"too long\"");
 

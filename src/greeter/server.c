@@ -3,6 +3,7 @@
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,42 +18,57 @@
 #define SAYHELLO_SLOTS 128 /* pending request slots, so that new calls never wait for one */
 #define HEALTH_SLOTS 4
 #define GENERIC_SLOTS 4
+#define DRAIN_QUIET_MS 150     /* no new call for this long after NOT_SERVING: clients have moved away */
+#define DRAIN_NOTICE_MAX_MS 2000
 
-enum call_kind { CALL_SAYHELLO, CALL_HEALTH, CALL_GENERIC };
+enum call_kind { CALL_SAYHELLO, CALL_HEALTH_CHECK, CALL_HEALTH_WATCH, CALL_GENERIC, CALL_KINDS };
 
 struct server;
 
-/* One server-side call, from the request slot to the final batch. */
+/* One server-side call, from its request slot to its last batch. Once the call has arrived it holds
+ * one reference per outstanding batch; it is freed when the last one completes. */
 struct call {
-  struct tag tag;
+  struct tag tag;             /* request slot, then reply/stream sends */
+  struct tag close_tag;       /* RECV_CLOSE_ON_SERVER, started as soon as the call arrives */
   struct server *srv;
   enum call_kind kind;
-  int stage; /* 0: waiting for a call, 1: reply batch in flight */
+  int arrived;
+  int refs;
+  int closed;                 /* RECV_CLOSE_ON_SERVER completed */
+  int sending;                /* a send batch is in flight */
+  int finished;               /* the status has been sent (or is being sent) */
+  int watch_sent_status;      /* Watch: the health status last sent, -1 none */
   grpc_call *call;
   grpc_call_details details;  /* generic calls only */
   gpr_timespec deadline;      /* registered calls */
   grpc_metadata_array request_md;
-  grpc_byte_buffer *payload;  /* request message (owned; destroyed in call_free) */
-  grpc_byte_buffer *reply;    /* reply message (owned) */
+  grpc_byte_buffer *payload;  /* request message (owned) */
+  grpc_byte_buffer *reply;    /* message of the send batch in flight (owned) */
   int cancelled;              /* RECV_CLOSE_ON_SERVER result */
   int64_t due_ms;             /* when a delayed reply is due (monotonic) */
-  struct call *next;          /* delayed-reply FIFO */
+  struct call *next;          /* delayed-reply FIFO, or the list of health watchers */
 };
+
+enum drain_phase { RUNNING, NOTICE, SHUTTING_DOWN };
 
 struct server {
   const struct server_config *cfg;
   grpc_server *server;
   grpc_completion_queue *cq;
-  void *m_sayhello, *m_health;
-  int accepting;              /* 0 once shutdown started: do not post new slots */
+  void *methods[CALL_KINDS];
+  enum drain_phase phase;
   int shutdown_done;
   struct tag shutdown_tag;
   /* Delayed replies, in due order: the delay is the same for every call, so a FIFO suffices. */
   struct call *delay_head, *delay_tail;
+  struct call *watchers;      /* open Health/Watch streams */
+  int64_t last_call_ms;       /* arrival of the last SayHello (drain quiet detection) */
+  int64_t notice_start_ms;    /* when the drain notice began */
   uint64_t served;
 };
 
 static void call_on_event(struct tag *t, bool ok);
+static void call_on_close(struct tag *t, bool ok);
 
 static void call_free(struct call *c) {
   if (c->call) grpc_call_unref(c->call);
@@ -63,22 +79,26 @@ static void call_free(struct call *c) {
   free(c);
 }
 
-/* Posts one request slot of the given kind. */
+static void call_unref(struct call *c) {
+  if (--c->refs == 0) call_free(c);
+}
+
 static void post_slot(struct server *s, enum call_kind kind) {
   struct call *c = calloc(1, sizeof *c);
   if (!c) fatal(1, "msg=\"out of memory\"");
   c->tag.handler = call_on_event;
+  c->close_tag.handler = call_on_close;
   c->srv = s;
   c->kind = kind;
+  c->watch_sent_status = -1;
   grpc_metadata_array_init(&c->request_md);
   grpc_call_error err;
   if (kind == CALL_GENERIC) {
     grpc_call_details_init(&c->details);
     err = grpc_server_request_call(s->server, &c->call, &c->details, &c->request_md, s->cq, s->cq, c);
   } else {
-    err = grpc_server_request_registered_call(s->server, kind == CALL_SAYHELLO ? s->m_sayhello : s->m_health,
-                                              &c->call, &c->deadline, &c->request_md, &c->payload, s->cq,
-                                              s->cq, c);
+    err = grpc_server_request_registered_call(s->server, s->methods[kind], &c->call, &c->deadline,
+                                              &c->request_md, &c->payload, s->cq, s->cq, c);
   }
   if (err != GRPC_CALL_OK) {
     log_error("msg=\"request_call failed\" err=%d", err);
@@ -86,38 +106,101 @@ static void post_slot(struct server *s, enum call_kind kind) {
   }
 }
 
-/* Sends the final batch: initial metadata, the reply (if any), the status, and waits for close. */
-static void send_reply(struct call *c, grpc_status_code code, const char *message) {
-  grpc_op ops[4];
+/* Starts a send batch: initial metadata on the first send, the message c->reply if any, and the
+ * status when `final`. At most one send batch is in flight per call. */
+static void send_batch(struct call *c, int first, grpc_byte_buffer *msg, int final, grpc_status_code code,
+                       const char *details_text) {
+  grpc_op ops[3];
   memset(ops, 0, sizeof ops);
   size_t n = 0;
-  grpc_slice details = grpc_slice_from_static_string(message);
-  ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
-  if (c->reply) {
+  grpc_slice details = grpc_slice_from_static_string(details_text);
+  if (first) ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  if (c->reply) grpc_byte_buffer_destroy(c->reply);
+  c->reply = msg;
+  if (msg) {
     ops[n].op = GRPC_OP_SEND_MESSAGE;
-    ops[n++].data.send_message.send_message = c->reply;
+    ops[n++].data.send_message.send_message = msg;
   }
-  ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
-  ops[n].data.send_status_from_server.status = code;
-  ops[n++].data.send_status_from_server.status_details = &details;
-  ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-  ops[n++].data.recv_close_on_server.cancelled = &c->cancelled;
-  c->stage = 1;
-  grpc_call_error err = grpc_call_start_batch(c->call, ops, n, c, NULL);
-  if (err != GRPC_CALL_OK) {
-    log_error("msg=\"start_batch failed\" err=%d", err);
-    call_free(c);
+  if (final) {
+    ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.status = code;
+    ops[n++].data.send_status_from_server.status_details = &details;
+    c->finished = 1;
+  }
+  c->sending = 1;
+  c->refs++;
+  if (grpc_call_start_batch(c->call, ops, n, &c->tag, NULL) != GRPC_CALL_OK) {
+    log_error("msg=\"start_batch failed\" op=send");
+    c->sending = 0;
+    call_unref(c);
   }
 }
 
-/* Builds the SayHello reply "<NAME>: Hello <name>" and logs who asked. */
-static void prepare_sayhello(struct call *c) {
+/* A unary reply: metadata, message, status in one batch. */
+static void send_unary(struct call *c, grpc_byte_buffer *msg, grpc_status_code code, const char *details) {
+  send_batch(c, 1, msg, 1, code, details);
+}
+
+/* Watches for the end of the call from the start: a pending RECV_CLOSE_ON_SERVER keeps the call
+ * known to the server while its reply is delayed, and tells when a client goes away. */
+static void start_close_watch(struct call *c) {
+  grpc_op op;
+  memset(&op, 0, sizeof op);
+  op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  op.data.recv_close_on_server.cancelled = &c->cancelled;
+  c->refs++;
+  if (grpc_call_start_batch(c->call, &op, 1, &c->close_tag, NULL) != GRPC_CALL_OK) {
+    log_error("msg=\"start_batch failed\" op=recv_close");
+    call_unref(c);
+  }
+}
+
+static int health_status(const struct server *s) {
+  return s->phase == RUNNING ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                             : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+}
+
+static grpc_byte_buffer *health_message(int status) {
+  Grpc__Health__V1__HealthCheckResponse resp = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+  resp.status = status;
+  return pbuf_pack(&resp.base);
+}
+
+/* Brings one Health/Watch stream up to date: sends the current status if it changed, or ends the
+ * stream once the server shuts down. Called whenever a send completes or the status changes. */
+static void watch_update(struct call *c) {
+  struct server *s = c->srv;
+  if (c->sending || c->finished || c->closed) return;
+  int status = health_status(s);
+  if (status != c->watch_sent_status) {
+    send_batch(c, c->watch_sent_status == -1, health_message(status), 0, GRPC_STATUS_OK, "");
+    c->watch_sent_status = status;
+  } else if (s->phase == SHUTTING_DOWN) {
+    send_batch(c, 0, NULL, 1, GRPC_STATUS_OK, "");
+  }
+}
+
+static void watchers_update(struct server *s) {
+  for (struct call *c = s->watchers; c; c = c->next) watch_update(c);
+}
+
+static void watchers_remove(struct server *s, struct call *c) {
+  for (struct call **p = &s->watchers; *p; p = &(*p)->next)
+    if (*p == c) {
+      *p = c->next;
+      return;
+    }
+}
+
+/* Builds the SayHello reply "<NAME>: Hello <name>", logs who asked, and sends it now or later.
+ * Returns 1 when the reply is delayed: the delay FIFO then holds the owner's reference. */
+static int handle_sayhello(struct call *c) {
   struct server *s = c->srv;
   Helloworld__HelloRequest *req = NULL;
   if (pbuf_unpack(c->payload, &helloworld__hello_request__descriptor, (ProtobufCMessage **)&req) != 0) {
     log_warn("msg=\"bad request payload\" rpc=SayHello");
-    send_reply(c, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode HelloRequest");
-    return;
+    send_unary(c, NULL, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode HelloRequest");
+    return 0;
   }
   size_t len = strlen(s->cfg->name) + strlen(req->name) + 16;
   char *text = malloc(len);
@@ -125,65 +208,90 @@ static void prepare_sayhello(struct call *c) {
   snprintf(text, len, "%s: Hello %s", s->cfg->name, req->name);
   Helloworld__HelloReply reply = HELLOWORLD__HELLO_REPLY__INIT;
   reply.message = text;
-  c->reply = pbuf_pack(&reply.base);
+  grpc_byte_buffer *msg = pbuf_pack(&reply.base);
   free(text);
 
   /* The request name is "<client>_<counter>": log both, as the demo's "Received: <name>". */
-  const char *us = strrchr(req->name, '_');
-  log_info("msg=received rpc=SayHello name=%s from=%.*s counter=%s", req->name,
-           us ? (int)(us - req->name) : (int)strlen(req->name), req->name, us ? us + 1 : "-");
+  if (log_enabled(LOG_LEVEL_INFO)) {
+    const char *us = strrchr(req->name, '_');
+    char *peer = grpc_call_get_peer(c->call);
+    log_info("msg=received rpc=SayHello name=%s from=%.*s counter=%s peer=%s", req->name,
+             us ? (int)(us - req->name) : (int)strlen(req->name), req->name, us ? us + 1 : "-", peer);
+    gpr_free(peer);
+  }
   protobuf_c_message_free_unpacked(&req->base, NULL);
   s->served++;
+  s->last_call_ms = clock_now_ms();
 
   if (s->cfg->response_delay_ms > 0) {
-    c->due_ms = clock_now_ms() + s->cfg->response_delay_ms;
+    c->reply = msg;
+    c->due_ms = s->last_call_ms + s->cfg->response_delay_ms;
     c->next = NULL;
     if (s->delay_tail)
       s->delay_tail->next = c;
     else
       s->delay_head = c;
     s->delay_tail = c;
-  } else {
-    send_reply(c, GRPC_STATUS_OK, "");
+    return 1;
   }
+  send_unary(c, msg, GRPC_STATUS_OK, "");
+  return 0;
 }
 
-static void prepare_health(struct call *c) {
-  Grpc__Health__V1__HealthCheckResponse resp = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
-  /* While draining, say so: a probe must stop sending traffic here. */
-  resp.status = c->srv->accepting ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
-                                  : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
-  c->reply = pbuf_pack(&resp.base);
-  send_reply(c, GRPC_STATUS_OK, "");
-}
-
-static void call_on_event(struct tag *t, bool ok) {
-  struct call *c = (struct call *)t;
+static void handle_arrival(struct call *c) {
   struct server *s = c->srv;
-  if (c->stage == 1) { /* the reply batch finished */
-    call_free(c);
-    return;
-  }
-  if (!ok) { /* a slot returned by shutdown */
-    call_free(c);
-    return;
-  }
-  if (s->accepting) post_slot(s, c->kind);
+  c->arrived = 1;
+  c->refs = 1; /* the owner's reference, dropped below or when the call finishes */
+  if (s->phase != SHUTTING_DOWN) post_slot(s, c->kind);
+  start_close_watch(c);
   switch (c->kind) {
     case CALL_SAYHELLO:
-      prepare_sayhello(c);
+      if (handle_sayhello(c)) return;
       break;
-    case CALL_HEALTH:
-      prepare_health(c);
+    case CALL_HEALTH_CHECK:
+      send_unary(c, health_message(health_status(s)), GRPC_STATUS_OK, "");
       break;
+    case CALL_HEALTH_WATCH:
+      c->next = s->watchers;
+      s->watchers = c;
+      watch_update(c);
+      return; /* keeps its reference while it is a watcher */
     case CALL_GENERIC: {
       char *method = grpc_slice_to_c_string(c->details.method);
       log_warn("msg=\"unknown method\" method=%s", method);
       gpr_free(method);
-      send_reply(c, GRPC_STATUS_UNIMPLEMENTED, "unknown method");
+      send_unary(c, NULL, GRPC_STATUS_UNIMPLEMENTED, "unknown method");
       break;
     }
+    case CALL_KINDS:
+      break;
   }
+  call_unref(c);
+}
+
+static void call_on_event(struct tag *t, bool ok) {
+  struct call *c = (struct call *)t;
+  if (!c->arrived) {
+    if (ok)
+      handle_arrival(c);
+    else
+      call_free(c); /* a slot returned by shutdown */
+    return;
+  }
+  c->sending = 0; /* a send batch completed */
+  if (c->kind == CALL_HEALTH_WATCH && ok) watch_update(c);
+  call_unref(c);
+}
+
+static void call_on_close(struct tag *t, bool ok) {
+  (void)ok;
+  struct call *c = (struct call *)((char *)t - offsetof(struct call, close_tag));
+  c->closed = 1;
+  if (c->kind == CALL_HEALTH_WATCH) {
+    watchers_remove(c->srv, c);
+    call_unref(c); /* the watcher's reference */
+  }
+  call_unref(c);
 }
 
 static void on_shutdown(struct tag *t, bool ok) {
@@ -192,19 +300,27 @@ static void on_shutdown(struct tag *t, bool ok) {
   s->shutdown_done = 1;
 }
 
-/* Sends every delayed reply that is due. */
+/* Sends every delayed reply that is due; the FIFO held the owner's reference. */
 static void flush_due(struct server *s, int64_t now) {
   while (s->delay_head && s->delay_head->due_ms <= now) {
     struct call *c = s->delay_head;
     s->delay_head = c->next;
     if (!s->delay_head) s->delay_tail = NULL;
-    send_reply(c, GRPC_STATUS_OK, "");
+    grpc_byte_buffer *msg = c->reply;
+    c->reply = NULL;
+    send_unary(c, msg, GRPC_STATUS_OK, "");
+    call_unref(c);
   }
 }
 
 static grpc_server *server_create(const struct server_config *cfg) {
-  grpc_arg args[2];
+  grpc_arg args[3];
   size_t n = 0;
+  /* gRPC sets SO_REUSEPORT by default: a second server on the same address would start and
+   * silently share the traffic. Refuse, so that a port in use is an error. */
+  args[n].type = GRPC_ARG_INTEGER;
+  args[n].key = GRPC_ARG_ALLOW_REUSEPORT;
+  args[n++].value.integer = 0;
   if (cfg->max_connection_age_ms >= 0) {
     args[n].type = GRPC_ARG_INTEGER;
     args[n].key = GRPC_ARG_MAX_CONNECTION_AGE_MS;
@@ -219,16 +335,44 @@ static grpc_server *server_create(const struct server_config *cfg) {
   return grpc_server_create(&ch_args, NULL);
 }
 
+/* The drain, in three steps:
+ * 1. NOTICE: health turns NOT_SERVING and every Health/Watch stream is told, so clients that check
+ *    health (ours do) stop picking this server; calls keep being served. gRPC core cancels calls
+ *    that arrive after grpc_server_shutdown_and_notify, so this step closes that race.
+ * 2. SHUTTING_DOWN: once no call arrived for DRAIN_QUIET_MS since the notice (at once without
+ *    watchers; at most DRAIN_NOTICE_MAX_MS), stop
+ *    accepting; in-flight calls finish.
+ * 3. After SHUTDOWN_GRACE, cancel what is left. */
+static void drain_step(struct server *s, int64_t now, int64_t *notice_end, int64_t *cancel_at) {
+  if (s->phase == RUNNING) {
+    s->notice_start_ms = now;
+    log_info("msg=draining watchers=%s grace_ms=%lld", s->watchers ? "yes" : "no",
+             (long long)s->cfg->shutdown_grace_ms);
+    s->phase = NOTICE;
+    *notice_end = now + DRAIN_NOTICE_MAX_MS;
+    *cancel_at = now + s->cfg->shutdown_grace_ms;
+    watchers_update(s);
+    if (!s->watchers) *notice_end = now;
+  }
+  int quiet = now - s->notice_start_ms >= DRAIN_QUIET_MS && now - s->last_call_ms >= DRAIN_QUIET_MS;
+  if (s->phase == NOTICE && (quiet || now >= *notice_end || now >= *cancel_at)) {
+    log_info("msg=\"stopped accepting calls\"");
+    s->phase = SHUTTING_DOWN;
+    grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
+    watchers_update(s);
+  }
+}
+
 int server_run(const struct server_config *cfg, volatile sig_atomic_t *stop) {
-  struct server s = {.cfg = cfg, .accepting = 1};
+  struct server s = {.cfg = cfg, .phase = RUNNING};
   s.shutdown_tag.handler = on_shutdown;
   s.server = server_create(cfg);
   s.cq = grpc_completion_queue_create_for_next(NULL);
   grpc_server_register_completion_queue(s.server, s.cq, NULL);
-  s.m_sayhello = grpc_server_register_method(s.server, "/helloworld.Greeter/SayHello", NULL,
-                                             GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-  s.m_health = grpc_server_register_method(s.server, "/grpc.health.v1.Health/Check", NULL,
-                                           GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+  static const char *const paths[] = {"/helloworld.Greeter/SayHello", "/grpc.health.v1.Health/Check",
+                                      "/grpc.health.v1.Health/Watch"};
+  for (int k = 0; k < 3; k++)
+    s.methods[k] = grpc_server_register_method(s.server, paths[k], NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
   grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
   int port = grpc_server_add_http2_port(s.server, cfg->listen_address, creds);
   grpc_server_credentials_release(creds);
@@ -241,32 +385,26 @@ int server_run(const struct server_config *cfg, volatile sig_atomic_t *stop) {
   }
   grpc_server_start(s.server);
   for (int i = 0; i < SAYHELLO_SLOTS; i++) post_slot(&s, CALL_SAYHELLO);
-  for (int i = 0; i < HEALTH_SLOTS; i++) post_slot(&s, CALL_HEALTH);
+  for (int i = 0; i < HEALTH_SLOTS; i++) post_slot(&s, CALL_HEALTH_CHECK);
+  for (int i = 0; i < HEALTH_SLOTS; i++) post_slot(&s, CALL_HEALTH_WATCH);
   for (int i = 0; i < GENERIC_SLOTS; i++) post_slot(&s, CALL_GENERIC);
   log_info("msg=listening name=%s address=%s response_delay_ms=%lld max_connection_age_ms=%lld "
            "max_connection_age_grace_ms=%lld",
            cfg->name, cfg->listen_address, (long long)cfg->response_delay_ms,
            (long long)cfg->max_connection_age_ms, (long long)cfg->max_connection_age_grace_ms);
 
-  int64_t cancel_at = -1;
+  int64_t notice_end = 0, cancel_at = 0;
   int cancelled = 0;
   while (!s.shutdown_done) {
     int64_t now = clock_now_ms();
     flush_due(&s, now);
-    if (*stop && s.accepting) {
-      /* Graceful drain: stop accepting, let in-flight calls finish, cancel only after the grace. */
-      log_info("msg=draining in_flight_delayed=%s grace_ms=%lld", s.delay_head ? "yes" : "no",
-               (long long)cfg->shutdown_grace_ms);
-      s.accepting = 0;
-      grpc_server_shutdown_and_notify(s.server, s.cq, &s.shutdown_tag);
-      cancel_at = now + cfg->shutdown_grace_ms;
-    }
-    if (cancel_at >= 0 && !cancelled && now >= cancel_at) {
+    if (*stop) drain_step(&s, now, &notice_end, &cancel_at);
+    if (s.phase == SHUTTING_DOWN && !cancelled && now >= cancel_at) {
       log_warn("msg=\"drain grace expired, cancelling remaining calls\"");
       grpc_server_cancel_all_calls(s.server);
       cancelled = 1;
     }
-    int64_t wait = 200;
+    int64_t wait = s.phase == NOTICE ? 20 : 200;
     if (s.delay_head && s.delay_head->due_ms - now < wait) wait = s.delay_head->due_ms - now;
     if (wait < 0) wait = 0;
     grpc_event ev = grpc_completion_queue_next(s.cq, clock_deadline_in_ms(wait), NULL);
