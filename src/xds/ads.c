@@ -1,0 +1,580 @@
+#include "ads.h"
+
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "envoy/service/discovery/v3/discovery.pb-c.h"
+#include "jsonw.h"
+#include "log.h"
+#include "pbuf.h"
+#include "sotw.h"
+#include "tag.h"
+
+#define SOTW_METHOD "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
+#define ACCEPT_SLOTS 32 /* pending request_call slots, so a new stream never waits for one */
+
+/* Push latency buckets, in seconds (Prometheus histogram). */
+static const double latency_buckets[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+#define N_BUCKETS (sizeof latency_buckets / sizeof latency_buckets[0])
+
+struct stream {
+  struct tag recv_tag, send_tag, close_tag;
+  struct ads *ads;
+  uint64_t id;
+  grpc_call *call;
+  grpc_call_details details;
+  grpc_metadata_array request_md;
+  grpc_byte_buffer *recv_buf; /* set by RECV_MESSAGE; destroyed after decoding */
+  grpc_byte_buffer *send_buf; /* owned while its batch is in flight */
+  int cancelled;              /* RECV_CLOSE_ON_SERVER output */
+  int ops;                    /* batches in flight; the stream is freed when 0 and closed */
+  unsigned accepted : 1, closed : 1, send_busy : 1, md_sent : 1, half_closed : 1, status_sent : 1, is_sotw : 1;
+  unsigned pending;           /* bit per type: compute and maybe send a response */
+  unsigned forced;            /* bit per type: send even if unchanged (subscription changed) */
+  char *node_id, *node_cluster, *user_agent, *peer; /* owned */
+  int64_t started_ms;
+  struct sotw_state st[XDS_NTYPES];
+  struct stream *prev, *next;
+};
+
+struct ads {
+  grpc_server *server;
+  grpc_completion_queue *cq;
+  struct tag shutdown_tag;
+  int shutting_down, shutdown_done;
+  struct snapshot *snap;
+  struct stream *streams; /* open (accepted) streams */
+  size_t n_streams, n_accepting;
+  uint64_t next_id, next_nonce;
+  /* metrics */
+  uint64_t streams_total, requests_total, stale_total[XDS_NTYPES], pushes_total[XDS_NTYPES],
+      acks_total[XDS_NTYPES], nacks_total[XDS_NTYPES], unimplemented_total;
+  uint64_t lat_buckets[N_BUCKETS], lat_count;
+  double lat_sum;
+};
+
+static void accept_one(struct ads *a);
+static void stream_pump(struct stream *s);
+static void on_recv(struct tag *tag, bool ok);
+static void on_send(struct tag *tag, bool ok);
+static void on_close(struct tag *tag, bool ok);
+
+#define STREAM_OF(tagp, field) ((struct stream *)((char *)(tagp) - offsetof(struct stream, field)))
+
+static char *dupstr(const char *s) { return strdup(s ? s : ""); }
+
+static void stream_free(struct stream *s) {
+  struct ads *a = s->ads;
+  if (s->accepted) {
+    if (s->prev)
+      s->prev->next = s->next;
+    else if (a->streams == s)
+      a->streams = s->next;
+    if (s->next) s->next->prev = s->prev;
+    a->n_streams--;
+    if (s->is_sotw)
+      log_info("msg=\"stream closed\" stream=%" PRIu64 " node=\"%s\" peer=%s secs=%.1f", s->id,
+               s->node_id ? s->node_id : "", s->peer ? s->peer : "?", (clock_now_ms() - s->started_ms) / 1000.0);
+  }
+  for (int t = 0; t < XDS_NTYPES; t++) sotw_free(&s->st[t]);
+  if (s->call) grpc_call_unref(s->call);
+  grpc_call_details_destroy(&s->details);
+  grpc_metadata_array_destroy(&s->request_md);
+  if (s->recv_buf) grpc_byte_buffer_destroy(s->recv_buf);
+  if (s->send_buf) grpc_byte_buffer_destroy(s->send_buf);
+  free(s->node_id);
+  free(s->node_cluster);
+  free(s->user_agent);
+  if (s->peer) gpr_free(s->peer);
+  free(s);
+}
+
+static void stream_maybe_free(struct stream *s) {
+  if (s->ops == 0 && (s->closed || !s->accepted)) stream_free(s);
+}
+
+static int start_batch(struct stream *s, grpc_op *ops, size_t n, struct tag *tag) {
+  grpc_call_error err = grpc_call_start_batch(s->call, ops, n, tag, NULL);
+  if (err != GRPC_CALL_OK) {
+    log_error("msg=\"start_batch failed\" stream=%" PRIu64 " err=%d", s->id, err);
+    return -1;
+  }
+  s->ops++;
+  return 0;
+}
+
+/* Ends the call with OK (after a client half-close), or with `code` for unimplemented methods. */
+static void stream_send_status(struct stream *s, grpc_status_code code, const char *details) {
+  if (s->status_sent || s->send_busy || s->closed) return;
+  grpc_op ops[2];
+  memset(ops, 0, sizeof ops);
+  size_t n = 0;
+  if (!s->md_sent) {
+    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    s->md_sent = 1;
+  }
+  grpc_slice d = grpc_slice_from_copied_string(details);
+  ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+  ops[n].data.send_status_from_server.status = code;
+  ops[n].data.send_status_from_server.status_details = &d;
+  n++;
+  s->status_sent = 1;
+  s->send_busy = 1;
+  start_batch(s, ops, n, &s->send_tag);
+  grpc_slice_unref(d);
+}
+
+/* The table a type is served from: wildcard LDS gets socket listeners (Envoy), named LDS API listeners. */
+static const struct snapshot_table *table_for(const struct stream *s, int t) {
+  const struct snapshot *snap = s->ads->snap;
+  if (t == XDS_LDS && s->st[t].wildcard) return &snap->tables[SNAP_LDS_SOCKET];
+  return &snap->tables[t];
+}
+
+/* Hash of what a response of type t would carry now, and the resources themselves when `out` is set. */
+static uint64_t content(const struct stream *s, int t, const struct snapshot_resource **out, size_t *n) {
+  const struct snapshot_table *tab = table_for(s, t);
+  const struct sotw_state *st = &s->st[t];
+  uint64_t h = snapshot_hash(SNAPSHOT_HASH_INIT, &t, sizeof t);
+  size_t k = 0;
+  if (st->wildcard) {
+    for (size_t i = 0; i < tab->n; i++) {
+      if (out) out[k] = &tab->res[i];
+      k++;
+    }
+    h = snapshot_hash(h, &tab->hash, sizeof tab->hash);
+  } else {
+    for (size_t i = 0; i < st->n_names; i++) {
+      const struct snapshot_resource *r = snapshot_find(tab, st->names[i]);
+      if (!r) continue;
+      if (out) out[k] = r;
+      k++;
+      h = snapshot_hash(h, &r->hash, sizeof r->hash);
+    }
+  }
+  if (n) *n = k;
+  return h;
+}
+
+/* Builds and starts one DiscoveryResponse of type t. Returns 0, -1 on failure. */
+static int send_response(struct stream *s, int t, uint64_t hash, int forced) {
+  struct ads *a = s->ads;
+  size_t cap = s->st[t].wildcard ? table_for(s, t)->n : s->st[t].n_names, n = 0;
+  const struct snapshot_resource **res = calloc(cap ? cap : 1, sizeof *res);
+  Google__Protobuf__Any *anys = calloc(cap ? cap : 1, sizeof *anys);
+  Google__Protobuf__Any **anyp = calloc(cap ? cap : 1, sizeof *anyp);
+  int rc = -1;
+  if (!res || !anys || !anyp) goto out;
+  content(s, t, res, &n);
+  const char *url = snapshot_type_url(t);
+  for (size_t i = 0; i < n; i++) {
+    google__protobuf__any__init(&anys[i]);
+    anys[i].type_url = (char *)url;
+    anys[i].value.data = res[i]->data;
+    anys[i].value.len = res[i]->len;
+    anyp[i] = &anys[i];
+  }
+  char version[24], nonce[24];
+  uint64_t nonce_n = ++a->next_nonce;
+  snprintf(version, sizeof version, "%" PRIu64, a->snap->version);
+  snprintf(nonce, sizeof nonce, "%" PRIu64, nonce_n);
+  Envoy__Service__Discovery__V3__ControlPlane cp = ENVOY__SERVICE__DISCOVERY__V3__CONTROL_PLANE__INIT;
+  cp.identifier = "xdsd";
+  Envoy__Service__Discovery__V3__DiscoveryResponse resp = ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_RESPONSE__INIT;
+  resp.version_info = version;
+  resp.type_url = (char *)url;
+  resp.nonce = nonce;
+  resp.n_resources = n;
+  resp.resources = anyp;
+  resp.control_plane = &cp;
+  s->send_buf = pbuf_pack(&resp.base);
+  if (!s->send_buf) goto out;
+  grpc_op ops[2];
+  memset(ops, 0, sizeof ops);
+  size_t nops = 0;
+  if (!s->md_sent) {
+    ops[nops++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    s->md_sent = 1;
+  }
+  ops[nops].op = GRPC_OP_SEND_MESSAGE;
+  ops[nops++].data.send_message.send_message = s->send_buf;
+  s->send_busy = 1;
+  if (start_batch(s, ops, nops, &s->send_tag) != 0) {
+    s->send_busy = 0;
+    grpc_byte_buffer_destroy(s->send_buf);
+    s->send_buf = NULL;
+    goto out;
+  }
+  sotw_sent(&s->st[t], nonce_n, a->snap->version, hash, forced ? 0 : a->snap->created_us);
+  a->pushes_total[t]++;
+  log_debug("msg=sent stream=%" PRIu64 " node=\"%s\" type=%s version=%s nonce=%s resources=%zu", s->id,
+            s->node_id ? s->node_id : "", snapshot_type_name(t), version, nonce, n);
+  rc = 0;
+out:
+  free(res);
+  free(anys);
+  free(anyp);
+  return rc;
+}
+
+/* Sends the next pending response, in type order, when no send is in flight. */
+static void stream_pump(struct stream *s) {
+  while (!s->send_busy && !s->closed && !s->half_closed && s->pending && s->ads->snap) {
+    int t = 0;
+    while (!(s->pending & (1u << t))) t++;
+    int forced = (s->forced >> t) & 1;
+    s->pending &= ~(1u << t);
+    s->forced &= ~(1u << t);
+    uint64_t h = content(s, t, NULL, NULL);
+    if (!sotw_should_send(&s->st[t], h, forced)) continue;
+    if (send_response(s, t, h, forced) != 0) return;
+  }
+}
+
+static void observe_latency(struct ads *a, int64_t us) {
+  double sec = us / 1e6;
+  a->lat_count++;
+  a->lat_sum += sec;
+  for (size_t i = 0; i < N_BUCKETS; i++)
+    if (sec <= latency_buckets[i]) a->lat_buckets[i]++;
+}
+
+static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__DiscoveryRequest *req) {
+  struct ads *a = s->ads;
+  a->requests_total++;
+  if (!s->node_id && req->node) {
+    s->node_id = dupstr(req->node->id);
+    s->node_cluster = dupstr(req->node->cluster);
+    char ua[256];
+    snprintf(ua, sizeof ua, "%s%s%s", req->node->user_agent_name ? req->node->user_agent_name : "",
+             req->node->user_agent_version_type_case ==
+                     ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION
+                 ? " "
+                 : "",
+             req->node->user_agent_version_type_case ==
+                     ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION
+                 ? req->node->user_agent_version
+                 : "");
+    s->user_agent = dupstr(ua);
+    log_info("msg=\"node connected\" stream=%" PRIu64 " node=\"%s\" cluster=\"%s\" user_agent=\"%s\" peer=%s", s->id,
+             s->node_id, s->node_cluster, s->user_agent, s->peer ? s->peer : "?");
+  }
+  int t = snapshot_type_of_url(req->type_url ? req->type_url : "");
+  if (t < 0) {
+    log_warn("msg=\"unknown type ignored\" stream=%" PRIu64 " type_url=\"%s\"", s->id, req->type_url);
+    return;
+  }
+  const char *err = req->error_detail ? (req->error_detail->message ? req->error_detail->message : "") : NULL;
+  int respond = 0;
+  int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err,
+                          req->version_info, &respond);
+  switch (v) {
+    case SOTW_STALE:
+      a->stale_total[t]++;
+      log_debug("msg=\"stale nonce ignored\" stream=%" PRIu64 " type=%s nonce=%s", s->id, snapshot_type_name(t),
+                req->response_nonce);
+      return;
+    case SOTW_ACK:
+      a->acks_total[t]++;
+      if (s->st[t].push_start_us) {
+        observe_latency(a, clock_now_us() - s->st[t].push_start_us);
+        s->st[t].push_start_us = 0;
+      }
+      log_debug("msg=ack stream=%" PRIu64 " node=\"%s\" type=%s version=%s", s->id, s->node_id ? s->node_id : "",
+                snapshot_type_name(t), req->version_info);
+      break;
+    case SOTW_NACK:
+      a->nacks_total[t]++;
+      log_warn("msg=nack stream=%" PRIu64 " node=\"%s\" type=%s version_sent=%" PRIu64
+               " version_kept=%s error=\"%s\"",
+               s->id, s->node_id ? s->node_id : "", snapshot_type_name(t), s->st[t].version_sent,
+               req->version_info, err);
+      break;
+    case SOTW_FIRST:
+      break;
+    default:
+      log_error("msg=\"out of memory handling a request\" stream=%" PRIu64, s->id);
+      return;
+  }
+  if (respond) {
+    s->pending |= 1u << t;
+    s->forced |= 1u << t;
+    log_debug("msg=subscribe stream=%" PRIu64 " type=%s names=%zu wildcard=%d", s->id, snapshot_type_name(t),
+              s->st[t].n_names, (int)s->st[t].wildcard);
+  }
+  stream_pump(s);
+}
+
+static void start_recv(struct stream *s) {
+  if (s->closed || s->half_closed) return;
+  grpc_op op;
+  memset(&op, 0, sizeof op);
+  op.op = GRPC_OP_RECV_MESSAGE;
+  op.data.recv_message.recv_message = &s->recv_buf;
+  start_batch(s, &op, 1, &s->recv_tag);
+}
+
+static void on_recv(struct tag *tag, bool ok) {
+  struct stream *s = STREAM_OF(tag, recv_tag);
+  s->ops--;
+  if (!ok || !s->recv_buf) {
+    /* The client half-closed (or the call died): finish with OK if the call is still up. */
+    s->half_closed = 1;
+    stream_send_status(s, GRPC_STATUS_OK, "");
+    stream_maybe_free(s);
+    return;
+  }
+  Envoy__Service__Discovery__V3__DiscoveryRequest *req = NULL;
+  int rc = pbuf_unpack(s->recv_buf, &envoy__service__discovery__v3__discovery_request__descriptor,
+                       (ProtobufCMessage **)&req);
+  grpc_byte_buffer_destroy(s->recv_buf);
+  s->recv_buf = NULL;
+  if (rc != 0) {
+    log_warn("msg=\"undecodable request\" stream=%" PRIu64, s->id);
+  } else {
+    handle_request(s, req);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+  }
+  start_recv(s);
+  stream_maybe_free(s);
+}
+
+static void on_send(struct tag *tag, bool ok) {
+  struct stream *s = STREAM_OF(tag, send_tag);
+  s->ops--;
+  s->send_busy = 0;
+  if (s->send_buf) {
+    grpc_byte_buffer_destroy(s->send_buf);
+    s->send_buf = NULL;
+  }
+  if (ok) stream_pump(s);
+  if (s->half_closed) stream_send_status(s, GRPC_STATUS_OK, "");
+  stream_maybe_free(s);
+}
+
+static void on_close(struct tag *tag, bool ok) {
+  (void)ok;
+  struct stream *s = STREAM_OF(tag, close_tag);
+  s->ops--;
+  s->closed = 1;
+  stream_maybe_free(s);
+}
+
+/* A call arrived (or, with !ok, the server is shutting down). */
+static void on_accept(struct tag *tag, bool ok) {
+  struct stream *s = STREAM_OF(tag, recv_tag);
+  struct ads *a = s->ads;
+  s->ops--;
+  a->n_accepting--;
+  s->recv_tag.handler = NULL;
+  if (!ok) {
+    stream_free(s);
+    return;
+  }
+  if (!a->shutting_down) accept_one(a);
+  s->accepted = 1;
+  s->id = ++a->next_id;
+  s->started_ms = clock_now_ms();
+  s->peer = grpc_call_get_peer(s->call);
+  s->next = a->streams;
+  if (a->streams) a->streams->prev = s;
+  a->streams = s;
+  a->n_streams++;
+  s->recv_tag.handler = on_recv;
+  s->send_tag.handler = on_send;
+  s->close_tag.handler = on_close;
+
+  grpc_op op;
+  memset(&op, 0, sizeof op);
+  op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  op.data.recv_close_on_server.cancelled = &s->cancelled;
+  if (start_batch(s, &op, 1, &s->close_tag) != 0) {
+    s->closed = 1;
+    stream_maybe_free(s);
+    return;
+  }
+  if (grpc_slice_str_cmp(s->details.method, SOTW_METHOD) != 0) {
+    char *m = grpc_slice_to_c_string(s->details.method);
+    log_info("msg=\"unimplemented method\" method=%s peer=%s", m, s->peer ? s->peer : "?");
+    gpr_free(m);
+    a->unimplemented_total++;
+    stream_send_status(s, GRPC_STATUS_UNIMPLEMENTED, "xdsd serves only state-of-the-world ADS");
+    return;
+  }
+  s->is_sotw = 1;
+  a->streams_total++;
+  log_info("msg=\"stream opened\" stream=%" PRIu64 " peer=%s", s->id, s->peer ? s->peer : "?");
+  start_recv(s);
+}
+
+static void accept_one(struct ads *a) {
+  struct stream *s = calloc(1, sizeof *s);
+  if (!s) {
+    log_error("msg=\"out of memory accepting a stream\"");
+    return;
+  }
+  s->ads = a;
+  for (int t = 0; t < XDS_NTYPES; t++) sotw_init(&s->st[t]);
+  grpc_call_details_init(&s->details);
+  grpc_metadata_array_init(&s->request_md);
+  s->recv_tag.handler = on_accept;
+  grpc_call_error err = grpc_server_request_call(a->server, &s->call, &s->details, &s->request_md, a->cq, a->cq,
+                                                 &s->recv_tag);
+  if (err != GRPC_CALL_OK) {
+    log_error("msg=\"request_call failed\" err=%d", err);
+    stream_free(s);
+    return;
+  }
+  s->ops++;
+  a->n_accepting++;
+}
+
+static void on_shutdown(struct tag *tag, bool ok) {
+  (void)ok;
+  struct ads *a = (struct ads *)((char *)tag - offsetof(struct ads, shutdown_tag));
+  a->shutdown_done = 1;
+}
+
+int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out) {
+  struct ads *a = calloc(1, sizeof *a);
+  if (!a) return -1;
+  a->cq = cq;
+  a->shutdown_tag.handler = on_shutdown;
+  grpc_arg args[1];
+  args[0].type = GRPC_ARG_INTEGER;
+  args[0].key = GRPC_ARG_MAX_CONCURRENT_STREAMS;
+  args[0].value.integer = 100000;
+  grpc_channel_args ch_args = {.num_args = 1, .args = args};
+  a->server = grpc_server_create(&ch_args, NULL);
+  grpc_server_register_completion_queue(a->server, cq, NULL);
+  grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+  int port = grpc_server_add_http2_port(a->server, addr, creds);
+  grpc_server_credentials_release(creds);
+  if (port == 0) {
+    grpc_server_destroy(a->server);
+    free(a);
+    return -1;
+  }
+  grpc_server_start(a->server);
+  for (int i = 0; i < ACCEPT_SLOTS; i++) accept_one(a);
+  *out = a;
+  return 0;
+}
+
+void ads_set_snapshot(struct ads *a, struct snapshot *snap) {
+  struct snapshot *old = a->snap;
+  a->snap = snap;
+  snapshot_free(old);
+  for (struct stream *s = a->streams; s; s = s->next) {
+    if (!s->is_sotw) continue;
+    for (int t = 0; t < XDS_NTYPES; t++)
+      if (sotw_subscribed(&s->st[t])) s->pending |= 1u << t;
+    stream_pump(s);
+  }
+}
+
+const struct snapshot *ads_snapshot(const struct ads *a) { return a->snap; }
+size_t ads_streams(const struct ads *a) { return a->n_streams; }
+
+void ads_status_json(struct ads *a, FILE *out) {
+  fputc('[', out);
+  int first = 1;
+  for (struct stream *s = a->streams; s; s = s->next) {
+    if (!s->is_sotw) continue;
+    fputs(first ? "\n  {" : ",\n  {", out);
+    first = 0;
+    fprintf(out, "\"stream\":%" PRIu64 ",\"id\":", s->id);
+    jsonw_str(out, s->node_id);
+    fputs(",\"cluster\":", out);
+    jsonw_str(out, s->node_cluster);
+    fputs(",\"user_agent\":", out);
+    jsonw_str(out, s->user_agent);
+    fputs(",\"peer\":", out);
+    jsonw_str(out, s->peer);
+    fprintf(out, ",\"connected_secs\":%.1f,\"types\":{", (clock_now_ms() - s->started_ms) / 1000.0);
+    int tf = 1;
+    for (int t = 0; t < XDS_NTYPES; t++) {
+      const struct sotw_state *st = &s->st[t];
+      if (!st->requested) continue;
+      fprintf(out, "%s\"%s\":{\"subscribed\":", tf ? "" : ",", snapshot_type_name(t));
+      tf = 0;
+      if (st->wildcard) {
+        fputs("\"*\"", out);
+      } else {
+        fputc('[', out);
+        for (size_t i = 0; i < st->n_names; i++) {
+          if (i) fputc(',', out);
+          jsonw_str(out, st->names[i]);
+        }
+        fputc(']', out);
+      }
+      if (st->nonce_sent)
+        fprintf(out, ",\"version_sent\":\"%" PRIu64 "\",\"nonce_sent\":\"%" PRIu64 "\"", st->version_sent,
+                st->nonce_sent);
+      else
+        fputs(",\"version_sent\":null", out);
+      fputs(",\"version_acked\":", out);
+      jsonw_str(out, st->version_acked);
+      fputs(",\"last_nack\":", out);
+      jsonw_str(out, st->nack_message);
+      fprintf(out, ",\"nacked\":%s}", st->nacked ? "true" : "false");
+    }
+    fputs("}}", out);
+  }
+  fputs(first ? "]" : "\n]", out);
+}
+
+void ads_metrics_text(struct ads *a, FILE *out) {
+  fprintf(out, "# HELP xdsd_streams ADS streams open now.\n# TYPE xdsd_streams gauge\nxdsd_streams %zu\n",
+          a->n_streams);
+  fprintf(out, "# HELP xdsd_streams_total ADS streams accepted.\n# TYPE xdsd_streams_total counter\n"
+               "xdsd_streams_total %" PRIu64 "\n", a->streams_total);
+  fprintf(out, "# HELP xdsd_requests_total DiscoveryRequests received.\n# TYPE xdsd_requests_total counter\n"
+               "xdsd_requests_total %" PRIu64 "\n", a->requests_total);
+  struct {
+    const char *name, *help;
+    uint64_t *v;
+  } per_type[] = {
+      {"xdsd_pushes_total", "DiscoveryResponses sent.", a->pushes_total},
+      {"xdsd_acks_total", "ACKs received.", a->acks_total},
+      {"xdsd_nacks_total", "NACKs received.", a->nacks_total},
+      {"xdsd_stale_requests_total", "Requests with a stale nonce, ignored.", a->stale_total},
+  };
+  for (size_t m = 0; m < sizeof per_type / sizeof per_type[0]; m++) {
+    fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", per_type[m].name, per_type[m].help, per_type[m].name);
+    for (int t = 0; t < XDS_NTYPES; t++)
+      fprintf(out, "%s{type=\"%s\"} %" PRIu64 "\n", per_type[m].name, snapshot_type_name(t), per_type[m].v[t]);
+  }
+  fprintf(out, "# HELP xdsd_unimplemented_total Calls to methods xdsd does not serve.\n"
+               "# TYPE xdsd_unimplemented_total counter\nxdsd_unimplemented_total %" PRIu64 "\n",
+          a->unimplemented_total);
+  fputs("# HELP xdsd_push_latency_seconds From a snapshot change to the ACK of the response it caused.\n"
+        "# TYPE xdsd_push_latency_seconds histogram\n", out);
+  for (size_t i = 0; i < N_BUCKETS; i++)
+    fprintf(out, "xdsd_push_latency_seconds_bucket{le=\"%g\"} %" PRIu64 "\n", latency_buckets[i], a->lat_buckets[i]);
+  fprintf(out, "xdsd_push_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", a->lat_count);
+  fprintf(out, "xdsd_push_latency_seconds_sum %.6f\nxdsd_push_latency_seconds_count %" PRIu64 "\n", a->lat_sum,
+          a->lat_count);
+}
+
+void ads_shutdown(struct ads *a) {
+  if (a->shutting_down) return;
+  a->shutting_down = 1;
+  grpc_server_shutdown_and_notify(a->server, a->cq, &a->shutdown_tag);
+  /* ADS streams never end on their own: cancel them; clients keep their config and reconnect. */
+  grpc_server_cancel_all_calls(a->server);
+}
+
+int ads_done(const struct ads *a) { return a->shutdown_done && a->n_streams == 0 && a->n_accepting == 0; }
+
+void ads_free(struct ads *a) {
+  if (!a) return;
+  grpc_server_destroy(a->server);
+  snapshot_free(a->snap);
+  free(a);
+}

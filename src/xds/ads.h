@@ -1,0 +1,41 @@
+/* The ADS server: StreamAggregatedResources (state of the world) on gRPC core's server API, one
+ * struct per stream with the per-type sotw state, a send queue with at most one SEND_MESSAGE in
+ * flight per call, and pushes ordered CDS, EDS, LDS, RDS. DeltaAggregatedResources and any other
+ * method answer UNIMPLEMENTED. Every completion-queue tag is a `struct tag` (tag.h); the owner of
+ * the completion queue dispatches them. Single-threaded: call everything from the cq thread. */
+#ifndef XDS_ADS_H
+#define XDS_ADS_H
+
+#include <grpc/grpc.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "snapshot.h"
+
+struct ads;
+
+/* Creates the server on `cq` listening on `addr` ("host:port") and starts accepting.
+ * Returns 0, -1 when the address cannot be bound. */
+int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out);
+
+/* Swaps in `snap` (ownership passes to ads; the old one is freed) and pushes to every stream whose
+ * subscribed content changed. `snap->version` must already be set by the caller. */
+void ads_set_snapshot(struct ads *a, struct snapshot *snap);
+
+/* The snapshot being served (owned by ads), or NULL before the first. */
+const struct snapshot *ads_snapshot(const struct ads *a);
+
+/* Writes the "nodes" JSON array (one object per connected stream). */
+void ads_status_json(struct ads *a, FILE *out);
+/* Writes the stream, push, ACK, NACK and push-latency metrics in Prometheus text format. */
+void ads_metrics_text(struct ads *a, FILE *out);
+/* Number of open streams. */
+size_t ads_streams(const struct ads *a);
+
+/* Starts a shutdown: no new streams, every open stream cancelled. Then keep dispatching the cq until
+ * ads_done() is true, and call ads_free. */
+void ads_shutdown(struct ads *a);
+int ads_done(const struct ads *a);
+void ads_free(struct ads *a);
+
+#endif

@@ -1,0 +1,353 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "ytree.h"
+
+/* Parse state: where messages go. The first error wins. */
+struct cparse {
+  const char *path;
+  char *err;
+  size_t errlen;
+};
+
+static int perr(struct cparse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int perr(struct cparse *p, int line, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(p->err, p->errlen, "%s:%d: %s", p->path, line, msg);
+  return -1;
+}
+
+/* Every key of map `t` must be in the NULL-terminated `allowed`, so that a typo is an error. */
+static int check_keys(struct cparse *p, const struct ytree *t, const char *what, const char *const *allowed) {
+  for (const struct ytree *c = t->child; c; c = c->next) {
+    int ok = 0;
+    for (const char *const *a = allowed; *a; a++)
+      if (strcmp(*a, c->key) == 0) ok = 1;
+    if (!ok) return perr(p, c->line, "unknown key \"%s\" in %s", c->key, what);
+  }
+  return 0;
+}
+
+static int want_map(struct cparse *p, const struct ytree *t, const char *what) {
+  if (t->kind != YTREE_MAP) return perr(p, t->line, "%s must be a mapping", what);
+  return 0;
+}
+
+/* An optional sequence: NULL or absent gives 0 items; anything but a sequence is an error. */
+static int want_seq(struct cparse *p, const struct ytree *t, const char *what) {
+  if (t && t->kind != YTREE_SEQ) return perr(p, t->line, "%s must be a list", what);
+  return 0;
+}
+
+/* A required (or optional, when def != NULL) scalar string, copied into *out. */
+static int get_str(struct cparse *p, const struct ytree *map, const char *key, const char *def, char **out) {
+  const struct ytree *v = ytree_get(map, key);
+  if (!v) {
+    if (!def) return perr(p, map->line, "missing \"%s\"", key);
+    *out = strdup(def);
+  } else {
+    if (v->kind != YTREE_SCALAR) return perr(p, v->line, "\"%s\" must be a string", key);
+    *out = strdup(v->value);
+  }
+  if (!*out) return perr(p, map->line, "out of memory");
+  return 0;
+}
+
+/* An unsigned number in [min, max]; `present` says whether it was there (optional when present != NULL). */
+static int get_uint(struct cparse *p, const struct ytree *map, const char *key, uint64_t min, uint64_t max,
+                    uint32_t *out, int *present) {
+  const struct ytree *v = ytree_get(map, key);
+  if (!v) {
+    if (!present) return perr(p, map->line, "missing \"%s\"", key);
+    *present = 0;
+    return 0;
+  }
+  uint64_t n;
+  if (v->kind != YTREE_SCALAR || parse_uint(v->value, min, max, &n) != 0)
+    return perr(p, v->line, "\"%s\" must be a number in %llu..%llu, not \"%s\"", key, (unsigned long long)min,
+                (unsigned long long)max, v->kind == YTREE_SCALAR ? v->value : "(not a scalar)");
+  *out = (uint32_t)n;
+  if (present) *present = 1;
+  return 0;
+}
+
+int config_is_hostname(const char *s) {
+  size_t len = strlen(s), label = 0;
+  if (len == 0 || len > 253) return 0;
+  for (size_t i = 0; i < len; i++) {
+    char ch = s[i];
+    if (ch == '.') {
+      if (label == 0) return 0;
+      label = 0;
+      continue;
+    }
+    int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+             ch == '_';
+    if (!ok || ++label > 63) return 0;
+  }
+  return 1;
+}
+
+int config_weights_check(const uint32_t *weights, size_t n, uint32_t *sum) {
+  if (n == 0) return -2;
+  uint64_t s = 0;
+  for (size_t i = 0; i < n; i++) s += weights[i];
+  if (sum) *sum = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+  return s == 100 ? 0 : -1;
+}
+
+static int parse_route(struct cparse *p, const struct ytree *t, struct config_route *r) {
+  static const char *const keys[] = {"name", "prefix", "clusters", NULL};
+  r->line = t->line;
+  if (want_map(p, t, "a route") || check_keys(p, t, "a route", keys)) return -1;
+  if (get_str(p, t, "name", "", &r->name) || get_str(p, t, "prefix", "/", &r->prefix)) return -1;
+  if (r->prefix[0] != '/') return perr(p, t->line, "route prefix \"%s\" must start with \"/\"", r->prefix);
+  const struct ytree *cl = ytree_get(t, "clusters");
+  if (want_seq(p, cl, "route clusters")) return -1;
+  r->n_clusters = ytree_len(cl);
+  if (r->n_clusters == 0) return perr(p, t->line, "route \"%s\" has no clusters", r->name);
+  r->clusters = calloc(r->n_clusters, sizeof *r->clusters);
+  uint32_t *w = calloc(r->n_clusters, sizeof *w);
+  if (!r->clusters || !w) {
+    free(w);
+    return perr(p, t->line, "out of memory");
+  }
+  size_t i = 0;
+  int rc = 0;
+  for (const struct ytree *c = cl->child; c && rc == 0; c = c->next, i++) {
+    static const char *const ckeys[] = {"name", "weight", NULL};
+    int present = 0;
+    if (want_map(p, c, "a route cluster") || check_keys(p, c, "a route cluster", ckeys) ||
+        get_str(p, c, "name", NULL, &r->clusters[i].name) ||
+        get_uint(p, c, "weight", 0, 100, &r->clusters[i].weight, &present)) {
+      rc = -1;
+      break;
+    }
+    if (!present) {
+      if (r->n_clusters != 1) {
+        rc = perr(p, c->line, "cluster \"%s\" needs a weight (the route has several clusters)", r->clusters[i].name);
+        break;
+      }
+      r->clusters[i].weight = 100;
+    }
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(r->clusters[j].name, r->clusters[i].name) == 0)
+        rc = perr(p, c->line, "cluster \"%s\" appears twice in route \"%s\"", r->clusters[i].name, r->name);
+    w[i] = r->clusters[i].weight;
+  }
+  uint32_t sum = 0;
+  if (rc == 0 && config_weights_check(w, r->n_clusters, &sum) != 0)
+    rc = perr(p, cl->line, "the weights of route \"%s\" sum to %u; they must sum to exactly 100", r->name, sum);
+  free(w);
+  return rc;
+}
+
+static int parse_listener(struct cparse *p, const struct ytree *t, struct config_listener *l) {
+  static const char *const keys[] = {"name", "address", "port", "routes", NULL};
+  l->line = t->line;
+  if (want_map(p, t, "a listener") || check_keys(p, t, "a listener", keys)) return -1;
+  int present;
+  if (get_str(p, t, "name", NULL, &l->name) || get_str(p, t, "address", "0.0.0.0", &l->address) ||
+      get_uint(p, t, "port", 1, 65535, &l->port, &present))
+    return -1;
+  if (l->name[0] == '\0') return perr(p, t->line, "listener name must not be empty");
+  if (!present) l->port = 0;
+  struct in_addr a;
+  if (inet_pton(AF_INET, l->address, &a) != 1)
+    return perr(p, t->line, "listener address \"%s\" must be an IPv4 address", l->address);
+  const struct ytree *rt = ytree_get(t, "routes");
+  if (want_seq(p, rt, "listener routes")) return -1;
+  l->n_routes = ytree_len(rt);
+  if (l->n_routes == 0) return perr(p, t->line, "listener \"%s\" has no routes", l->name);
+  l->routes = calloc(l->n_routes, sizeof *l->routes);
+  if (!l->routes) return perr(p, t->line, "out of memory");
+  size_t i = 0;
+  for (const struct ytree *c = rt->child; c; c = c->next, i++)
+    if (parse_route(p, c, &l->routes[i])) return -1;
+  return 0;
+}
+
+static int parse_cluster(struct cparse *p, const struct ytree *t, struct config_cluster *cl) {
+  static const char *const keys[] = {"name", "endpoints", NULL};
+  cl->line = t->line;
+  if (want_map(p, t, "a cluster") || check_keys(p, t, "a cluster", keys)) return -1;
+  if (get_str(p, t, "name", NULL, &cl->name)) return -1;
+  if (cl->name[0] == '\0') return perr(p, t->line, "cluster name must not be empty");
+  const struct ytree *ep = ytree_get(t, "endpoints");
+  if (want_seq(p, ep, "cluster endpoints")) return -1;
+  cl->n_endpoints = ytree_len(ep);
+  if (cl->n_endpoints) {
+    cl->endpoints = calloc(cl->n_endpoints, sizeof *cl->endpoints);
+    if (!cl->endpoints) return perr(p, t->line, "out of memory");
+  }
+  size_t i = 0;
+  for (const struct ytree *c = ep ? ep->child : NULL; c; c = c->next, i++) {
+    static const char *const ekeys[] = {"address", "port", NULL};
+    struct config_endpoint *e = &cl->endpoints[i];
+    e->line = c->line;
+    if (want_map(p, c, "an endpoint") || check_keys(p, c, "an endpoint", ekeys) ||
+        get_str(p, c, "address", NULL, &e->address) || get_uint(p, c, "port", 1, 65535, &e->port, NULL))
+      return -1;
+    struct in_addr a;
+    e->is_ip = inet_pton(AF_INET, e->address, &a) == 1;
+    if (!e->is_ip && !config_is_hostname(e->address))
+      return perr(p, c->line, "endpoint address \"%s\" is neither an IPv4 address nor a DNS name", e->address);
+  }
+  return 0;
+}
+
+/* Cross-checks: unique names, and every cluster a route names exists. */
+static int validate(struct cparse *p, const struct config *c) {
+  for (size_t i = 0; i < c->n_listeners; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(c->listeners[i].name, c->listeners[j].name) == 0)
+        return perr(p, c->listeners[i].line, "listener \"%s\" is defined twice (first on line %d)",
+                    c->listeners[i].name, c->listeners[j].line);
+  for (size_t i = 0; i < c->n_clusters; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(c->clusters[i].name, c->clusters[j].name) == 0)
+        return perr(p, c->clusters[i].line, "cluster \"%s\" is defined twice (first on line %d)",
+                    c->clusters[i].name, c->clusters[j].line);
+  for (size_t i = 0; i < c->n_listeners; i++)
+    for (size_t r = 0; r < c->listeners[i].n_routes; r++) {
+      const struct config_route *rt = &c->listeners[i].routes[r];
+      for (size_t k = 0; k < rt->n_clusters; k++)
+        if (!config_find_cluster(c, rt->clusters[k].name))
+          return perr(p, rt->line, "route \"%s\" names cluster \"%s\", which is not defined in spec.clusters",
+                      rt->name, rt->clusters[k].name);
+    }
+  return 0;
+}
+
+const struct config_cluster *config_find_cluster(const struct config *c, const char *name) {
+  for (size_t i = 0; i < c->n_clusters; i++)
+    if (strcmp(c->clusters[i].name, name) == 0) return &c->clusters[i];
+  return NULL;
+}
+
+int config_parse(const char *path, const char *buf, size_t len, struct config **out, char *err, size_t errlen) {
+  struct cparse p = {.path = path, .err = err, .errlen = errlen};
+  char yerr[512];
+  *out = NULL;
+  struct ytree *root = ytree_parse(buf, len, yerr, sizeof yerr);
+  if (!root) {
+    /* ytree says "line N: message"; we say "PATH:N: message". */
+    int line = 0, off = 0;
+    if (sscanf(yerr, "line %d: %n", &line, &off) >= 1 && off > 0)
+      snprintf(err, errlen, "%s:%d: %s", path, line, yerr + off);
+    else
+      snprintf(err, errlen, "%s: %s", path, yerr);
+    return -1;
+  }
+  struct config *c = calloc(1, sizeof *c);
+  int rc = -1;
+  if (!c) {
+    perr(&p, 0, "out of memory");
+    goto out;
+  }
+  static const char *const top[] = {"name", "spec", NULL};
+  static const char *const spec_keys[] = {"listeners", "clusters", NULL};
+  if (want_map(&p, root, "the document") || check_keys(&p, root, "the document", top) ||
+      get_str(&p, root, "name", "", &c->name))
+    goto out;
+  const struct ytree *spec = ytree_get(root, "spec");
+  if (!spec) {
+    perr(&p, root->line, "missing \"spec\"");
+    goto out;
+  }
+  if (want_map(&p, spec, "spec") || check_keys(&p, spec, "spec", spec_keys)) goto out;
+  const struct ytree *ls = ytree_get(spec, "listeners"), *cs = ytree_get(spec, "clusters");
+  if (want_seq(&p, ls, "spec.listeners") || want_seq(&p, cs, "spec.clusters")) goto out;
+  c->n_listeners = ytree_len(ls);
+  c->n_clusters = ytree_len(cs);
+  if ((c->n_listeners && !(c->listeners = calloc(c->n_listeners, sizeof *c->listeners))) ||
+      (c->n_clusters && !(c->clusters = calloc(c->n_clusters, sizeof *c->clusters)))) {
+    perr(&p, spec->line, "out of memory");
+    goto out;
+  }
+  size_t i = 0;
+  for (const struct ytree *t = ls ? ls->child : NULL; t; t = t->next, i++)
+    if (parse_listener(&p, t, &c->listeners[i])) goto out;
+  i = 0;
+  for (const struct ytree *t = cs ? cs->child : NULL; t; t = t->next, i++)
+    if (parse_cluster(&p, t, &c->clusters[i])) goto out;
+  if (validate(&p, c)) goto out;
+  *out = c;
+  c = NULL;
+  rc = 0;
+out:
+  config_free(c);
+  ytree_free(root);
+  return rc;
+}
+
+int config_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap + 1);
+  while (b) {
+    size_t r = fread(b + n, 1, cap - n, f);
+    n += r;
+    if (n < cap) break;
+    char *nb = realloc(b, cap * 2 + 1);
+    if (!nb) {
+      free(b);
+      b = NULL;
+      break;
+    }
+    b = nb;
+    cap *= 2;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (!b || bad) {
+    free(b);
+    snprintf(err, errlen, "%s: %s", path, b ? "read error" : "out of memory");
+    return -1;
+  }
+  b[n] = '\0';
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+void config_free(struct config *c) {
+  if (!c) return;
+  for (size_t i = 0; i < c->n_listeners; i++) {
+    struct config_listener *l = &c->listeners[i];
+    for (size_t r = 0; r < l->n_routes; r++) {
+      for (size_t k = 0; k < l->routes[r].n_clusters; k++) free(l->routes[r].clusters[k].name);
+      free(l->routes[r].clusters);
+      free(l->routes[r].name);
+      free(l->routes[r].prefix);
+    }
+    free(l->routes);
+    free(l->name);
+    free(l->address);
+  }
+  for (size_t i = 0; i < c->n_clusters; i++) {
+    for (size_t e = 0; e < c->clusters[i].n_endpoints; e++) free(c->clusters[i].endpoints[e].address);
+    free(c->clusters[i].endpoints);
+    free(c->clusters[i].name);
+  }
+  free(c->listeners);
+  free(c->clusters);
+  free(c->name);
+  free(c);
+}

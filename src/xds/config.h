@@ -1,0 +1,84 @@
+/* xdsd's configuration: the demo's YAML schema, parsed and validated into a new object.
+ * No I/O besides what the caller hands in (config_parse takes the bytes; config_load reads a file).
+ *
+ *   name: <string>
+ *   spec:
+ *     listeners: [{name, address, port, routes: [{name, prefix, clusters: [{name, weight}]}]}]
+ *     clusters:  [{name, endpoints: [{address, port}]}]
+ *
+ * Additions and rules (docs/xdsd.md): listener `port` may be left out (then no Envoy socket listener is
+ * generated, the listener only serves gRPC clients); `address` defaults to 0.0.0.0; route `prefix`
+ * defaults to "/" and must start with "/"; route weights must sum to exactly 100 (a single cluster may
+ * leave its weight out); every cluster a route names must be defined; names are unique. */
+#ifndef XDS_CONFIG_H
+#define XDS_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config_weighted {
+  char *name;      /* cluster name (owned) */
+  uint32_t weight; /* 0..100; all weights of a route sum to 100 */
+};
+
+struct config_route {
+  char *name;   /* may be "" (owned) */
+  char *prefix; /* starts with "/" (owned) */
+  struct config_weighted *clusters;
+  size_t n_clusters;
+  int line;
+};
+
+struct config_listener {
+  char *name;    /* LDS name; a gRPC client dials xds:///<name> (owned) */
+  char *address; /* socket listener address for Envoy (owned) */
+  uint32_t port; /* 0: no socket listener */
+  struct config_route *routes;
+  size_t n_routes;
+  int line;
+};
+
+struct config_endpoint {
+  char *address; /* IPv4 literal or DNS name (owned) */
+  uint32_t port;
+  int is_ip;     /* address is an IPv4 literal */
+  int line;
+};
+
+struct config_cluster {
+  char *name;
+  struct config_endpoint *endpoints;
+  size_t n_endpoints;
+  int line;
+};
+
+struct config {
+  char *name; /* the document's `name`, may be "" */
+  struct config_listener *listeners;
+  size_t n_listeners;
+  struct config_cluster *clusters;
+  size_t n_clusters;
+};
+
+/* Parses and validates `len` bytes of YAML. `path` is used only in messages. On success stores a new
+ * config (free with config_free) and returns 0; on failure returns -1 with err[errlen] holding
+ * "PATH:LINE: message". */
+int config_parse(const char *path, const char *buf, size_t len, struct config **out, char *err, size_t errlen);
+
+/* Reads the whole file into a new NUL-terminated buffer (free with free). Returns 0, or -1 with
+ * err[errlen] = "PATH: strerror". */
+int config_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
+
+void config_free(struct config *c);
+
+/* The cluster named `name`, or NULL. */
+const struct config_cluster *config_find_cluster(const struct config *c, const char *name);
+
+/* The weight policy, pure: checks that `n` weights sum to exactly 100 and each is <= 100.
+ * Returns 0, -1 when the sum is not 100 (stores it in *sum), -2 when n is 0. */
+int config_weights_check(const uint32_t *weights, size_t n, uint32_t *sum);
+
+/* Whether `s` is a valid DNS host name (letters, digits, '-', '.', labels 1..63, total <= 253). */
+int config_is_hostname(const char *s);
+
+#endif

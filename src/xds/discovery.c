@@ -1,0 +1,270 @@
+#include "discovery.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "jsonw.h"
+#include "log.h"
+
+struct dname {
+  struct discovery *d;
+  char *name;          /* owned */
+  char **ips;          /* sorted IPv4 literals (owned) */
+  size_t n_ips;
+  int answered;        /* had at least one answer or failure */
+  int inflight;        /* a query is running; the entry must outlive it */
+  int dead;            /* no longer in the config: freed when the query ends */
+  char *error;         /* last lookup error (owned), NULL after a success */
+  int64_t next_ms;     /* when to query again */
+  struct dname *next;
+};
+
+struct discovery {
+  ares_channel channel;
+  int64_t refresh_ms;
+  struct dname *names;
+  int changed;
+};
+
+static void free_ips(char **ips, size_t n) {
+  for (size_t i = 0; i < n; i++) free(ips[i]);
+  free(ips);
+}
+
+static void dname_free(struct dname *e) {
+  free_ips(e->ips, e->n_ips);
+  free(e->name);
+  free(e->error);
+  free(e);
+}
+
+int discovery_new(const char *server, int64_t refresh_ms, struct discovery **out) {
+  static int lib_ready;
+  if (!lib_ready) {
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) return -1;
+    lib_ready = 1;
+  }
+  struct discovery *d = calloc(1, sizeof *d);
+  if (!d) return -1;
+  d->refresh_ms = refresh_ms;
+  struct ares_options opt;
+  memset(&opt, 0, sizeof opt);
+  int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  opt.timeout = 500;
+  opt.tries = 2;
+  if (server) {
+    /* A given server is the cluster DNS: ask it only, for the name as written (no hosts file, no search). */
+    mask |= ARES_OPT_FLAGS | ARES_OPT_LOOKUPS | ARES_OPT_DOMAINS;
+    opt.flags = ARES_FLAG_NOSEARCH;
+    opt.lookups = "b";
+    opt.ndomains = 0;
+    opt.domains = NULL;
+  }
+  if (ares_init_options(&d->channel, &opt, mask) != ARES_SUCCESS) {
+    free(d);
+    return -1;
+  }
+  if (server && ares_set_servers_ports_csv(d->channel, server) != ARES_SUCCESS) {
+    ares_destroy(d->channel);
+    free(d);
+    return -2;
+  }
+  *out = d;
+  return 0;
+}
+
+void discovery_free(struct discovery *d) {
+  if (!d) return;
+  /* ares_destroy runs the pending callbacks with ARES_EDESTRUCTION; they only clear `inflight`. */
+  ares_destroy(d->channel);
+  for (struct dname *e = d->names, *n; e; e = n) {
+    n = e->next;
+    dname_free(e);
+  }
+  free(d);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void on_host(void *arg, int status, int timeouts, struct hostent *h) {
+  (void)timeouts;
+  struct dname *e = arg;
+  e->inflight = 0;
+  if (status == ARES_EDESTRUCTION || e->dead) return;
+  char **ips = NULL;
+  size_t n = 0;
+  if (status == ARES_SUCCESS && h && h->h_addrtype == AF_INET) {
+    size_t cnt = 0;
+    while (h->h_addr_list[cnt]) cnt++;
+    ips = calloc(cnt ? cnt : 1, sizeof *ips);
+    if (!ips) return;
+    for (size_t i = 0; i < cnt; i++) {
+      char buf[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, h->h_addr_list[i], buf, sizeof buf);
+      if (!(ips[n] = strdup(buf))) break;
+      n++;
+    }
+    qsort(ips, n, sizeof *ips, cmp_str);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (u && strcmp(ips[u - 1], ips[i]) == 0)
+        free(ips[i]);
+      else
+        ips[u++] = ips[i];
+    }
+    n = u;
+  } else if (status != ARES_ENOTFOUND && status != ARES_ENODATA) {
+    /* Not an answer: keep what we had. */
+    if (!e->error || strcmp(e->error, ares_strerror(status)) != 0)
+      log_warn("msg=\"dns lookup failed, keeping the last answer\" name=%s error=\"%s\"", e->name, ares_strerror(status));
+    free(e->error);
+    e->error = strdup(ares_strerror(status));
+    e->answered = 1;
+    return;
+  }
+  free(e->error);
+  e->error = NULL;
+  int same = e->answered && n == e->n_ips;
+  for (size_t i = 0; same && i < n; i++)
+    if (strcmp(ips[i], e->ips[i]) != 0) same = 0;
+  if (same) {
+    free_ips(ips, n);
+    e->answered = 1;
+    return;
+  }
+  free_ips(e->ips, e->n_ips);
+  e->ips = ips;
+  e->n_ips = n;
+  e->answered = 1;
+  e->d->changed = 1;
+  log_info("msg=\"dns answer changed\" name=%s addresses=%zu", e->name, n);
+}
+
+static struct dname *find(const struct discovery *d, const char *name) {
+  for (struct dname *e = d->names; e; e = e->next)
+    if (!e->dead && strcmp(e->name, name) == 0) return e;
+  return NULL;
+}
+
+int discovery_set_names(struct discovery *d, const struct config *cfg) {
+  for (struct dname *e = d->names; e; e = e->next) e->dead = 1;
+  int rc = 0;
+  for (size_t i = 0; i < cfg->n_clusters; i++)
+    for (size_t j = 0; j < cfg->clusters[i].n_endpoints; j++) {
+      const struct config_endpoint *ep = &cfg->clusters[i].endpoints[j];
+      if (ep->is_ip) continue;
+      struct dname *e = NULL;
+      for (struct dname *x = d->names; x; x = x->next)
+        if (strcmp(x->name, ep->address) == 0) {
+          e = x;
+          break;
+        }
+      if (e) {
+        e->dead = 0;
+        continue;
+      }
+      e = calloc(1, sizeof *e);
+      if (!e || !(e->name = strdup(ep->address))) {
+        free(e);
+        rc = -1;
+        continue;
+      }
+      e->d = d;
+      e->next = d->names;
+      d->names = e;
+    }
+  /* Drop names that left the config (those with a query running go when it ends). */
+  for (struct dname **pp = &d->names; *pp;) {
+    struct dname *e = *pp;
+    if (e->dead && !e->inflight) {
+      *pp = e->next;
+      dname_free(e);
+      d->changed = 1;
+    } else {
+      pp = &e->next;
+    }
+  }
+  return rc;
+}
+
+int discovery_poll(struct discovery *d, int64_t now_ms) {
+  for (struct dname *e = d->names; e; e = e->next) {
+    if (e->dead || e->inflight || now_ms < e->next_ms) continue;
+    e->inflight = 1;
+    e->next_ms = now_ms + d->refresh_ms;
+    ares_gethostbyname(d->channel, e->name, AF_INET, on_host, e);
+  }
+  ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+  int bits = ares_getsock(d->channel, socks, ARES_GETSOCK_MAXNUM);
+  struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+  int n = 0;
+  for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+    short ev = 0;
+    if (ARES_GETSOCK_READABLE(bits, i)) ev |= POLLIN;
+    if (ARES_GETSOCK_WRITABLE(bits, i)) ev |= POLLOUT;
+    if (!ev) continue;
+    pfd[n].fd = socks[i];
+    pfd[n].events = ev;
+    pfd[n].revents = 0;
+    n++;
+  }
+  if (n > 0 && poll(pfd, n, 0) > 0) {
+    for (int i = 0; i < n; i++) {
+      if (!pfd[i].revents) continue;
+      ares_process_fd(d->channel, (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd : ARES_SOCKET_BAD,
+                      (pfd[i].revents & POLLOUT) ? pfd[i].fd : ARES_SOCKET_BAD);
+    }
+  }
+  ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
+  /* Free entries that were dropped while their query ran. */
+  for (struct dname **pp = &d->names; *pp;) {
+    struct dname *e = *pp;
+    if (e->dead && !e->inflight) {
+      *pp = e->next;
+      dname_free(e);
+    } else {
+      pp = &e->next;
+    }
+  }
+  int changed = d->changed;
+  d->changed = 0;
+  return changed;
+}
+
+int discovery_settled(const struct discovery *d) {
+  for (const struct dname *e = d->names; e; e = e->next)
+    if (!e->dead && !e->answered) return 0;
+  return 1;
+}
+
+size_t discovery_lookup(void *ctx, const char *host, char *const **ips) {
+  const struct dname *e = find(ctx, host);
+  if (!e) return 0;
+  *ips = e->ips;
+  return e->n_ips;
+}
+
+void discovery_status_json(const struct discovery *d, FILE *out) {
+  fputc('{', out);
+  int first = 1;
+  for (const struct dname *e = d->names; e; e = e->next) {
+    if (e->dead) continue;
+    if (!first) fputc(',', out);
+    first = 0;
+    jsonw_str(out, e->name);
+    fputs(":{\"addresses\":[", out);
+    for (size_t i = 0; i < e->n_ips; i++) {
+      if (i) fputc(',', out);
+      jsonw_str(out, e->ips[i]);
+    }
+    fprintf(out, "],\"answered\":%s,\"error\":", e->answered ? "true" : "false");
+    jsonw_str(out, e->error);
+    fputc('}', out);
+  }
+  fputc('}', out);
+}

@@ -1,0 +1,469 @@
+#include "snapshot.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "envoy/config/cluster/v3/cluster.pb-c.h"
+#include "envoy/config/endpoint/v3/endpoint.pb-c.h"
+#include "envoy/config/listener/v3/listener.pb-c.h"
+#include "envoy/config/route/v3/route.pb-c.h"
+#include "envoy/extensions/filters/http/router/v3/router.pb-c.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb-c.h"
+#include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb-c.h"
+
+#define TYPE_PREFIX "type.googleapis.com/"
+#define HCM_URL TYPE_PREFIX "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+#define ROUTER_URL TYPE_PREFIX "envoy.extensions.filters.http.router.v3.Router"
+#define UPSTREAM_HTTP_KEY "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+#define UPSTREAM_HTTP_URL TYPE_PREFIX UPSTREAM_HTTP_KEY
+
+static const char *const type_urls[XDS_NTYPES] = {
+    [XDS_CDS] = TYPE_PREFIX "envoy.config.cluster.v3.Cluster",
+    [XDS_EDS] = TYPE_PREFIX "envoy.config.endpoint.v3.ClusterLoadAssignment",
+    [XDS_LDS] = TYPE_PREFIX "envoy.config.listener.v3.Listener",
+    [XDS_RDS] = TYPE_PREFIX "envoy.config.route.v3.RouteConfiguration",
+};
+static const char *const type_names[XDS_NTYPES] = {"cds", "eds", "lds", "rds"};
+
+const char *snapshot_type_url(enum xds_type type) {
+  return (unsigned)type < XDS_NTYPES ? type_urls[type] : NULL;
+}
+
+const char *snapshot_type_name(enum xds_type type) {
+  return (unsigned)type < XDS_NTYPES ? type_names[type] : "?";
+}
+
+int snapshot_type_of_url(const char *url) {
+  for (int t = 0; t < XDS_NTYPES; t++)
+    if (strcmp(url, type_urls[t]) == 0) return t;
+  return -1;
+}
+
+uint64_t snapshot_hash(uint64_t h, const void *data, size_t len) {
+  const uint8_t *p = data;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* A table under construction: resources appended, then sorted and hashed by table_finish. */
+static int table_add(struct snapshot_table *t, const char *name, const ProtobufCMessage *msg) {
+  struct snapshot_resource *n = realloc(t->res, (t->n + 1) * sizeof *n);
+  if (!n) return -1;
+  t->res = n;
+  struct snapshot_resource *r = &t->res[t->n];
+  memset(r, 0, sizeof *r);
+  r->name = strdup(name);
+  r->len = protobuf_c_message_get_packed_size(msg);
+  r->data = malloc(r->len ? r->len : 1);
+  if (!r->name || !r->data) {
+    free(r->name);
+    free(r->data);
+    return -1;
+  }
+  protobuf_c_message_pack(msg, r->data);
+  r->hash = snapshot_hash(snapshot_hash(SNAPSHOT_HASH_INIT, name, strlen(name) + 1), r->data, r->len);
+  t->n++;
+  return 0;
+}
+
+static int res_cmp(const void *a, const void *b) {
+  return strcmp(((const struct snapshot_resource *)a)->name, ((const struct snapshot_resource *)b)->name);
+}
+
+static void table_finish(struct snapshot_table *t) {
+  if (t->n) qsort(t->res, t->n, sizeof *t->res, res_cmp);
+  t->hash = SNAPSHOT_HASH_INIT;
+  for (size_t i = 0; i < t->n; i++) t->hash = snapshot_hash(t->hash, &t->res[i].hash, sizeof t->res[i].hash);
+}
+
+const struct snapshot_resource *snapshot_find(const struct snapshot_table *t, const char *name) {
+  size_t lo = 0, hi = t->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(name, t->res[mid].name);
+    if (c == 0) return &t->res[mid];
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}
+
+/* Packs a message into a new buffer for an Any's value. Returns 0 or -1. */
+static int pack_any(const ProtobufCMessage *msg, const char *url, Google__Protobuf__Any *any) {
+  size_t len = protobuf_c_message_get_packed_size(msg);
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf) return -1;
+  protobuf_c_message_pack(msg, buf);
+  google__protobuf__any__init(any);
+  any->type_url = (char *)url;
+  any->value.data = buf;
+  any->value.len = len;
+  return 0;
+}
+
+/* The HttpConnectionManager shared by API and socket listeners: RDS over ADS naming the route
+ * configuration `route_name`, and exactly one filter, the router (typed, empty). */
+static int build_hcm(const char *name, const char *route_name, Google__Protobuf__Any *out) {
+  Envoy__Extensions__Filters__Http__Router__V3__Router router = ENVOY__EXTENSIONS__FILTERS__HTTP__ROUTER__V3__ROUTER__INIT;
+  Google__Protobuf__Any router_any;
+  if (pack_any(&router.base, ROUTER_URL, &router_any)) return -1;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter filter =
+      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__INIT;
+  filter.name = "envoy.filters.http.router";
+  filter.config_type_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG;
+  filter.typed_config = &router_any;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *filters[1] = {&filter};
+  Envoy__Config__Core__V3__AggregatedConfigSource ads = ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
+  Envoy__Config__Core__V3__ConfigSource cs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
+  cs.config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
+  cs.ads = &ads;
+  cs.resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds rds =
+      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__RDS__INIT;
+  rds.config_source = &cs;
+  rds.route_config_name = (char *)route_name;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager hcm =
+      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__INIT;
+  hcm.codec_type = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__CODEC_TYPE__AUTO;
+  hcm.stat_prefix = (char *)name;
+  hcm.route_specifier_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS;
+  hcm.rds = &rds;
+  hcm.n_http_filters = 1;
+  hcm.http_filters = filters;
+  int rc = pack_any(&hcm.base, HCM_URL, out);
+  free(router_any.value.data);
+  return rc;
+}
+
+static int add_listeners(struct snapshot *s, const struct config_listener *l) {
+  Google__Protobuf__Any hcm;
+  if (build_hcm(l->name, l->name, &hcm)) return -1;
+  int rc = 0;
+  /* The gRPC client's listener: only name and api_listener (grpc-js validates anything else). */
+  Envoy__Config__Listener__V3__ApiListener api = ENVOY__CONFIG__LISTENER__V3__API_LISTENER__INIT;
+  api.api_listener = &hcm;
+  Envoy__Config__Listener__V3__Listener lis = ENVOY__CONFIG__LISTENER__V3__LISTENER__INIT;
+  lis.name = l->name;
+  lis.api_listener = &api;
+  rc = table_add(&s->tables[SNAP_LDS_API], l->name, &lis.base);
+  /* Envoy's listener: a socket address and one filter chain holding the HCM. */
+  if (rc == 0 && l->port) {
+    Envoy__Config__Core__V3__SocketAddress sa = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__INIT;
+    sa.address = l->address;
+    sa.port_specifier_case = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE;
+    sa.port_value = l->port;
+    Envoy__Config__Core__V3__Address addr = ENVOY__CONFIG__CORE__V3__ADDRESS__INIT;
+    addr.address_case = ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS;
+    addr.socket_address = &sa;
+    Envoy__Config__Listener__V3__Filter f = ENVOY__CONFIG__LISTENER__V3__FILTER__INIT;
+    f.name = "envoy.filters.network.http_connection_manager";
+    f.config_type_case = ENVOY__CONFIG__LISTENER__V3__FILTER__CONFIG_TYPE_TYPED_CONFIG;
+    f.typed_config = &hcm;
+    Envoy__Config__Listener__V3__Filter *fs[1] = {&f};
+    Envoy__Config__Listener__V3__FilterChain fc = ENVOY__CONFIG__LISTENER__V3__FILTER_CHAIN__INIT;
+    fc.n_filters = 1;
+    fc.filters = fs;
+    Envoy__Config__Listener__V3__FilterChain *fcs[1] = {&fc};
+    Envoy__Config__Listener__V3__Listener sl = ENVOY__CONFIG__LISTENER__V3__LISTENER__INIT;
+    sl.name = l->name;
+    sl.address = &addr;
+    sl.n_filter_chains = 1;
+    sl.filter_chains = fcs;
+    rc = table_add(&s->tables[SNAP_LDS_SOCKET], l->name, &sl.base);
+  }
+  free(hcm.value.data);
+  return rc;
+}
+
+/* One RouteConfiguration per listener, named after it: one VirtualHost "*" with the routes in order. */
+static int add_routes(struct snapshot *s, const struct config_listener *l) {
+  size_t n = l->n_routes, nw = 0;
+  for (size_t i = 0; i < n; i++) nw += l->routes[i].n_clusters;
+  Envoy__Config__Route__V3__Route *routes = calloc(n, sizeof *routes);
+  Envoy__Config__Route__V3__Route **rp = calloc(n, sizeof *rp);
+  Envoy__Config__Route__V3__RouteMatch *matches = calloc(n, sizeof *matches);
+  Envoy__Config__Route__V3__RouteAction *actions = calloc(n, sizeof *actions);
+  Envoy__Config__Route__V3__WeightedCluster *wcs = calloc(n, sizeof *wcs);
+  Envoy__Config__Route__V3__WeightedCluster__ClusterWeight *cw = calloc(nw, sizeof *cw);
+  Envoy__Config__Route__V3__WeightedCluster__ClusterWeight **cwp = calloc(nw, sizeof *cwp);
+  Google__Protobuf__UInt32Value *weights = calloc(nw, sizeof *weights);
+  int rc = -1;
+  if (!routes || !rp || !matches || !actions || !wcs || !cw || !cwp || !weights) goto out;
+  Google__Protobuf__Duration zero = GOOGLE__PROTOBUF__DURATION__INIT; /* Envoy's 15 s default would cut streams */
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    const struct config_route *cr = &l->routes[i];
+    envoy__config__route__v3__route_match__init(&matches[i]);
+    matches[i].path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX;
+    matches[i].prefix = cr->prefix; /* never protobuf_c_empty_string: it starts with "/" */
+    envoy__config__route__v3__route_action__init(&actions[i]);
+    actions[i].timeout = &zero;
+    size_t nonzero = 0, last = 0;
+    for (size_t j = 0; j < cr->n_clusters; j++)
+      if (cr->clusters[j].weight) nonzero++, last = j;
+    if (nonzero == 1) {
+      actions[i].cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER;
+      actions[i].cluster = cr->clusters[last].name;
+    } else {
+      /* Weight-0 entries are left out; the rest sum to 100 and total_weight stays unset (portable rule). */
+      envoy__config__route__v3__weighted_cluster__init(&wcs[i]);
+      wcs[i].clusters = &cwp[k];
+      for (size_t j = 0; j < cr->n_clusters; j++) {
+        if (!cr->clusters[j].weight) continue;
+        envoy__config__route__v3__weighted_cluster__cluster_weight__init(&cw[k]);
+        google__protobuf__uint32_value__init(&weights[k]);
+        weights[k].value = cr->clusters[j].weight;
+        cw[k].name = cr->clusters[j].name;
+        cw[k].weight = &weights[k];
+        cwp[k] = &cw[k];
+        k++;
+        wcs[i].n_clusters++;
+      }
+      actions[i].cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS;
+      actions[i].weighted_clusters = &wcs[i];
+    }
+    envoy__config__route__v3__route__init(&routes[i]);
+    routes[i].name = cr->name;
+    routes[i].match = &matches[i];
+    routes[i].action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE;
+    routes[i].route = &actions[i];
+    rp[i] = &routes[i];
+  }
+  char *domains[1] = {"*"};
+  Envoy__Config__Route__V3__VirtualHost vh = ENVOY__CONFIG__ROUTE__V3__VIRTUAL_HOST__INIT;
+  vh.name = l->name;
+  vh.n_domains = 1;
+  vh.domains = domains;
+  vh.n_routes = n;
+  vh.routes = rp;
+  Envoy__Config__Route__V3__VirtualHost *vhs[1] = {&vh};
+  Envoy__Config__Route__V3__RouteConfiguration rc_msg = ENVOY__CONFIG__ROUTE__V3__ROUTE_CONFIGURATION__INIT;
+  rc_msg.name = l->name;
+  rc_msg.n_virtual_hosts = 1;
+  rc_msg.virtual_hosts = vhs;
+  rc = table_add(&s->tables[SNAP_RDS], l->name, &rc_msg.base);
+out:
+  free(routes);
+  free(rp);
+  free(matches);
+  free(actions);
+  free(wcs);
+  free(cw);
+  free(cwp);
+  free(weights);
+  return rc;
+}
+
+/* An EDS cluster over ADS, round robin, HTTP/2 upstream (for Envoy; gRPC ignores the options). */
+static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
+  Envoy__Config__Core__V3__Http2ProtocolOptions h2 = ENVOY__CONFIG__CORE__V3__HTTP2_PROTOCOL_OPTIONS__INIT;
+  Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions__ExplicitHttpConfig ex =
+      ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__EXPLICIT_HTTP_CONFIG__INIT;
+  ex.protocol_config_case = ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__EXPLICIT_HTTP_CONFIG__PROTOCOL_CONFIG_HTTP2_PROTOCOL_OPTIONS;
+  ex.http2_protocol_options = &h2;
+  Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions hpo = ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__INIT;
+  hpo.upstream_protocol_options_case = ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__UPSTREAM_PROTOCOL_OPTIONS_EXPLICIT_HTTP_CONFIG;
+  hpo.explicit_http_config = &ex;
+  Google__Protobuf__Any hpo_any;
+  if (pack_any(&hpo.base, UPSTREAM_HTTP_URL, &hpo_any)) return -1;
+  Envoy__Config__Cluster__V3__Cluster__TypedExtensionProtocolOptionsEntry entry =
+      ENVOY__CONFIG__CLUSTER__V3__CLUSTER__TYPED_EXTENSION_PROTOCOL_OPTIONS_ENTRY__INIT;
+  entry.key = UPSTREAM_HTTP_KEY;
+  entry.value = &hpo_any;
+  Envoy__Config__Cluster__V3__Cluster__TypedExtensionProtocolOptionsEntry *entries[1] = {&entry};
+  Envoy__Config__Core__V3__AggregatedConfigSource ads = ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
+  Envoy__Config__Core__V3__ConfigSource cs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
+  cs.config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
+  cs.ads = &ads;
+  cs.resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
+  Envoy__Config__Cluster__V3__Cluster__EdsClusterConfig eds = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
+  eds.eds_config = &cs;
+  Google__Protobuf__Duration ct = GOOGLE__PROTOBUF__DURATION__INIT;
+  ct.seconds = 1;
+  Envoy__Config__Cluster__V3__Cluster cl = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT;
+  cl.name = c->name;
+  cl.cluster_discovery_type_case = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE;
+  cl.type = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__EDS;
+  cl.eds_cluster_config = &eds;
+  cl.connect_timeout = &ct;
+  cl.lb_policy = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__ROUND_ROBIN;
+  cl.n_typed_extension_protocol_options = 1;
+  cl.typed_extension_protocol_options = entries;
+  int rc = table_add(&s->tables[SNAP_CDS], c->name, &cl.base);
+  free(hpo_any.value.data);
+  return rc;
+}
+
+struct ipport {
+  uint32_t ip; /* host order, for sorting */
+  uint32_t port;
+};
+
+static int ipport_cmp(const void *a, const void *b) {
+  const struct ipport *x = a, *y = b;
+  if (x->ip != y->ip) return x->ip < y->ip ? -1 : 1;
+  return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/* The ClusterLoadAssignment: one locality (weight 1, priority 0) with every endpoint, names resolved,
+ * sorted and without duplicates (C-core and grpc-js NACK duplicate addresses). */
+static int add_endpoints(struct snapshot *s, const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx) {
+  size_t cap = 0;
+  for (size_t i = 0; i < c->n_endpoints; i++) {
+    char *const *ips = NULL;
+    cap += c->endpoints[i].is_ip ? 1 : (resolve ? resolve(ctx, c->endpoints[i].address, &ips) : 0);
+  }
+  struct ipport *eps = calloc(cap ? cap : 1, sizeof *eps);
+  if (!eps) return -1;
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_endpoints; i++) {
+    const struct config_endpoint *e = &c->endpoints[i];
+    struct in_addr a;
+    if (e->is_ip) {
+      if (inet_pton(AF_INET, e->address, &a) == 1 && n < cap) eps[n++] = (struct ipport){ntohl(a.s_addr), e->port};
+      continue;
+    }
+    char *const *ips = NULL;
+    size_t k = resolve ? resolve(ctx, e->address, &ips) : 0;
+    for (size_t j = 0; j < k && n < cap; j++)
+      if (inet_pton(AF_INET, ips[j], &a) == 1) eps[n++] = (struct ipport){ntohl(a.s_addr), e->port};
+  }
+  if (n) qsort(eps, n, sizeof *eps, ipport_cmp);
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++)
+    if (u == 0 || ipport_cmp(&eps[u - 1], &eps[i]) != 0) eps[u++] = eps[i];
+  n = u;
+
+  Envoy__Config__Endpoint__V3__LbEndpoint *lbe = calloc(n ? n : 1, sizeof *lbe);
+  Envoy__Config__Endpoint__V3__LbEndpoint **lbep = calloc(n ? n : 1, sizeof *lbep);
+  Envoy__Config__Endpoint__V3__Endpoint *ep = calloc(n ? n : 1, sizeof *ep);
+  Envoy__Config__Core__V3__Address *addr = calloc(n ? n : 1, sizeof *addr);
+  Envoy__Config__Core__V3__SocketAddress *sa = calloc(n ? n : 1, sizeof *sa);
+  char (*ipstr)[INET_ADDRSTRLEN] = calloc(n ? n : 1, sizeof *ipstr);
+  int rc = -1;
+  if (!lbe || !lbep || !ep || !addr || !sa || !ipstr) goto out;
+  for (size_t i = 0; i < n; i++) {
+    struct in_addr a = {.s_addr = htonl(eps[i].ip)};
+    inet_ntop(AF_INET, &a, ipstr[i], sizeof ipstr[i]);
+    envoy__config__core__v3__socket_address__init(&sa[i]);
+    sa[i].address = ipstr[i];
+    sa[i].port_specifier_case = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE;
+    sa[i].port_value = eps[i].port;
+    envoy__config__core__v3__address__init(&addr[i]);
+    addr[i].address_case = ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS;
+    addr[i].socket_address = &sa[i];
+    envoy__config__endpoint__v3__endpoint__init(&ep[i]);
+    ep[i].address = &addr[i];
+    envoy__config__endpoint__v3__lb_endpoint__init(&lbe[i]);
+    lbe[i].host_identifier_case = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
+    lbe[i].endpoint = &ep[i];
+    lbe[i].health_status = ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__HEALTHY;
+    lbep[i] = &lbe[i];
+  }
+  Envoy__Config__Core__V3__Locality loc = ENVOY__CONFIG__CORE__V3__LOCALITY__INIT;
+  loc.region = "xdsd";
+  loc.zone = "default";
+  Google__Protobuf__UInt32Value one = GOOGLE__PROTOBUF__UINT32_VALUE__INIT;
+  one.value = 1;
+  Envoy__Config__Endpoint__V3__LocalityLbEndpoints lle = ENVOY__CONFIG__ENDPOINT__V3__LOCALITY_LB_ENDPOINTS__INIT;
+  lle.locality = &loc;
+  lle.n_lb_endpoints = n;
+  lle.lb_endpoints = lbep;
+  lle.load_balancing_weight = &one;
+  Envoy__Config__Endpoint__V3__LocalityLbEndpoints *lles[1] = {&lle};
+  Envoy__Config__Endpoint__V3__ClusterLoadAssignment cla = ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;
+  cla.cluster_name = c->name;
+  /* An empty cluster is a ClusterLoadAssignment without localities. */
+  cla.n_endpoints = n ? 1 : 0;
+  cla.endpoints = lles;
+  s->n_endpoints += n;
+  rc = table_add(&s->tables[SNAP_EDS], c->name, &cla.base);
+out:
+  free(lbe);
+  free(lbep);
+  free(ep);
+  free(addr);
+  free(sa);
+  free(ipstr);
+  free(eps);
+  return rc;
+}
+
+int snapshot_build(const struct config *cfg, snapshot_resolve_fn resolve, void *ctx, struct snapshot **out) {
+  struct snapshot *s = calloc(1, sizeof *s);
+  if (!s) return -1;
+  s->created_us = clock_now_us();
+  for (size_t i = 0; i < cfg->n_listeners; i++)
+    if (add_listeners(s, &cfg->listeners[i]) || add_routes(s, &cfg->listeners[i])) goto fail;
+  for (size_t i = 0; i < cfg->n_clusters; i++)
+    if (add_cluster(s, &cfg->clusters[i]) || add_endpoints(s, &cfg->clusters[i], resolve, ctx)) goto fail;
+  for (int t = 0; t < SNAP_NTABLES; t++) table_finish(&s->tables[t]);
+  *out = s;
+  return 0;
+fail:
+  snapshot_free(s);
+  return -1;
+}
+
+void snapshot_free(struct snapshot *s) {
+  if (!s) return;
+  for (int t = 0; t < SNAP_NTABLES; t++) {
+    for (size_t i = 0; i < s->tables[t].n; i++) {
+      free(s->tables[t].res[i].name);
+      free(s->tables[t].res[i].data);
+    }
+    free(s->tables[t].res);
+  }
+  free(s);
+}
+
+int snapshot_same(const struct snapshot *a, const struct snapshot *b) {
+  if (!a || !b) return a == b;
+  for (int t = 0; t < SNAP_NTABLES; t++) {
+    const struct snapshot_table *x = &a->tables[t], *y = &b->tables[t];
+    if (x->n != y->n || x->hash != y->hash) return 0;
+    for (size_t i = 0; i < x->n; i++)
+      if (x->res[i].len != y->res[i].len || strcmp(x->res[i].name, y->res[i].name) != 0 ||
+          (x->res[i].len && memcmp(x->res[i].data, y->res[i].data, x->res[i].len) != 0))
+        return 0;
+  }
+  return 1;
+}
+
+void snapshot_print(const struct snapshot *s, const struct config *cfg, FILE *out) {
+  fprintf(out, "config name=\"%s\" listeners=%zu clusters=%zu\n", cfg->name, cfg->n_listeners, cfg->n_clusters);
+  for (size_t i = 0; i < cfg->n_listeners; i++) {
+    const struct config_listener *l = &cfg->listeners[i];
+    fprintf(out, "lds api-listener name=%s (gRPC clients dial xds:///%s)\n", l->name, l->name);
+    if (l->port)
+      fprintf(out, "lds socket-listener name=%s address=%s:%u (Envoy)\n", l->name, l->address, l->port);
+    fprintf(out, "rds route-configuration name=%s virtual-host=* routes=%zu\n", l->name, l->n_routes);
+    for (size_t r = 0; r < l->n_routes; r++) {
+      const struct config_route *rt = &l->routes[r];
+      fprintf(out, "  route name=%s prefix=%s ->", rt->name[0] ? rt->name : "-", rt->prefix);
+      for (size_t k = 0; k < rt->n_clusters; k++) fprintf(out, " %s=%u", rt->clusters[k].name, rt->clusters[k].weight);
+      fputc('\n', out);
+    }
+  }
+  for (size_t i = 0; i < cfg->n_clusters; i++) {
+    const struct config_cluster *c = &cfg->clusters[i];
+    fprintf(out, "cds cluster name=%s type=EDS lb=ROUND_ROBIN upstream=HTTP/2\n", c->name);
+    fprintf(out, "eds cluster-load-assignment name=%s endpoints:", c->name);
+    for (size_t e = 0; e < c->n_endpoints; e++)
+      fprintf(out, " %s:%u%s", c->endpoints[e].address, c->endpoints[e].port, c->endpoints[e].is_ip ? "" : "(dns)");
+    fputc('\n', out);
+  }
+  for (int t = 0; t < SNAP_NTABLES; t++) {
+    static const char *const names[] = {"cds", "eds", "lds-api", "rds", "lds-socket"};
+    size_t bytes = 0;
+    for (size_t i = 0; i < s->tables[t].n; i++) bytes += s->tables[t].res[i].len;
+    fprintf(out, "table %s resources=%zu bytes=%zu\n", names[t], s->tables[t].n, bytes);
+  }
+}

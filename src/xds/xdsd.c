@@ -1,0 +1,292 @@
+#include "xdsd.h"
+
+#include <grpc/grpc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "ads.h"
+#include "clock.h"
+#include "config.h"
+#include "discovery.h"
+#include "jsonw.h"
+#include "log.h"
+#include "snapshot.h"
+#include "tag.h"
+#include "watch.h"
+
+#define TICK_MS 20             /* housekeeping period of the loop */
+#define WATCH_DEBOUNCE_MS 100  /* after the last inotify event */
+#define WATCH_PERIOD_MS 2000   /* fallback content check */
+#define DNS_SETTLE_MS 2000     /* how long a new snapshot waits for first DNS answers */
+#define PUBLISH_MS 200         /* admin documents refresh at most this often */
+#define SHUTDOWN_MS 5000
+
+struct xdsd {
+  const struct xdsd_options *opt;
+  grpc_completion_queue *cq;
+  struct ads *ads;
+  struct admin *admin;
+  struct watch *watch;
+  struct discovery *dns;
+  struct config *cfg;   /* the last good config (owned) */
+  char *cfg_bytes;      /* its file content (owned) */
+  char *bad_bytes;      /* the content that last failed to validate (owned), to report it once */
+  char *error;          /* the last reload's error, NULL when it succeeded (owned) */
+  char last_reload[32]; /* UTC time of the last reload attempt that saw new content */
+  uint64_t reloads_ok, reloads_failed;
+  int rebuild_wanted;
+  int64_t rebuild_deadline_ms;
+  int dirty;
+};
+
+static void utc_now(char *buf, size_t len) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void set_error(struct xdsd *x, const char *err) {
+  free(x->error);
+  x->error = err ? strdup(err) : NULL;
+}
+
+/* Re-reads the config by path; a changed, valid file replaces the config, a bad one is reported and
+ * the last good config stays. */
+static void check_config(struct xdsd *x, int64_t now_ms) {
+  char err[1024];
+  char *buf;
+  size_t len;
+  if (config_read_file(x->opt->config_path, &buf, &len, err, sizeof err) != 0) {
+    if (!x->error || strcmp(x->error, err) != 0) {
+      log_error("msg=\"cannot read config, keeping the last good one\" error=\"%s\"", err);
+      utc_now(x->last_reload, sizeof x->last_reload);
+      x->reloads_failed++;
+      set_error(x, err);
+      x->dirty = 1;
+    }
+    return;
+  }
+  if ((x->cfg_bytes && strcmp(buf, x->cfg_bytes) == 0 && !x->error) || (x->bad_bytes && strcmp(buf, x->bad_bytes) == 0)) {
+    free(buf);
+    return;
+  }
+  if (x->cfg_bytes && strcmp(buf, x->cfg_bytes) == 0) {
+    /* Back to the content being served (after a broken or unreadable file): nothing to rebuild. */
+    free(buf);
+    set_error(x, NULL);
+    x->dirty = 1;
+    log_info("msg=\"config is back to the served content\"");
+    return;
+  }
+  utc_now(x->last_reload, sizeof x->last_reload);
+  x->dirty = 1;
+  struct config *c;
+  if (config_parse(x->opt->config_path, buf, len, &c, err, sizeof err) != 0) {
+    log_error("msg=\"invalid config, keeping the last good one\" error=\"%s\"", err);
+    x->reloads_failed++;
+    set_error(x, err);
+    free(x->bad_bytes);
+    x->bad_bytes = buf;
+    return;
+  }
+  config_free(x->cfg);
+  free(x->cfg_bytes);
+  free(x->bad_bytes);
+  x->bad_bytes = NULL;
+  x->cfg = c;
+  x->cfg_bytes = buf;
+  x->reloads_ok++;
+  set_error(x, NULL);
+  if (discovery_set_names(x->dns, c) != 0) log_error("msg=\"out of memory setting dns names\"");
+  x->rebuild_wanted = 1;
+  x->rebuild_deadline_ms = now_ms + DNS_SETTLE_MS;
+  log_info("msg=\"config loaded\" path=%s name=\"%s\" listeners=%zu clusters=%zu", x->opt->config_path, c->name,
+           c->n_listeners, c->n_clusters);
+}
+
+/* Builds a snapshot from the config and DNS; swaps it in with a new version when it differs. */
+static void rebuild(struct xdsd *x) {
+  x->rebuild_wanted = 0;
+  if (!x->cfg) return;
+  struct snapshot *s;
+  if (snapshot_build(x->cfg, discovery_lookup, x->dns, &s) != 0) {
+    log_error("msg=\"out of memory building a snapshot\"");
+    return;
+  }
+  const struct snapshot *cur = ads_snapshot(x->ads);
+  if (cur && snapshot_same(cur, s)) {
+    snapshot_free(s);
+    return;
+  }
+  s->version = cur ? cur->version + 1 : 1;
+  log_info("msg=\"snapshot\" version=%llu listeners=%zu routes=%zu clusters=%zu endpoints=%zu streams=%zu",
+           (unsigned long long)s->version, s->tables[SNAP_LDS_API].n, s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n,
+           s->n_endpoints, ads_streams(x->ads));
+  ads_set_snapshot(x->ads, s);
+  x->dirty = 1;
+}
+
+static void publish(struct xdsd *x) {
+  char *sbuf = NULL, *mbuf = NULL;
+  size_t slen = 0, mlen = 0;
+  FILE *f = open_memstream(&sbuf, &slen);
+  if (!f) return;
+  const struct snapshot *s = ads_snapshot(x->ads);
+  fputs("{\"config\":{\"path\":", f);
+  jsonw_str(f, x->opt->config_path);
+  fputs(",\"name\":", f);
+  jsonw_str(f, x->cfg ? x->cfg->name : NULL);
+  fputs(",\"last_reload\":", f);
+  jsonw_str(f, x->last_reload[0] ? x->last_reload : NULL);
+  fprintf(f, ",\"last_reload_ok\":%s,\"error\":", x->error ? "false" : "true");
+  jsonw_str(f, x->error);
+  fprintf(f, ",\"reloads_ok\":%llu,\"reloads_failed\":%llu},", (unsigned long long)x->reloads_ok,
+          (unsigned long long)x->reloads_failed);
+  if (s)
+    fprintf(f, "\"snapshot\":{\"version\":\"%llu\",\"listeners\":%zu,\"socket_listeners\":%zu,\"routes\":%zu,"
+               "\"clusters\":%zu,\"endpoints\":%zu},",
+            (unsigned long long)s->version, s->tables[SNAP_LDS_API].n, s->tables[SNAP_LDS_SOCKET].n,
+            s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n, s->n_endpoints);
+  else
+    fputs("\"snapshot\":null,", f);
+  fputs("\"dns\":", f);
+  discovery_status_json(x->dns, f);
+  fputs(",\"nodes\":", f);
+  ads_status_json(x->ads, f);
+  fputs("}\n", f);
+  fclose(f);
+
+  f = open_memstream(&mbuf, &mlen);
+  if (!f) {
+    free(sbuf);
+    return;
+  }
+  ads_metrics_text(x->ads, f);
+  fprintf(f, "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
+             "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
+          (unsigned long long)x->reloads_ok, (unsigned long long)x->reloads_failed);
+  fprintf(f, "# HELP xdsd_config_error 1 while the file on disk is not the config being served.\n"
+             "# TYPE xdsd_config_error gauge\nxdsd_config_error %d\n", x->error ? 1 : 0);
+  fprintf(f, "# HELP xdsd_resolved_endpoints Endpoints in the served ClusterLoadAssignments.\n"
+             "# TYPE xdsd_resolved_endpoints gauge\nxdsd_resolved_endpoints %zu\n", s ? s->n_endpoints : 0);
+  fprintf(f, "# HELP xdsd_snapshot_version Version of the served snapshot.\n"
+             "# TYPE xdsd_snapshot_version gauge\nxdsd_snapshot_version %llu\n",
+          s ? (unsigned long long)s->version : 0ULL);
+  fclose(f);
+  admin_publish(x->admin, sbuf, slen, mbuf, mlen);
+}
+
+static void teardown(struct xdsd *x) {
+  admin_stop(x->admin);
+  watch_free(x->watch);
+  discovery_free(x->dns);
+  config_free(x->cfg);
+  free(x->cfg_bytes);
+  free(x->bad_bytes);
+  free(x->error);
+}
+
+int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload) {
+  struct xdsd x;
+  memset(&x, 0, sizeof x);
+  x.opt = o;
+  int rc = discovery_new(o->dns_server, o->dns_refresh_ms, &x.dns);
+  if (rc != 0) {
+    log_error("msg=\"cannot set up DNS\" flag=--dns-server value=\"%s\"", o->dns_server ? o->dns_server : "");
+    return 1;
+  }
+  if (o->admin && admin_start(o->admin, &x.admin) != 0) {
+    log_error("msg=\"cannot listen\" flag=--admin value=\"%s\"", o->admin);
+    teardown(&x);
+    return 1;
+  }
+  x.cq = grpc_completion_queue_create_for_next(NULL);
+  if (ads_start(o->listen, x.cq, &x.ads) != 0) {
+    log_error("msg=\"cannot listen\" flag=--listen value=\"%s\"", o->listen);
+    grpc_completion_queue_shutdown(x.cq);
+    while (grpc_completion_queue_next(x.cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type != GRPC_QUEUE_SHUTDOWN) {
+    }
+    grpc_completion_queue_destroy(x.cq);
+    teardown(&x);
+    return 1;
+  }
+  watch_new(o->config_path, WATCH_DEBOUNCE_MS, WATCH_PERIOD_MS, &x.watch);
+  log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld", o->listen,
+           o->admin ? o->admin : "-", o->config_path, o->dns_server ? o->dns_server : "system",
+           (long long)o->dns_refresh_ms);
+  check_config(&x, clock_now_ms());
+  int64_t next_tick = 0, next_publish = 0;
+  while (!*stop) {
+    grpc_event ev = grpc_completion_queue_next(x.cq, clock_deadline_in_ms(TICK_MS), NULL);
+    if (ev.type == GRPC_OP_COMPLETE) {
+      struct tag *t = ev.tag;
+      t->handler(t, ev.success);
+      x.dirty = 1;
+    }
+    int64_t now = clock_now_ms();
+    if (now < next_tick) continue;
+    next_tick = now + TICK_MS;
+    int look = 0;
+    if (*reload) {
+      *reload = 0;
+      look = 1;
+    }
+    if (x.watch && watch_poll(x.watch, now)) look = 1;
+    if (look) check_config(&x, now);
+    if (discovery_poll(x.dns, now)) x.rebuild_wanted = 1;
+    if (x.rebuild_wanted && (discovery_settled(x.dns) || now >= x.rebuild_deadline_ms)) rebuild(&x);
+    if (x.admin && x.dirty && now >= next_publish) {
+      publish(&x);
+      x.dirty = 0;
+      next_publish = now + PUBLISH_MS;
+    }
+  }
+  log_info("msg=stopping streams=%zu", ads_streams(x.ads));
+  ads_shutdown(x.ads);
+  int64_t deadline = clock_now_ms() + SHUTDOWN_MS;
+  while (!ads_done(x.ads) && clock_now_ms() < deadline) {
+    grpc_event ev = grpc_completion_queue_next(x.cq, clock_deadline_in_ms(100), NULL);
+    if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
+  }
+  ads_free(x.ads);
+  grpc_completion_queue_shutdown(x.cq);
+  for (;;) {
+    grpc_event ev = grpc_completion_queue_next(x.cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
+  }
+  grpc_completion_queue_destroy(x.cq);
+  teardown(&x);
+  log_info("msg=stopped");
+  return 0;
+}
+
+int xdsd_check(const char *path, FILE *out, FILE *err) {
+  char e[1024];
+  char *buf;
+  size_t len;
+  struct config *c;
+  if (config_read_file(path, &buf, &len, e, sizeof e) != 0) {
+    fprintf(err, "%s\n", e);
+    return 1;
+  }
+  int rc = config_parse(path, buf, len, &c, e, sizeof e);
+  free(buf);
+  if (rc != 0) {
+    fprintf(err, "%s\n", e);
+    return 1;
+  }
+  struct snapshot *s;
+  if (snapshot_build(c, NULL, NULL, &s) != 0) {
+    fprintf(err, "%s: out of memory\n", path);
+    config_free(c);
+    return 1;
+  }
+  snapshot_print(s, c, out);
+  fprintf(out, "%s: ok\n", path);
+  snapshot_free(s);
+  config_free(c);
+  return 0;
+}
