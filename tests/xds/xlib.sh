@@ -1,0 +1,144 @@
+# Helpers for xdsd's integration tests, on top of tests/lib.sh. Source it after setting NET_BASE
+# (this test's first address in 127.0.2.0/24) and DNS_PORT (its dnsmasq port on 127.0.2.53).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+chmod 755 "$T"
+
+NET=127.0.2
+XDS_ADDR=$NET.$NET_BASE
+XDS_PORT=9002
+ADMIN_PORT=9003
+DNS_ADDR=$NET.53
+CFG_DIR=$T/config # a ConfigMap-style volume: config.yaml -> ..data/config.yaml, ..data -> ..<version>
+CFG=$CFG_DIR/config.yaml
+HOSTS=$T/hosts
+
+# start_dns: dnsmasq answering only from $HOSTS (lines "IP NAME"); reload it with dns_reload.
+start_dns() {
+  touch "$HOSTS"
+  chmod 644 "$HOSTS"
+  spawn dnsmasq dnsmasq -k --no-resolv --no-hosts --local=// --port "$DNS_PORT" --listen-address "$DNS_ADDR" \
+    --bind-interfaces --addn-hosts "$HOSTS" --pid-file="$T/dnsmasq.pid" --log-queries \
+    --log-facility="$T/dnsmasq-queries.log" --user=root
+  DNS_PID=$LAST_PID
+  wait_for 10 grep -q "read $HOSTS" "$T/dnsmasq-queries.log"
+}
+dns_reload() { kill -HUP "$DNS_PID"; }
+
+# configmap_init FILE: lays out $CFG_DIR as kubelet does and puts FILE's content in it.
+configmap_init() {
+  mkdir -p "$CFG_DIR/..v1"
+  cp "$1" "$CFG_DIR/..v1/config.yaml"
+  ln -s ..v1 "$CFG_DIR/..data"
+  ln -s ..data/config.yaml "$CFG"
+  CM_GEN=1
+}
+
+# configmap_swap FILE: a ConfigMap update exactly as kubelet's AtomicWriter does it: a new timestamped
+# directory, a new symlink renamed over ..data (IN_MOVED_TO), then the old directory removed.
+configmap_swap() {
+  local old=..v$CM_GEN
+  CM_GEN=$((CM_GEN + 1))
+  mkdir "$CFG_DIR/..v$CM_GEN"
+  cp "$1" "$CFG_DIR/..v$CM_GEN/config.yaml"
+  ln -s "..v$CM_GEN" "$CFG_DIR/..data_tmp"
+  mv -T "$CFG_DIR/..data_tmp" "$CFG_DIR/..data"
+  rm -rf "${CFG_DIR:?}/$old"
+}
+
+# start_xdsd [ARGS...]: xdsd on $XDS_ADDR with $CFG and this test's dnsmasq; waits for both ports.
+start_xdsd() {
+  spawn xdsd "$BIN/xdsd" --config "$CFG" --listen "$XDS_ADDR:$XDS_PORT" --admin "$XDS_ADDR:$ADMIN_PORT" \
+    --dns-server "$DNS_ADDR:$DNS_PORT" --dns-refresh 1s "$@"
+  XDSD_PID=$LAST_PID
+  wait_port "$XDS_ADDR" "$XDS_PORT"
+  wait_port "$XDS_ADDR" "$ADMIN_PORT"
+}
+
+status() { curl -sf "http://$XDS_ADDR:$ADMIN_PORT/status"; }
+metrics() { curl -sf "http://$XDS_ADDR:$ADMIN_PORT/metrics"; }
+
+# start_server NAME IP: a greeter-server answering at once.
+start_server() {
+  spawn "server-$1" env NAME="$1" LISTEN_ADDRESS="$2:50051" RESPONSE_DELAY=0 SHUTDOWN_GRACE=1s "$BIN/greeter-server"
+  wait_port "$2" 50051
+}
+
+# start_client: a proxyless greeter-client on xds:///server, summaries every 250 ms into $T/client.log.
+start_client() {
+  cat >"$T/bootstrap.json" <<JSON
+{"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
+ "node":{"id":"client-1","cluster":"test","locality":{"zone":"z1"}}}
+JSON
+  spawn client env GRPC_XDS_BOOTSTRAP="$T/bootstrap.json" SERVER_ADDRESS=xds:///server NAME=client-1 \
+    PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY=10 RPC_TIMEOUT=10s "$BIN/greeter-client"
+  CLIENT_PID=$LAST_PID
+}
+
+# lines: the number of lines in the client log now (a mark to count from).
+lines() { wc -l <"$T/client.log"; }
+
+# share FROM [SKIP]: sums the client's window summaries after line FROM (skipping the first SKIP
+# summaries, which may straddle the mark); prints "ok failed v1 v2 windows", where v1 and v2 add up
+# the servers named v1-* and v2-*.
+share() {
+  tail -n +"$(($1 + 1))" "$T/client.log" | grep ' summary ' | grep -v 'final=1' | tail -n +"$((${2:-1} + 1))" |
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v = kv[2]; sub(/\/.*/, "", v)
+             if (kv[1] == "ok") ok += v; else if (kv[1] == "failed") f += v
+             else if (kv[1] ~ /^v1-/) a += v; else if (kv[1] ~ /^v2-/) b += v }
+           w++ }
+         END { printf "%d %d %d %d %d\n", ok, f, a, b, w }'
+}
+
+# collect FROM MIN_OK SECS: waits until the summaries after line FROM hold MIN_OK RPCs; prints share.
+collect() {
+  local from=$1 min=$2 secs=$3 i s
+  for i in $(seq $((secs * 20))); do
+    s=$(share "$from")
+    [ "$(echo "$s" | cut -d' ' -f1)" -ge "$min" ] && { echo "$s"; return 0; }
+    sleep 0.05
+  done
+  fail "fewer than $min RPCs after line $from in ${secs}s: $(share "$from")"
+}
+
+# pct PART TOTAL: PART/TOTAL in percent with one decimal.
+pct() { awk -v p="$1" -v t="$2" 'BEGIN { printf "%.1f", t ? 100 * p / t : 0 }'; }
+# within VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals allowed).
+within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
+
+# no_failures: the client has printed no failed RPC so far.
+no_failures() {
+  ! grep -q ' ERROR ' "$T/client.log" && ! grep ' summary ' "$T/client.log" | grep -qv ' failed=0 '
+}
+
+# weights_config V1 V2 FILE: the demo's config with route weights V1/V2 over DNS-named clusters.
+weights_config() {
+  cat >"$3" <<YAML
+name: xds-demo
+spec:
+  listeners:
+  - name: server
+    address: 0.0.0.0
+    port: 8080
+    routes:
+    - name: all
+      prefix: /
+      clusters:
+      - name: server-v1
+        weight: $1
+      - name: server-v2
+        weight: $2
+  clusters:
+  - name: server-v1
+    endpoints:
+    - address: server-v1
+      port: 50051
+  - name: server-v2
+    endpoints:
+    - address: server-v2
+      port: 50051
+YAML
+}
+
+# wait_until EPOCH_MS: returns when the wall clock reaches EPOCH_MS (a measured deadline, not a guess).
+now_ms() { date +%s%3N; }
+wait_until() { while [ "$(now_ms)" -lt "$1" ]; do sleep 0.02; done; }
