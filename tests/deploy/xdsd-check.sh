@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The xdsconfig ConfigMaps of deploy/xds and deploy/proxyless pass `xdsd --check`, and a broken
+# config does not. The config.yaml block is cut out of the ConfigMap with awk (no node needed).
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${BIN:?BIN must point at the build bin/ folder}
+T=$(mktemp -d "${TMPDIR:-/tmp}/deploy-xdsd.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+failed=0
+
+# configmap_yaml FILE: prints the `config.yaml: |` block of the ConfigMap xdsconfig, dedented.
+configmap_yaml() {
+  awk '
+    /^kind: ConfigMap/ { cm = 1 } /^---/ { cm = 0; inblock = 0 }
+    cm && /^  name: xdsconfig$/ { ours = 1 }
+    ours && /^  config.yaml: \|/ { inblock = 1; next }
+    inblock && /^    / { print substr($0, 5); next }
+    inblock && /^$/ { print ""; next }
+    inblock { inblock = 0; ours = 0 }
+  ' "$1"
+}
+
+for scn in xds proxyless; do
+  cfg="$T/$scn.yaml"
+  configmap_yaml "$ROOT/deploy/$scn/xds.yaml" >"$cfg"
+  if [ ! -s "$cfg" ]; then
+    echo "FAIL deploy/$scn/xds.yaml: no ConfigMap xdsconfig with config.yaml"
+    failed=1
+  elif "$BIN/xdsd" --check "$cfg" >"$T/$scn.log" 2>&1; then
+    echo "ok   deploy/$scn/xds.yaml: xdsconfig passes xdsd --check"
+  else
+    echo "FAIL deploy/$scn/xds.yaml: xdsd --check rejected xdsconfig:"
+    cat "$T/$scn.log"
+    failed=1
+  fi
+done
+
+# The check must be able to fail: a port that is not a number.
+sed 's/port: 50051/port: fifty/' "$T/xds.yaml" >"$T/broken.yaml"
+if "$BIN/xdsd" --check "$T/broken.yaml" >"$T/broken.log" 2>&1; then
+  echo "FAIL xdsd --check ACCEPTED a config with port: fifty"
+  failed=1
+else
+  echo "ok   xdsd --check rejects a broken xdsconfig: $(head -n 1 "$T/broken.log")"
+fi
+[ "$failed" -eq 0 ] && echo "all checks passed"
+exit "$failed"
