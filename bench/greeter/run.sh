@@ -15,8 +15,7 @@
 # Every traffic loop is bounded: h2load by -D, greeter-client by ROUNDS, both by `timeout`.
 cd "$(dirname "$0")/../.."
 export BIN=${BIN:-$PWD/build/bin}
-. tests/lib.sh
-set -e
+. tests/lib.sh # spawn/cleanup by PID, wait_port, check, fail (no `set -e`: its cleanup trap must not stop early)
 
 SECS=${BENCH_SECONDS:-5}
 CALLS=${BENCH_CLIENT_CALLS:-30000}
@@ -94,6 +93,8 @@ run_client() {
          printf "%.1f %d %d %d\n", f["ok"] * 1000 / f["window_ms"], f["p50_us"], f["p99_us"], f["ok"] }' <<<"$line"
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # Raw results, one run a line: generator level repeat server rps p50_us p99_us calls cpu_us_per_rpc.
 printf 'generator\tlevel\trepeat\tserver\trps\tp50_us\tp99_us\tcalls\tcpu_us_per_rpc\n' >"$RAW"
 for gen in h2load client; do
@@ -144,4 +145,6 @@ awk -F'\t' '
     }
   }' "$RAW"
 echo
-echo "raw runs: $RAW; $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r)"
+echo "raw runs: $RAW; $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r);" \
+  "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
+  "(this run adds about 2; more means other work shared the CPUs)"
