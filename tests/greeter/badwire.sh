@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Garbage on the wire never crashes the server: an undecodable HelloRequest gets INVALID_ARGUMENT (3),
+# an unknown method UNIMPLEMENTED (12), and the server keeps serving and exits 0 on SIGTERM.
+# The raw HTTP/2 requests come from nghttp (Debian's nghttp2-client), not from gRPC.
+. "$(dirname "$0")/../lib.sh"
+
+spawn server env NAME=s LISTEN_ADDRESS=127.0.1.60:50051 RESPONSE_DELAY=0 "$BIN/greeter-server"
+SPID=$LAST_PID
+wait_port 127.0.1.60 50051
+
+grpc_post() { # PATH BODYFILE -> the response headers and trailers
+  nghttp -v -H ':method: POST' -H 'content-type: application/grpc' -H 'te: trailers' -d "$2" \
+    "http://127.0.1.60:50051$1" 2>&1 | grep -E 'grpc-status|grpc-message'
+}
+printf '\x00\x00\x00\x00\x03\xff\xff\xff' >"$T/bad.bin"   # a gRPC frame holding 3 bytes that are not protobuf
+printf '\x00\x00\x00\x00\x05\x0a\x03' >"$T/short.bin"     # a frame shorter than its length prefix
+grpc_post /helloworld.Greeter/SayHello "$T/bad.bin" >"$T/bad.txt"
+check "undecodable request gets INVALID_ARGUMENT" grep -q 'grpc-status: 3' "$T/bad.txt"
+grpc_post /nope.Service/Method "$T/bad.bin" >"$T/unknown.txt"
+check "unknown method gets UNIMPLEMENTED" grep -q 'grpc-status: 12' "$T/unknown.txt"
+grpc_post /helloworld.Greeter/SayHello "$T/short.bin" >"$T/short.txt"
+check "truncated frame gets a gRPC status, not a crash" grep -q 'grpc-status:' "$T/short.txt"
+
+env SERVER_ADDRESS=127.0.1.60:50051 ROUNDS=1 PRINT_REPLIES=1 NAME=after "$BIN/greeter-client" >"$T/client.out" 2>"$T/client.log"
+check "the server still serves after bad input" grep -q 's: Hello after_1' "$T/client.out"
+kill -TERM "$SPID"
+wait_exit "$SPID" 10
+check "server exits 0" test "$EXIT_STATUS" -eq 0
