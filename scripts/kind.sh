@@ -97,7 +97,7 @@ cmd_deploy() {
   if [ "$WAIT" = 1 ]; then
     run "$KUBECTL" wait --for=condition=Available deployment --all -n "$ns" --timeout=300s
   fi
-  echo "now: $KUBECTL logs -f -l app=client -n $ns$(case $scn in clsidecar | canary | xds) echo " --container client" ;; esac)"
+  echo "now: $KUBECTL logs -f -l app=client -n $ns$(case $scn in clsidecar | canary | xds | istio | linkerd) echo " --container client" ;; esac)"
 }
 
 cmd_undeploy() {
