@@ -20,3 +20,7 @@ out=$(their_client cpp call "$ADDR" /helloworld.Greeter/SayGoodbye)
 check "an unknown method gets UNIMPLEMENTED (12)" [ "$? ${out%% message=*}" = "1 error code=12" ]
 check "the server still answers SERVING afterwards" [ "$(their_client cpp health "$ADDR")" = SERVING ]
 check "the server is still running" kill -0 "${PIDS[0]}"
+# Under the sanitizers a memory error or leak in our server, from any of the calls above, fails here.
+kill -TERM "${PIDS[0]}"
+wait_exit "${PIDS[0]}" 15
+check "our server stops cleanly (exit 0) after SIGTERM" [ "$EXIT_STATUS" = 0 ]
