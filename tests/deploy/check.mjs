@@ -224,7 +224,7 @@ async function checkSet(label, files) {
 async function cmdManifests(repo) {
   const deploy = path.join(repo, "deploy");
   const found = fs.readdirSync(deploy, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const want = [...Object.keys(SCENARIOS), "kind"].sort();
+  const want = [...Object.keys(SCENARIOS), "image", "kind"].sort();
   if (found.join() !== want.join()) fail(`deploy/ holds ${found.join(", ")}; expected ${want.join(", ")}`);
   const envoyImages = new Set();
   for (const [scn, files] of Object.entries(SCENARIOS)) {
@@ -342,6 +342,9 @@ function cmdDockerfile(file) {
   const stages = [...text.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({ image: m[1], name: m[2] }));
   const names = new Set(stages.map((s) => s.name).filter(Boolean));
   for (const t of DOCKER_TARGETS) if (!names.has(t)) fail(`${file}: no target ${t} (docker build --target ${t})`);
+  // The builder builds with the same commands as CI.
+  for (const cmd of ["bash scripts/deps.sh", "make", "bash deploy/image/stage-rootfs.sh"])
+    if (!new RegExp(`^RUN ${cmd.replace(/[./]/g, "\\$&")}( |$)`, "m").test(text)) fail(`${file}: the builder must RUN ${cmd}`);
   const args = Object.fromEntries([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
   for (const s of stages) {
     const img = s.image.replace(/^\$\{(\w+)\}$/, (_, a) => args[a] ?? s.image);

@@ -7,23 +7,12 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${BIN:?BIN must point at the build bin/ folder}
 T=$(mktemp -d "${TMPDIR:-/tmp}/deploy-xdsd.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+. "$HERE/lib.sh"
 failed=0
-
-# configmap_yaml FILE: prints the `config.yaml: |` block of the ConfigMap xdsconfig, dedented.
-configmap_yaml() {
-  awk '
-    /^kind: ConfigMap/ { cm = 1 } /^---/ { cm = 0; inblock = 0 }
-    cm && /^  name: xdsconfig$/ { ours = 1 }
-    ours && /^  config.yaml: \|/ { inblock = 1; next }
-    inblock && /^    / { print substr($0, 5); next }
-    inblock && /^$/ { print ""; next }
-    inblock { inblock = 0; ours = 0 }
-  ' "$1"
-}
 
 for scn in xds proxyless; do
   cfg="$T/$scn.yaml"
-  configmap_yaml "$ROOT/deploy/$scn/xds.yaml" >"$cfg"
+  configmap_yaml "$ROOT/deploy/$scn/xds.yaml" xdsconfig >"$cfg"
   if [ ! -s "$cfg" ]; then
     echo "FAIL deploy/$scn/xds.yaml: no ConfigMap xdsconfig with config.yaml"
     failed=1

@@ -10,8 +10,9 @@
 #
 # The builder installs the build dependencies and builds with the same commands CI uses
 # (`bash scripts/deps.sh`, `make`). Each runtime target gets only its binary and the shared
-# libraries that binary links (its ldd closure), on the same Debian release the builder used,
-# and runs as a non-root numeric user so that Kubernetes can enforce `runAsNonRoot`.
+# libraries that binary links (its ldd closure, deploy/image/stage-rootfs.sh), on the same Debian
+# release the builder used, and runs as a non-root numeric user so that Kubernetes can enforce
+# `runAsNonRoot`.
 
 ARG DEBIAN_IMAGE=debian:12.12-slim
 
@@ -22,20 +23,9 @@ COPY scripts/deps.sh scripts/deps.sh
 RUN bash scripts/deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN make BUILD=build
-# Stage /out/<binary>/ as a root file system holding the stripped binary and its ldd closure
-# (libraries copied under their canonical /usr/lib path with their SONAME file name).
-# A binary that this tree does not build (yet) is skipped; its image target then fails.
-RUN set -eu; \
-    for bin in greeter-server greeter-client xdsd; do \
-      [ -x "build/bin/$bin" ] || { echo "builder: build/bin/$bin not built, skipped"; continue; }; \
-      root="/out/$bin"; \
-      install -D -m 0755 "build/bin/$bin" "$root/usr/local/bin/$bin"; \
-      strip --strip-unneeded "$root/usr/local/bin/$bin"; \
-      ldd "build/bin/$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do \
-        dir="$(dirname "$(readlink -f "$lib")")"; \
-        install -D -m 0644 "$lib" "$root$dir/$(basename "$lib")"; \
-      done; \
-    done
+# Stage /out/<program>/: the stripped program and the shared libraries it links, nothing else
+# (tests/deploy runs the same script and chroots into the result).
+RUN bash deploy/image/stage-rootfs.sh build/bin /out greeter-server greeter-client xdsd
 
 # The common runtime base: the builder's Debian release, nothing added.
 FROM ${DEBIAN_IMAGE} AS runtime
