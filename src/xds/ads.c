@@ -301,6 +301,12 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
       log_error("msg=\"out of memory handling a request\" stream=%" PRIu64, s->id);
       return;
   }
+  if (!respond && a->snap && s->st[t].nonce_sent && s->st[t].version_sent == a->snap->version) {
+    /* A narrowed subscription: the client holds the current content of the names it kept, so what was
+     * "sent" is now that subset; without this, the next unrelated change would look like a change. */
+    s->st[t].hash_sent = content(s, t, NULL, NULL);
+    if (s->st[t].nacked) s->st[t].hash_nacked = s->st[t].hash_sent;
+  }
   if (respond) {
     s->pending |= 1u << t;
     s->forced |= 1u << t;

@@ -68,9 +68,11 @@ int sotw_on_request(struct sotw_state *st, char *const *names, size_t n, const c
   int star;
   if (names_copy(names, n, &nn, &nnn, &star)) return -1;
   int wildcard = star || (nnn == 0 && !st->ever_named && !(n > 0));
-  int changed = !st->requested || wildcard != (int)st->wildcard || nnn != st->n_names;
-  for (size_t i = 0; !changed && i < nnn; i++)
-    if (strcmp(nn[i], st->names[i]) != 0) changed = 1;
+  /* Answer when something was added: the first request, wildcard turned on, or a new name. Removing
+   * names needs no answer (the client forgets them itself). */
+  int changed = !st->requested || (wildcard && !st->wildcard);
+  for (size_t i = 0; !changed && !wildcard && i < nnn; i++)
+    if (!st->n_names || !bsearch(&nn[i], st->names, st->n_names, sizeof *st->names, cmp_str)) changed = 1;
 
   int verdict = SOTW_FIRST;
   char *keep = NULL;

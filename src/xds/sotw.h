@@ -35,7 +35,8 @@ void sotw_free(struct sotw_state *st);
 
 /* Applies a request. `nonce` is the request's response_nonce ("" when none), `error` its
  * error_detail.message or NULL when error_detail is absent, `version` its version_info.
- * Sets *respond when the server must answer (first request of the type, or a change of names).
+ * Sets *respond when the server must answer: the first request of the type, wildcard turned on, or a
+ * name added (a narrowed subscription needs no answer).
  * Returns the verdict, or -1 on allocation failure (the state is then unchanged). */
 int sotw_on_request(struct sotw_state *st, char *const *names, size_t n, const char *nonce, const char *error,
                     const char *version, int *respond);

@@ -20,7 +20,7 @@ start_dns() {
     --bind-interfaces --addn-hosts "$HOSTS" --pid-file="$T/dnsmasq.pid" --log-queries \
     --log-facility="$T/dnsmasq-queries.log" --user=root
   DNS_PID=$LAST_PID
-  wait_for 10 grep -q "read $HOSTS" "$T/dnsmasq-queries.log"
+  wait_for 10 grep -qs "read $HOSTS" "$T/dnsmasq-queries.log"
 }
 dns_reload() { kill -HUP "$DNS_PID"; }
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the C ADS protocol test (test_ads_protocol) against a real xdsd, then checks what /status and
+# /metrics say about the same session.
+NET_BASE=70
+DNS_PORT=5370
+. "$(dirname "$0")/xlib.sh"
+mkdir -p "$CFG_DIR"
+cat >"$CFG" <<YAML
+name: proto
+spec:
+  listeners:
+  - name: server
+    routes:
+    - clusters:
+      - name: c1
+  clusters:
+  - name: c1
+    endpoints:
+    - address: 127.0.2.71
+      port: 50051
+YAML
+start_dns
+start_xdsd
+"$BIN/test_ads_protocol" "$XDS_ADDR:$XDS_PORT" "$CFG" >"$T/protocol.log" 2>&1
+rc=$?
+cat "$T/protocol.log"
+check "the ADS protocol test passed" test "$rc" -eq 0
+check "/metrics counted the NACK" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_nacks_total{type=\"eds\"} 1'"
+check "/metrics counted the stale request" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_stale_requests_total{type=\"eds\"} 1'"
+check "/metrics counted the delta call" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_unimplemented_total 1'"
+check "xdsd logged the NACK with its message" grep -q 'msg=nack .*type=eds.*error="xDS response validation errors: \[test\]"' "$T/xdsd.log"
+check "every stream was closed" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.nodes | length == 0' >/dev/null"

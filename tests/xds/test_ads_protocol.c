@@ -1,0 +1,271 @@
+/* ADS protocol tests against a running xdsd: ACK, NACK, stale nonce, subscription change,
+ * unsubscribe, resource removal, reconnect, wildcard, unknown types, delta UNIMPLEMENTED.
+ * Usage: test_ads_protocol ADDR CONFIG_PATH (xdsd was started on CONFIG_PATH; this test rewrites it
+ * by rename, as an editor does, and waits for the pushes). */
+#include <grpc/grpc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adsc.h"
+#include "envoy/config/cluster/v3/cluster.pb-c.h"
+#include "envoy/config/endpoint/v3/endpoint.pb-c.h"
+#include "envoy/config/listener/v3/listener.pb-c.h"
+#include "envoy/config/route/v3/route.pb-c.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb-c.h"
+#include "xtest.h"
+
+#define LDS "type.googleapis.com/envoy.config.listener.v3.Listener"
+#define RDS "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+#define CDS "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+#define EDS "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
+#define PUSH_MS 3000   /* a config change reaches a stream well within this */
+#define QUIET_MS 600   /* "no response" means none within this */
+
+static const char *addr, *cfg_path;
+
+/* Writes a config with listeners "server" (weights w1/w2 over c1/c2, or c1 only when w2 < 0) and
+ * "other" (c1), clusters c1 and c2 (unless dropped) at the given last octets. */
+static void write_config(int w1, int w2, int c1_ip, int c2_ip, int with_other) {
+  char tmp[1024], text[4096];
+  int n = snprintf(text, sizeof text,
+                   "name: proto\nspec:\n  listeners:\n  - name: server\n    port: 8080\n    routes:\n"
+                   "    - name: r\n      prefix: /\n      clusters:\n      - name: c1\n        weight: %d\n",
+                   w1);
+  if (w2 >= 0) n += snprintf(text + n, sizeof text - n, "      - name: c2\n        weight: %d\n", w2);
+  if (with_other)
+    n += snprintf(text + n, sizeof text - n,
+                  "  - name: other\n    port: 8081\n    routes:\n    - clusters:\n      - name: c1\n");
+  n += snprintf(text + n, sizeof text - n,
+                "  clusters:\n  - name: c1\n    endpoints:\n    - address: 127.0.2.%d\n      port: 50051\n", c1_ip);
+  if (w2 >= 0)
+    snprintf(text + n, sizeof text - n, "  - name: c2\n    endpoints:\n    - address: 127.0.2.%d\n      port: 50051\n",
+             c2_ip);
+  snprintf(tmp, sizeof tmp, "%s.tmp", cfg_path);
+  FILE *f = fopen(tmp, "w");
+  if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, cfg_path) != 0) {
+    printf("FAIL: cannot write %s\n", cfg_path);
+    exit(1);
+  }
+}
+
+static adsc_response *expect(struct adsc *c, const char *type, const char *what) {
+  adsc_response *r = adsc_recv(c, PUSH_MS);
+  CHECK(r != NULL, "%s: a response arrives", what);
+  CHECK(strcmp(r->type_url, type) == 0, "%s: it is of type %s (got %s)", what, type, r->type_url);
+  CHECK(r->nonce && r->nonce[0], "%s: it has a nonce", what);
+  for (size_t i = 0; i < r->n_resources; i++)
+    CHECK(strcmp(r->resources[i]->type_url, type) == 0, "%s: resource %zu has the response's type URL", what, i);
+  return r;
+}
+
+static void expect_quiet(struct adsc *c, const char *what) {
+  adsc_response *r = adsc_recv(c, QUIET_MS);
+  if (r) printf("unexpected response type=%s version=%s resources=%zu\n", r->type_url, r->version_info, r->n_resources);
+  CHECK(r == NULL, "%s: no response", what);
+}
+
+static void ack(struct adsc *c, const adsc_response *r, const char *const *names, size_t n) {
+  CHECK(adsc_send(c, r->type_url, names, n, r->version_info, r->nonce, NULL) == 0, "ACK sent");
+}
+
+static Envoy__Config__Endpoint__V3__ClusterLoadAssignment *cla(const adsc_response *r, size_t i) {
+  return envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->resources[i]->value.len,
+                                                                      r->resources[i]->value.data);
+}
+
+/* The first endpoint's address of CLA i. */
+static void first_ip(const adsc_response *r, size_t i, char *name, size_t nlen, char *ip, size_t iplen) {
+  Envoy__Config__Endpoint__V3__ClusterLoadAssignment *a = cla(r, i);
+  CHECK(a != NULL, "ClusterLoadAssignment %zu decodes", i);
+  snprintf(name, nlen, "%s", a->cluster_name);
+  snprintf(ip, iplen, "%s",
+           a->n_endpoints && a->endpoints[0]->n_lb_endpoints
+               ? a->endpoints[0]->lb_endpoints[0]->endpoint->address->socket_address->address
+               : "-");
+  envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
+}
+
+static uint32_t weight_of(const adsc_response *r, const char *cluster) {
+  Envoy__Config__Route__V3__RouteConfiguration *rc = envoy__config__route__v3__route_configuration__unpack(
+      NULL, r->resources[0]->value.len, r->resources[0]->value.data);
+  CHECK(rc && rc->n_virtual_hosts == 1 && rc->virtual_hosts[0]->n_routes == 1, "RouteConfiguration decodes");
+  Envoy__Config__Route__V3__RouteAction *ra = rc->virtual_hosts[0]->routes[0]->route;
+  uint32_t w = 0;
+  if (ra->cluster_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER)
+    w = strcmp(ra->cluster, cluster) == 0 ? 100 : 0;
+  else
+    for (size_t i = 0; i < ra->weighted_clusters->n_clusters; i++)
+      if (strcmp(ra->weighted_clusters->clusters[i]->name, cluster) == 0)
+        w = ra->weighted_clusters->clusters[i]->weight->value;
+  envoy__config__route__v3__route_configuration__free_unpacked(rc, NULL);
+  return w;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s ADDR CONFIG_PATH\n", argv[0]);
+    return 2;
+  }
+  addr = argv[1];
+  cfg_path = argv[2];
+  grpc_init();
+  write_config(50, 50, 71, 72, 1);
+  /* Give xdsd the same content it may already have: no push expected from this. */
+
+  const char *server[] = {"server"}, *route[] = {"server"}, *clusters[] = {"c1", "c2"}, *c1only[] = {"c1"};
+  struct adsc *s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
+
+  /* LDS: the API listener, alone (the socket listener of the same name is for Envoy). */
+  CHECK(adsc_send(s, LDS, server, 1, "", "", NULL) == 0, "first LDS request sent");
+  adsc_response *lds = expect(s, LDS, "LDS");
+  CHECK(lds->n_resources == 1, "LDS carries only the requested listener");
+  Envoy__Config__Listener__V3__Listener *l = envoy__config__listener__v3__listener__unpack(
+      NULL, lds->resources[0]->value.len, lds->resources[0]->value.data);
+  CHECK(l && strcmp(l->name, "server") == 0, "the listener is \"server\"");
+  CHECK(l->api_listener && l->api_listener->api_listener, "it is an API listener");
+  CHECK(l->address == NULL && l->n_filter_chains == 0, "it has no socket address and no filter chains");
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager *hcm =
+      envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__unpack(
+          NULL, l->api_listener->api_listener->value.len, l->api_listener->api_listener->value.data);
+  CHECK(hcm && hcm->rds && strcmp(hcm->rds->route_config_name, "server") == 0, "its HCM asks RDS for \"server\"");
+  CHECK(hcm->n_http_filters == 1 && strcmp(hcm->http_filters[0]->name, "envoy.filters.http.router") == 0,
+        "exactly one HTTP filter, the router");
+  envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__free_unpacked(hcm, NULL);
+  envoy__config__listener__v3__listener__free_unpacked(l, NULL);
+  ack(s, lds, server, 1);
+  expect_quiet(s, "a plain ACK");
+
+  CHECK(adsc_send(s, RDS, route, 1, "", "", NULL) == 0, "RDS request sent");
+  adsc_response *rds = expect(s, RDS, "RDS");
+  CHECK(rds->n_resources == 1 && weight_of(rds, "c1") == 50 && weight_of(rds, "c2") == 50, "RDS has the 50/50 route");
+  ack(s, rds, route, 1);
+  CHECK(adsc_send(s, CDS, clusters, 2, "", "", NULL) == 0, "CDS request sent");
+  adsc_response *cds = expect(s, CDS, "CDS");
+  CHECK(cds->n_resources == 2, "CDS has both clusters");
+  ack(s, cds, clusters, 2);
+  CHECK(adsc_send(s, EDS, clusters, 2, "", "", NULL) == 0, "EDS request sent");
+  adsc_response *eds = expect(s, EDS, "EDS");
+  CHECK(eds->n_resources == 2, "EDS has both assignments");
+  ack(s, eds, clusters, 2);
+  expect_quiet(s, "ACKs of RDS, CDS and EDS");
+  char old_eds_nonce[32];
+  snprintf(old_eds_nonce, sizeof old_eds_nonce, "%s", eds->nonce);
+
+  /* A change of weights pushes RDS only. */
+  write_config(90, 10, 71, 72, 1);
+  adsc_response *rds2 = expect(s, RDS, "after a weight change");
+  CHECK(strcmp(rds2->version_info, rds->version_info) != 0, "the push has a new version (%s -> %s)", rds->version_info,
+        rds2->version_info);
+  CHECK(strcmp(rds2->nonce, rds->nonce) != 0, "and a fresh nonce");
+  CHECK(weight_of(rds2, "c1") == 90 && weight_of(rds2, "c2") == 10, "RDS has 90/10");
+  ack(s, rds2, route, 1);
+  expect_quiet(s, "nothing else changed, nothing else is pushed");
+
+  /* NACK: an endpoint change pushes EDS; after a NACK the same content is not resent. */
+  write_config(90, 10, 71, 73, 1);
+  adsc_response *eds2 = expect(s, EDS, "after an endpoint change");
+  CHECK(adsc_send(s, EDS, clusters, 2, eds->version_info, eds2->nonce, "xDS response validation errors: [test]") == 0,
+        "NACK sent");
+  expect_quiet(s, "after a NACK");
+  write_config(80, 20, 71, 73, 1);
+  adsc_response *rds3 = expect(s, RDS, "after a weight change following the NACK");
+  ack(s, rds3, route, 1);
+  expect_quiet(s, "the NACKed EDS content is not resent while it is unchanged");
+  write_config(80, 20, 71, 74, 1);
+  adsc_response *eds3 = expect(s, EDS, "when the endpoints change again, EDS is sent again");
+  char name[64], ip[64];
+  for (size_t i = 0; i < eds3->n_resources; i++) {
+    first_ip(eds3, i, name, sizeof name, ip, sizeof ip);
+    if (strcmp(name, "c2") == 0) CHECK(strcmp(ip, "127.0.2.74") == 0, "c2 is now at 127.0.2.74");
+  }
+  ack(s, eds3, clusters, 2);
+
+  /* Stale nonce: a request answering an older response is ignored, names and all (it adds c9, which
+   * would force an answer if it were taken). */
+  const char *more[] = {"c1", "c2", "c9"};
+  CHECK(adsc_send(s, EDS, more, 3, eds->version_info, old_eds_nonce, NULL) == 0, "request with a stale nonce sent");
+  expect_quiet(s, "a stale nonce");
+  /* Narrowing the subscription to c1 needs no answer... */
+  CHECK(adsc_send(s, EDS, c1only, 1, eds3->version_info, eds3->nonce, NULL) == 0, "EDS narrowed to c1");
+  expect_quiet(s, "a narrowed subscription");
+  /* ...and from now on only c1 matters. */
+  write_config(80, 20, 71, 75, 1);
+  expect_quiet(s, "a change to an unsubscribed resource (c2)");
+  write_config(80, 20, 76, 75, 1);
+  adsc_response *eds4 = expect(s, EDS, "a change to the subscribed c1");
+  first_ip(eds4, 0, name, sizeof name, ip, sizeof ip);
+  CHECK(eds4->n_resources == 1 && strcmp(name, "c1") == 0 && strcmp(ip, "127.0.2.76") == 0,
+        "only c1 is sent, at its new address 127.0.2.76");
+  ack(s, eds4, c1only, 1);
+  /* Unsubscribe: an empty list after names means nothing. */
+  CHECK(adsc_send(s, EDS, NULL, 0, eds4->version_info, eds4->nonce, NULL) == 0, "EDS unsubscribed");
+  expect_quiet(s, "an unsubscribe");
+  write_config(80, 20, 77, 75, 1);
+  expect_quiet(s, "changes after unsubscribing");
+  /* Subscribing again is answered at once with the current content. */
+  CHECK(adsc_send(s, EDS, c1only, 1, eds4->version_info, eds4->nonce, NULL) == 0, "EDS subscribed to c1 again");
+  adsc_response *eds5 = expect(s, EDS, "a subscription that adds a name");
+  first_ip(eds5, 0, name, sizeof name, ip, sizeof ip);
+  CHECK(eds5->n_resources == 1 && strcmp(ip, "127.0.2.77") == 0, "c1 at 127.0.2.77, the current content");
+  ack(s, eds5, c1only, 1);
+
+  /* Removal: c2 leaves the config; CDS is pushed without it (SotW deletion), before RDS. */
+  write_config(100, -1, 77, 0, 1);
+  adsc_response *cds2 = expect(s, CDS, "removal of c2 pushes CDS first");
+  CHECK(cds2->n_resources == 1, "CDS now holds only c1 (c2 removed)");
+  adsc_response *rds4 = expect(s, RDS, "then RDS");
+  CHECK(weight_of(rds4, "c1") == 100, "the route goes to c1 only");
+  ack(s, cds2, c1only, 1);
+  ack(s, rds4, route, 1);
+  expect_quiet(s, "after ACKing the removal");
+
+  /* Reconnect: a new stream gets everything again, with the version it had. */
+  char last_lds_version[32];
+  snprintf(last_lds_version, sizeof last_lds_version, "%s", lds->version_info);
+  adsc_close(s);
+  const char *both[] = {"server", "other"};
+  s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
+  CHECK(adsc_send(s, LDS, both, 2, last_lds_version, "", NULL) == 0, "reconnected, LDS with the last version");
+  adsc_response *lds2 = expect(s, LDS, "reconnect");
+  CHECK(lds2->n_resources == 2, "the new stream gets both listeners");
+  ack(s, lds2, both, 2);
+  /* Listener removal: "other" leaves; LDS is pushed with the full set (just "server"). */
+  write_config(100, -1, 77, 0, 0);
+  adsc_response *lds3 = expect(s, LDS, "removal of a listener");
+  CHECK(lds3->n_resources == 1, "LDS without \"other\" (the client deletes it)");
+  ack(s, lds3, both, 2);
+
+  /* Unknown types are ignored. */
+  CHECK(adsc_send(s, "type.googleapis.com/envoy.config.core.v3.Nothing", NULL, 0, "", "", NULL) == 0,
+        "unknown type sent");
+  expect_quiet(s, "an unknown type");
+
+  /* Wildcard (Envoy): empty names on a new stream mean everything, and LDS gets socket listeners. */
+  struct adsc *e = adsc_open(addr, ADSC_SOTW, "envoy-1", "envoy", 1);
+  CHECK(adsc_send(e, CDS, NULL, 0, "", "", NULL) == 0, "wildcard CDS sent");
+  adsc_response *wc = expect(e, CDS, "wildcard CDS");
+  CHECK(wc->n_resources == 1, "wildcard CDS has every cluster");
+  CHECK(adsc_send(e, LDS, NULL, 0, "", "", NULL) == 0, "wildcard LDS sent");
+  adsc_response *wl = expect(e, LDS, "wildcard LDS");
+  l = envoy__config__listener__v3__listener__unpack(NULL, wl->resources[0]->value.len, wl->resources[0]->value.data);
+  CHECK(wl->n_resources == 1 && l && l->address && !l->api_listener, "wildcard LDS gets the socket listener");
+  envoy__config__listener__v3__listener__free_unpacked(l, NULL);
+  const char *star[] = {"*"};
+  CHECK(adsc_send(e, LDS, star, 1, wl->version_info, wl->nonce, NULL) == 0, "explicit \"*\" with the current nonce");
+  expect_quiet(e, "\"*\" is the same wildcard subscription");
+  adsc_close(e);
+
+  /* Delta ADS: UNIMPLEMENTED. */
+  struct adsc *d = adsc_open(addr, ADSC_DELTA, "delta-1", "test", 0);
+  int code = adsc_status(d, 5000);
+  CHECK(code == GRPC_STATUS_UNIMPLEMENTED, "DeltaAggregatedResources answers UNIMPLEMENTED (got %d)", code);
+  adsc_close(d);
+
+  adsc_response *all[] = {lds, rds, cds, eds, rds2, eds2, rds3, eds3, eds4, eds5, cds2, rds4, lds2, lds3, wc, wl};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) adsc_free_response(all[i]);
+  adsc_close(s);
+  grpc_shutdown();
+  printf("all ADS protocol checks passed\n");
+  return 0;
+}
