@@ -152,6 +152,96 @@ function envoyFromConfigMap(where, cm) {
   return b;
 }
 
+// "host:port" at the end of a gRPC target or an address; null when it has none.
+function hostPort(s) {
+  const m = /^(?:dns:\/\/[^/]*\/)?([A-Za-z0-9.-]+):(\d+)$/.exec(s);
+  return m ? { host: m[1], port: Number(m[2]) } : null;
+}
+
+// The wiring of one folder: every name a pod dials exists in the folder with that port. A typo
+// here is valid YAML, valid Kubernetes and valid Envoy, and only shows on a cluster.
+function checkWiring(label, docs) {
+  const services = new Map();
+  for (const { obj } of docs) if (obj.kind === "Service") services.set(obj.metadata.name, (obj.spec?.ports || []).map((p) => p.port));
+  const hasService = (host, port) => services.get(host)?.includes(port);
+  let xdsconfig = null;
+  let envoyListeners = [];
+  for (const { obj } of docs) {
+    if (obj.kind !== "ConfigMap" || !obj.data?.["config.yaml"]) continue;
+    let c;
+    try {
+      c = YAML.parse(obj.data["config.yaml"]);
+    } catch {
+      continue; // reported elsewhere
+    }
+    if (obj.metadata.name === "xdsconfig") {
+      xdsconfig = c;
+      const clusters = new Set((c?.spec?.clusters || []).map((x) => x.name));
+      for (const l of c?.spec?.listeners || []) {
+        envoyListeners.push(l.port);
+        for (const r of l.routes || []) for (const rc of r.clusters || [])
+          if (!clusters.has(rc.name)) fail(`${label}: xdsconfig route ${r.name} sends to cluster ${rc.name}, which is not defined`);
+      }
+      for (const cl of c?.spec?.clusters || []) for (const e of cl.endpoints || [])
+        if (!hasService(e.address, e.port)) fail(`${label}: xdsconfig cluster ${cl.name} endpoint ${e.address}:${e.port} is not a Service port in this folder`);
+    } else if (obj.metadata.name === "proxyconfig") {
+      for (const l of c?.static_resources?.listeners || []) envoyListeners.push(l.address?.socket_address?.port_value);
+      for (const cl of c?.static_resources?.clusters || []) {
+        for (const loc of cl.load_assignment?.endpoints || []) for (const ep of loc.lb_endpoints || []) {
+          const sa = ep.endpoint?.address?.socket_address || {};
+          if (!hasService(sa.address, sa.port_value)) fail(`${label}: Envoy cluster ${cl.name} endpoint ${sa.address}:${sa.port_value} is not a Service port in this folder`);
+        }
+      }
+    }
+  }
+  for (const { obj } of docs) {
+    if (obj.kind !== "Deployment") continue;
+    const spec = obj.spec.template.spec;
+    const sidecar = allContainers(spec).some((c) => /^envoyproxy\/envoy:/.test(c.image || ""));
+    for (const c of allContainers(spec)) {
+      const cw = `${label}: Deployment/${obj.metadata.name} container ${c.name}`;
+      // $(VAR) must name an env var defined earlier in the same container (Kubernetes leaves
+      // an unknown reference as literal text, silently).
+      const defined = [];
+      for (const e of c.env || []) {
+        for (const m of String(e.value ?? "").matchAll(/\$\((\w+)\)/g)) if (!defined.includes(m[1])) fail(`${cw}: env ${e.name} refers to $(${m[1]}), which is not defined before it`);
+        defined.push(e.name);
+      }
+      for (const a of [...(c.command || []), ...(c.args || [])])
+        for (const m of String(a).matchAll(/\$\((\w+)\)/g)) if (!defined.includes(m[1])) fail(`${cw}: argument refers to $(${m[1]}), which is not in the container's env`);
+      const target = envValue(c, "SERVER_ADDRESS");
+      if (target === undefined) continue;
+      if (target.startsWith("xds:///")) {
+        const name = target.slice("xds:///".length);
+        if (!xdsconfig?.spec?.listeners?.some((l) => l.name === name)) fail(`${cw}: dials ${target}, but no xdsconfig listener is named ${name}`);
+        const boot = envValue(c, "GRPC_XDS_BOOTSTRAP_CONFIG");
+        let b = null;
+        try {
+          b = JSON.parse(String(boot).replace(/\$\(\w+\)/g, "x"));
+        } catch {
+          fail(`${cw}: GRPC_XDS_BOOTSTRAP_CONFIG is not JSON`);
+        }
+        const uri = b?.xds_servers?.[0]?.server_uri;
+        const hp = uri && hostPort(uri);
+        // "xds:9002" would be read as a URI of scheme xds: the control plane needs dns:/// here.
+        if (!uri || !/^dns:\/\/\//.test(uri) || !hp || !hasService(hp.host, hp.port)) fail(`${cw}: xds_servers[0].server_uri ${uri} must be dns:///<Service>:<port> of this folder`);
+        if (!b?.xds_servers?.[0]?.channel_creds?.some((x) => x.type === "insecure")) fail(`${cw}: the bootstrap needs channel_creds [{"type":"insecure"}]`);
+        if (!/"id":"\$\(POD_NAME\)"/.test(String(boot))) fail(`${cw}: the bootstrap's node id must be the pod name ($(POD_NAME))`);
+        continue;
+      }
+      const hp = hostPort(target);
+      if (!hp) {
+        fail(`${cw}: SERVER_ADDRESS ${target} is not host:port`);
+      } else if (hp.host === "localhost" || hp.host === "127.0.0.1") {
+        if (!sidecar) fail(`${cw}: dials ${target} but the pod has no Envoy sidecar`);
+        else if (!envoyListeners.includes(hp.port)) fail(`${cw}: dials ${target} but no Envoy listener in this folder listens on ${hp.port}`);
+      } else if (!hasService(hp.host, hp.port)) {
+        fail(`${cw}: dials ${target}, which is not a Service port in this folder`);
+      }
+    }
+  }
+}
+
 // Checks a set of files that are applied together (one scenario folder).
 async function checkSet(label, files) {
   const docs = files.flatMap(parseDocs);
@@ -218,6 +308,7 @@ async function checkSet(label, files) {
         break;
     }
   }
+  checkWiring(label, docs);
   return docs;
 }
 
