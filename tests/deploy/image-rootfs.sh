@@ -9,6 +9,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${BIN:?BIN must point at the build bin/ folder}
+# shellcheck source=tests/deploy/lib.sh
 . "$HERE/lib.sh"
 if [ "$(id -u)" -ne 0 ] || ! command -v chroot >/dev/null; then
   echo "skipped: chroot needs root"
@@ -17,6 +18,7 @@ fi
 CHROOT=$(command -v chroot)
 T=$(mktemp -d "${TMPDIR:-/tmp}/deploy-rootfs.XXXXXX")
 SERVER_PID=
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   rm -rf "$T"
@@ -32,7 +34,7 @@ bash "$ROOT/deploy/image/stage-rootfs.sh" --with-loader "$BIN" "$T/rootfs" greet
 for name in greeter-server greeter-client xdsd; do
   [ -d "$T/rootfs/$name" ] || continue
   extra=$(cd "$T/rootfs/$name" && find . -type f ! -path "./usr/local/bin/$name" ! -path './usr/lib/*' ! -path './lib64/*')
-  [ -z "$extra" ] && ok "$name: root file system holds only the program and its libraries" || bad "$name: unexpected files: $extra"
+  if [ -z "$extra" ]; then ok "$name: root file system holds only the program and its libraries"; else bad "$name: unexpected files: $extra"; fi
 done
 
 # run NAME ENV... -- ARGS...: runs the program chrooted into its root, as 65532:65532.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the deploy_* shell tests. Source it.
 
 # configmap_yaml FILE NAME: prints the `config.yaml: |` block of the ConfigMap NAME in FILE, dedented.

@@ -7,6 +7,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${BIN:?BIN must point at the build bin/ folder}
 T=$(mktemp -d "${TMPDIR:-/tmp}/deploy-xdsd.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# shellcheck source=tests/deploy/lib.sh
 . "$HERE/lib.sh"
 failed=0
 
