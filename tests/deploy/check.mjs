@@ -348,8 +348,8 @@ function checkKindConfig(file) {
 
 // Our renderer for the subset of kustomize these folders use (a list of resource files, no
 // patches, no generators): the objects of the files in order, each id at most once.
-function renderKustomization(dir) {
-  const k = YAML.parse(fs.readFileSync(path.join(dir, "kustomization.yaml"), "utf8"));
+function renderKustomization(dir, kfile = path.join(dir, "kustomization.yaml")) {
+  const k = YAML.parse(fs.readFileSync(kfile, "utf8"));
   const allowed = new Set(["apiVersion", "kind", "resources"]);
   for (const key of Object.keys(k)) if (!allowed.has(key)) throw new Error(`unsupported kustomization field ${key}`);
   if (k.kind !== "Kustomization" || k.apiVersion !== "kustomize.config.k8s.io/v1beta1") throw new Error("not a Kustomization");
@@ -458,7 +458,12 @@ function cmdConfigmap(file, name) {
   process.stdout.write(cm.obj.data["config.yaml"]);
 }
 
-// A fixture starts with "# check: manifests|envoy|dockerfile" and "# expect: <text of the failure>".
+// The repository a fixture folder (tests/deploy/broken) belongs to.
+function dir_of_repo(fixtures) {
+  return path.resolve(fixtures, "..", "..", "..");
+}
+
+// A fixture starts with "# check: manifests|envoy|dockerfile|kustomization" and "# expect: <text of the failure>".
 async function cmdExpectFail(dir) {
   const fixtures = fs.readdirSync(dir).sort();
   if (!fixtures.length) fail(`${dir}: no fixtures`);
@@ -474,21 +479,32 @@ async function cmdExpectFail(dir) {
     const out = [];
     const saved = console.log;
     const before = failures;
+    let crashed = null;
     console.log = (m) => out.push(String(m));
     try {
       if (check === "manifests") await checkSet(file, [file]);
       else if (check === "envoy") cmdEnvoy(file);
       else if (check === "dockerfile") cmdDockerfile(file);
+      else if (check === "kustomization") {
+        // "# dir: deploy/X": the fixture stands for deploy/X/kustomization.yaml.
+        const kdir = path.resolve(dir_of_repo(dir), /# dir: (\S+)/.exec(head)?.[1] ?? ".");
+        try {
+          renderKustomization(kdir, file);
+        } catch (e) {
+          fail(`${f}: ${e.message}`);
+        }
+      }
       else out.push(`FAIL unknown check ${check}`);
     } catch (e) {
-      out.push(`FAIL exception ${e.message}`);
+      crashed = e;
     } finally {
       console.log = saved;
     }
     const got = failures - before;
     failures = before;
     const text = out.join("\n");
-    if (got === 0) fail(`${f}: the broken fixture was ACCEPTED by the ${check} check`);
+    if (crashed) fail(`${f}: the ${check} check crashed: ${crashed.stack || crashed}`);
+    else if (got === 0) fail(`${f}: the broken fixture was ACCEPTED by the ${check} check`);
     else if (!text.includes(expect)) fail(`${f}: rejected, but not for "${expect}":\n${text}`);
     else console.log(`ok   ${f}: rejected (${expect})`);
   }
