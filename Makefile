@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all test test-asan lab lab-fast bench deps clean
+.PHONY: all test test-asan lab lab-fast bench deps clean images kind-up kind-load deploy undeploy
 
 # Configure every time (about a second): folders that appear later are picked up.
 all:
@@ -34,3 +34,19 @@ deps:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Kubernetes (docs/kubernetes.md): build the images, start kind, load them, deploy a scenario.
+images:
+	bash scripts/kind.sh images
+
+kind-up:
+	bash scripts/kind.sh kind-up
+
+kind-load:
+	bash scripts/kind.sh kind-load
+
+deploy:
+	bash scripts/kind.sh deploy $(SCENARIO)
+
+undeploy:
+	bash scripts/kind.sh undeploy $(SCENARIO)
