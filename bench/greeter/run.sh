@@ -6,20 +6,22 @@
 # Load: h2load (gRPC-framed POST of a HelloRequest on one HTTP/2 connection, -m outstanding streams) and our
 # greeter-client (one channel, CONCURRENCY calls per round), at 1, 10 and 100 outstanding calls.
 # Fairness: each server is pinned to CPU $SERVER_CPU, the load generator to CPU $LOAD_CPU; only one server
-# is under load at a time; every repeat measures ours and the peer back to back, alternating who goes
-# first, and the ratio of each pair is taken before the median, so slow drift of the machine cancels.
+# is under load at a time; every repeat measures ours and the peer back to back in short runs, alternating
+# who goes first, and the ratio of each pair is taken before the median: the machines we run on are shared,
+# and short paired runs see the same background load far more often than long ones do.
 #
 # Usage: bash bench/greeter/run.sh  (BIN defaults to build/bin; `make bench` sets it)
-# Knobs: BENCH_SECONDS (h2load run, default 5), BENCH_CLIENT_CALLS (calls per greeter-client run,
-# default 30000, at most 65536 so that the client's p50/p99 cover every call), BENCH_REPEATS (default 5).
+# Knobs: BENCH_SECONDS (h2load run, default 1), BENCH_CLIENT_CALLS (calls per greeter-client run: 5000 per
+# outstanding call, at most this, default 20000; at most 65536 so that the client's p50/p99 cover every
+# call), BENCH_REPEATS (default 15).
 # Every traffic loop is bounded: h2load by -D, greeter-client by ROUNDS, both by `timeout`.
 cd "$(dirname "$0")/../.."
 export BIN=${BIN:-$PWD/build/bin}
 . tests/lib.sh # spawn/cleanup by PID, wait_port, check, fail (no `set -e`: its cleanup trap must not stop early)
 
-SECS=${BENCH_SECONDS:-5}
-CALLS=${BENCH_CLIENT_CALLS:-30000}
-REPEATS=${BENCH_REPEATS:-5}
+SECS=${BENCH_SECONDS:-1}
+CALLS=${BENCH_CLIENT_CALLS:-20000}
+REPEATS=${BENCH_REPEATS:-15}
 LEVELS=(1 10 100)
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -81,7 +83,8 @@ run_h2load() {
 
 # run_client SERVER LEVEL: prints "rps p50_us p99_us calls" from greeter-client's final summary.
 run_client() {
-  local s=$1 level=$2 out=$T/client.out rounds=$((CALLS / level))
+  local s=$1 level=$2 out=$T/client.out calls=$((5000 * level < CALLS ? 5000 * level : CALLS))
+  local rounds=$((calls / level))
   SERVER_ADDRESS=ipv4:${ADDR[$s]} NAME=bench CONCURRENCY=$level ROUNDS=$rounds PRINT_REPLIES=0 \
     SUMMARY_INTERVAL=0 LOG_LEVEL=warn timeout 120 taskset -c "$LOAD_CPU" "$BIN/greeter-client" >"$out" 2>&1 ||
     { tail "$out"; fail "greeter-client against $s exited non-zero"; }
@@ -115,11 +118,11 @@ for gen in h2load client; do
   done
 done
 
-# The table for BENCHMARKS.md: medians over the repeats; ratio = median of each repeat's ours/peer.
+# The table for BENCHMARKS.md: medians over the repeats; a ratio is the median of each repeat's ours/peer.
 # (The CPU figure also counts the 2000-call warm-up before each h2load run and the connection set-up.)
 echo
-echo "| load generator | outstanding | ours RPC/s | peer RPC/s | ours/peer RPC/s | ours p50 / p99 µs | peer p50 / p99 µs | ours / peer server CPU µs per RPC |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| load generator | outstanding | ours RPC/s | peer RPC/s | ours/peer RPC/s | ours p50 / p99 µs | peer p50 / p99 µs | server CPU µs per RPC, ours / peer | ours/peer CPU per RPC |"
+echo "|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' '
   function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
@@ -131,17 +134,23 @@ awk -F'\t' '
     if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
     for (f = 5; f <= 9; f++) v[k, $4, f] = v[k, $4, f] " " $f
     val[k, $3, $4] = $5
+    cpu[k, $3, $4] = $9
     reps[k, $3] = 1
   }
   END {
     for (i = 1; i <= nk; i++) {
-      k = keys[i]; split(k, kk, SUBSEP); ratios = ""
-      for (rk in reps) { split(rk, rr, SUBSEP); if (rr[1] SUBSEP rr[2] == k) ratios = ratios " " val[k, rr[3], "ours"] / val[k, rr[3], "peer"] }
-      printf "| %s | %s | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f | %.1f / %.1f |\n",
+      k = keys[i]; split(k, kk, SUBSEP); ratios = ""; cratios = ""
+      for (rk in reps) {
+        split(rk, rr, SUBSEP)
+        if (rr[1] SUBSEP rr[2] != k) continue
+        ratios = ratios " " val[k, rr[3], "ours"] / val[k, rr[3], "peer"]
+        if (cpu[k, rr[3], "peer"] > 0) cratios = cratios " " cpu[k, rr[3], "ours"] / cpu[k, rr[3], "peer"]
+      }
+      printf "| %s | %s | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f | %.1f / %.1f | %.2f |\n",
         kk[1] == "client" ? "greeter-client" : "h2load", kk[2],
         median(v[k, "ours", 5]), median(v[k, "peer", 5]), median(ratios),
         median(v[k, "ours", 6]), median(v[k, "ours", 7]), median(v[k, "peer", 6]), median(v[k, "peer", 7]),
-        median(v[k, "ours", 9]), median(v[k, "peer", 9])
+        median(v[k, "ours", 9]), median(v[k, "peer", 9]), median(cratios)
     }
   }' "$RAW"
 echo
