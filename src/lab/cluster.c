@@ -1,0 +1,253 @@
+#include "cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+
+#define POD_READY_MS 10000
+#define POD_STOP_GRACE_MS 3000
+#define CLIENT_STOP_GRACE_MS 3000
+#define FIRST_POD_OCTET 10
+#define LAST_POD_OCTET 199
+#define FIRST_VIP_OCTET 200
+
+/* The port pods of a deployment listen on: the port of the first Service that selects them. */
+static uint16_t pod_port(const struct scenario *sc, size_t deployment) {
+  for (size_t i = 0; i < sc->n_services; i++)
+    if (strcmp(sc->services[i].deployment, sc->deployments[deployment].name) == 0) return sc->services[i].port;
+  return 50051;
+}
+
+static int pod_alive(const struct pod *p) { return p->gone_step < 0; }
+
+static int listening(const char *ip, uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+  inet_pton(AF_INET, ip, &sa.sin_addr);
+  int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  close(fd);
+  return ok;
+}
+
+static int next_address(struct cluster *c, char *ip, size_t len) {
+  if (c->next_ip == 53) c->next_ip++; /* the cluster DNS */
+  if (c->next_ip > LAST_POD_OCTET) {
+    log_error("msg=\"out of pod addresses\"");
+    return -1;
+  }
+  snprintf(ip, len, CLUSTER_SUBNET "%u", (unsigned char)c->next_ip++);
+  return 0;
+}
+
+static int pod_start(struct cluster *c, size_t deployment, int step) {
+  if (c->n_pods == CLUSTER_MAX_PODS) {
+    log_error("msg=\"too many pods\" max=%d", CLUSTER_MAX_PODS);
+    return -1;
+  }
+  const struct sc_deployment *d = &c->sc->deployments[deployment];
+  struct pod *p = &c->pods[c->n_pods];
+  memset(p, 0, sizeof *p);
+  snprintf(p->name, sizeof p->name, "%s-%d", d->name, ++c->next_ordinal[deployment]);
+  if (next_address(c, p->ip, sizeof p->ip) != 0) return -1;
+  p->deployment = deployment;
+  p->born_step = step;
+  p->gone_step = -1;
+  uint16_t port = pod_port(c->sc, deployment);
+  char name_env[96], listen_env[64], log_path[PATH_MAX + 80];
+  snprintf(name_env, sizeof name_env, "NAME=%s", p->name);
+  snprintf(listen_env, sizeof listen_env, "LISTEN_ADDRESS=%s:%u", p->ip, port);
+  snprintf(log_path, sizeof log_path, "%s/%s.log", c->dir, p->name);
+  /* Defaults first; the scenario's env may override them (later entries win in the child). */
+  char env_store[SC_MAX_ENV][sizeof d->env[0].key + sizeof d->env[0].value + 2];
+  const char *env[SC_MAX_ENV + 4];
+  size_t n = 0;
+  env[n++] = "SHUTDOWN_GRACE=1s";
+  for (size_t i = 0; i < d->n_env; i++) {
+    snprintf(env_store[i], sizeof env_store[i], "%s=%s", d->env[i].key, d->env[i].value);
+    env[n++] = env_store[i];
+  }
+  env[n++] = name_env;
+  env[n++] = listen_env;
+  env[n] = NULL;
+  const char *argv[] = {c->tools->greeter_server, NULL};
+  struct proc_spec spec = {.name = p->name, .argv = argv, .env = env, .log_path = log_path};
+  if (proc_start(&p->proc, &spec) != 0) return -1;
+  c->n_pods++;
+  int64_t deadline = clock_now_ms() + POD_READY_MS;
+  while (!listening(p->ip, port)) {
+    if (proc_poll_exit(&p->proc, NULL) != 0 || clock_now_ms() > deadline) {
+      log_error("msg=\"pod did not become ready\" pod=%s address=%s:%u log=%s", p->name, p->ip, port, log_path);
+      return -1;
+    }
+    usleep(20000);
+  }
+  log_info("msg=\"pod ready\" pod=%s address=%s:%u pid=%d", p->name, p->ip, port, (int)p->proc.pid);
+  return 0;
+}
+
+/* Rewrites DNS and ClusterIP endpoints from the live pods. */
+static int publish_endpoints(struct cluster *c) {
+  struct dns_record recs[DNS_MAX_RECORDS];
+  size_t n = 0;
+  int rc = 0;
+  for (size_t s = 0; s < c->sc->n_services; s++) {
+    const struct sc_service *svc = &c->sc->services[s];
+    const char *ips[CLUSTER_MAX_PODS];
+    size_t n_ips = 0;
+    for (size_t i = 0; i < c->n_pods; i++) {
+      const struct pod *p = &c->pods[i];
+      if (pod_alive(p) && strcmp(c->sc->deployments[p->deployment].name, svc->deployment) == 0)
+        ips[n_ips++] = p->ip;
+    }
+    if (svc->type == SC_SERVICE_CLUSTERIP) {
+      if (n < DNS_MAX_RECORDS) {
+        snprintf(recs[n].name, sizeof recs[n].name, "%s", svc->name);
+        snprintf(recs[n++].ip, sizeof recs[0].ip, CLUSTER_SUBNET "%u", (unsigned char)(FIRST_VIP_OCTET + s));
+      }
+      if (clusterip_set_endpoints(&c->cips[s], ips, n_ips, svc->port) != 0) rc = -1;
+      continue;
+    }
+    for (size_t i = 0; i < n_ips && n < DNS_MAX_RECORDS; i++) {
+      snprintf(recs[n].name, sizeof recs[n].name, "%s", svc->name);
+      snprintf(recs[n++].ip, sizeof recs[0].ip, "%s", ips[i]);
+    }
+  }
+  /* Wait until DNS serves every Service's new record set before the change counts as made. */
+  if (dns_set_records(&c->dns, recs, n, NULL) != 0) return -1;
+  for (size_t s = 0; s < c->sc->n_services; s++) {
+    int want = 0;
+    for (size_t i = 0; i < n; i++) want += strcmp(recs[i].name, c->sc->services[s].name) == 0;
+    int64_t deadline = clock_now_ms() + 5000;
+    while (dns_query_count(&c->dns, c->sc->services[s].name) != want) {
+      if (clock_now_ms() > deadline) {
+        log_error("msg=\"DNS does not serve the Service's endpoints\" service=%s want=%d", c->sc->services[s].name, want);
+        return -1;
+      }
+      usleep(20000);
+    }
+  }
+  return rc;
+}
+
+int cluster_up(struct cluster *c, const struct scenario *sc, const struct cluster_tools *tools, const char *dir,
+               enum clusterip_mode mode, uint16_t dns_port) {
+  memset(c, 0, sizeof *c);
+  c->sc = sc;
+  c->tools = tools;
+  c->clusterip_mode = mode;
+  c->dns_port = dns_port;
+  c->next_ip = FIRST_POD_OCTET;
+  snprintf(c->dir, sizeof c->dir, "%s", dir);
+  if (dns_start(&c->dns, tools->dnsmasq, dir, CLUSTER_DNS_IP, dns_port) != 0) return -1;
+  c->dns_up = 1;
+  for (size_t d = 0; d < sc->n_deployments; d++)
+    for (int i = 0; i < sc->deployments[d].replicas; i++)
+      if (pod_start(c, d, 0) != 0) return -1;
+  for (size_t s = 0; s < sc->n_services; s++) {
+    const struct sc_service *svc = &sc->services[s];
+    if (svc->type != SC_SERVICE_CLUSTERIP) continue;
+    char vip[16];
+    snprintf(vip, sizeof vip, CLUSTER_SUBNET "%u", (unsigned char)(FIRST_VIP_OCTET + s));
+    const char *tool = mode == CLUSTERIP_IPTABLES ? tools->iptables : tools->haproxy;
+    if (clusterip_start(&c->cips[s], mode, tool, svc->name, vip, svc->port, dir) != 0) return -1;
+    c->cip_up[s] = 1;
+  }
+  return publish_endpoints(c);
+}
+
+void cluster_target(const struct cluster *c, const struct sc_service *svc, char *out, size_t outlen) {
+  snprintf(out, outlen, "dns://%s:%u/%s.%s:%u", CLUSTER_DNS_IP, c->dns_port, svc->name, DNS_DOMAIN, svc->port);
+}
+
+static int client_start(struct cluster *c, size_t idx) {
+  const struct sc_client *cl = &c->sc->clients[idx];
+  struct cluster_client *cc = &c->clients[idx];
+  char target[256], addr_env[300], name_env[96], log_path[PATH_MAX + 80];
+  cluster_target(c, scenario_service(c->sc, cl->service), target, sizeof target);
+  snprintf(addr_env, sizeof addr_env, "SERVER_ADDRESS=%s", target);
+  /* The pod name changes on restart, as a recreated pod's does. */
+  snprintf(name_env, sizeof name_env, "NAME=%s-%d", cl->name, cc->restarts + 1);
+  snprintf(log_path, sizeof log_path, "%s/%s.log", c->dir, cl->name);
+  char env_store[SC_MAX_ENV][sizeof cl->env[0].key + sizeof cl->env[0].value + 2];
+  const char *env[SC_MAX_ENV + 8];
+  size_t n = 0;
+  env[n++] = "SUMMARY_INTERVAL=1s";
+  env[n++] = "PRINT_REPLIES=0";
+  env[n++] = "LB_POLICY=round_robin";
+  env[n++] = addr_env;
+  env[n++] = name_env;
+  for (size_t i = 0; i < cl->n_env; i++) {
+    snprintf(env_store[i], sizeof env_store[i], "%s=%s", cl->env[i].key, cl->env[i].value);
+    env[n++] = env_store[i];
+  }
+  env[n] = NULL;
+  const char *argv[] = {c->tools->greeter_client, NULL};
+  struct proc_spec spec = {.name = cl->name, .argv = argv, .env = env, .log_path = log_path, .pipe_stdout = 1};
+  return proc_start(&cc->proc, &spec);
+}
+
+int cluster_start_clients(struct cluster *c) {
+  for (size_t i = 0; i < c->sc->n_clients; i++)
+    if (client_start(c, i) != 0) return -1;
+  return 0;
+}
+
+int cluster_scale(struct cluster *c, const char *deployment, int replicas, int step) {
+  size_t d = 0;
+  while (d < c->sc->n_deployments && strcmp(c->sc->deployments[d].name, deployment) != 0) d++;
+  if (d == c->sc->n_deployments) return -1;
+  int alive = 0;
+  for (size_t i = 0; i < c->n_pods; i++) alive += c->pods[i].deployment == d && pod_alive(&c->pods[i]);
+  log_info("msg=scale deployment=%s from=%d to=%d", deployment, alive, replicas);
+  for (; alive < replicas; alive++)
+    if (pod_start(c, d, step) != 0) return -1;
+  /* Scale down: newest pods go first; they leave DNS before they stop, as endpoints do. */
+  struct pod *victims[CLUSTER_MAX_PODS];
+  size_t n_victims = 0;
+  for (size_t i = c->n_pods; i-- > 0 && alive > replicas;) {
+    struct pod *p = &c->pods[i];
+    if (p->deployment != d || !pod_alive(p)) continue;
+    p->gone_step = step;
+    victims[n_victims++] = p;
+    alive--;
+  }
+  int rc = publish_endpoints(c);
+  for (size_t i = 0; i < n_victims; i++) proc_stop(&victims[i]->proc, POD_STOP_GRACE_MS);
+  return rc;
+}
+
+int cluster_restart_client(struct cluster *c, const char *client) {
+  for (size_t i = 0; i < c->sc->n_clients; i++) {
+    if (strcmp(c->sc->clients[i].name, client) != 0) continue;
+    proc_stop(&c->clients[i].proc, CLIENT_STOP_GRACE_MS);
+    c->clients[i].restarts++;
+    return client_start(c, i);
+  }
+  return -1;
+}
+
+void cluster_down(struct cluster *c) {
+  for (size_t i = 0; i < c->sc->n_clients; i++)
+    if (c->clients[i].proc.pid > 0) proc_stop(&c->clients[i].proc, CLIENT_STOP_GRACE_MS);
+  for (size_t i = 0; i < c->n_pods; i++)
+    if (c->pods[i].proc.pid > 0) kill(c->pods[i].proc.pid, SIGTERM);
+  for (size_t i = 0; i < c->n_pods; i++)
+    if (c->pods[i].proc.pid > 0) proc_stop(&c->pods[i].proc, POD_STOP_GRACE_MS);
+  for (size_t s = 0; s < c->sc->n_services; s++)
+    if (c->cip_up[s]) {
+      clusterip_stop(&c->cips[s]);
+      c->cip_up[s] = 0;
+    }
+  if (c->dns_up) {
+    dns_stop(&c->dns);
+    c->dns_up = 0;
+  }
+}

@@ -1,0 +1,136 @@
+#include "judge.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "verdict.h"
+
+void judge_phase_seconds(const struct judge_timing *tm, size_t n_steps, size_t k, size_t *from, size_t *to) {
+  int64_t start = tm->step_start_ms[k];
+  int64_t end = k + 1 < n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
+  /* A summary arriving in second t covers about (t-1, t]: the first whole second after the start is
+   * ceil(start) + 1 - 1 = ceil(start); the last one ends by `end`. */
+  *from = (size_t)((start + 999) / 1000);
+  *to = end > 0 ? (size_t)(end / 1000) : 0;
+  if (*to < *from) *to = *from;
+}
+
+/* Appends to out->measured. */
+static void say(struct judge_result *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct judge_result *out, const char *fmt, ...) {
+  size_t len = strlen(out->measured);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(out->measured + len, sizeof out->measured - len, fmt, ap);
+  va_end(ap);
+}
+
+/* The sample columns of the pods an expectation selects. */
+static size_t select_pods(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
+                          const struct judge_pod *pods, size_t n_pods, size_t *cols, const char **names) {
+  int k = scenario_phase_index(sc, e->phase);
+  size_t n = 0;
+  for (size_t i = 0; i < n_pods; i++) {
+    const struct judge_pod *p = &pods[i];
+    if (strcmp(sc->deployments[p->deployment].name, e->deployment) != 0) continue;
+    int alive = p->born_step <= k && (p->gone_step < 0 || p->gone_step > k);
+    if (!alive || (e->select == SC_SELECT_NEW && p->born_step != k)) continue;
+    int col = sample_server(s, p->name);
+    if (col < 0) continue; /* every pod is declared when it starts; this is only defensive */
+    names[n] = p->name;
+    cols[n++] = (size_t)col;
+  }
+  return n;
+}
+
+void judge_expect(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
+                  const struct judge_pod *pods, size_t n_pods, const struct judge_timing *tm,
+                  struct judge_result *out) {
+  memset(out, 0, sizeof *out);
+  out->value = -1;
+  struct verdict_grid g = sample_grid(s);
+  size_t k = (size_t)scenario_phase_index(sc, e->phase);
+  size_t from, to;
+  judge_phase_seconds(tm, sc->n_steps, k, &from, &to);
+  size_t cols[SAMPLE_MAX_SERVERS];
+  const char *names[SAMPLE_MAX_SERVERS];
+  size_t n = select_pods(sc, e, s, pods, n_pods, cols, names);
+  uint64_t total = verdict_total(&g, -1, from, to);
+  if (n == 0) {
+    say(out, "no pod matches");
+    return;
+  }
+  switch (e->check) {
+  case SC_CHECK_TOP_SHARE: {
+    size_t top;
+    double sh = verdict_top_share(&g, from, to, &top);
+    out->value = sh;
+    out->pass = total > 0 && sh + 1e-9 >= e->min;
+    say(out, "%s got %.1f%% of %llu RPCs", total ? s->names[top] : "no pod", sh, (unsigned long long)total);
+    break;
+  }
+  case SC_CHECK_SHARE_EACH: {
+    double worst;
+    out->pass = verdict_shares_within(&g, cols, n, from, to, e->target, e->tolerance, &worst);
+    out->value = worst;
+    for (size_t i = 0; i < n; i++) say(out, "%s%s %.1f%%", i ? ", " : "", names[i], verdict_share(&g, cols[i], from, to));
+    say(out, " of %llu RPCs", (unsigned long long)total);
+    break;
+  }
+  case SC_CHECK_NO_RPC: {
+    /* Every second of the phase, boundary included: a new pod cannot have answered before it existed. */
+    size_t start = (size_t)(tm->step_start_ms[k] / 1000);
+    uint64_t all = verdict_total(&g, -1, start, to + 1), got = 0;
+    for (size_t i = 0; i < n; i++) {
+      uint64_t c = verdict_total(&g, (int)cols[i], start, to + 1);
+      got += c;
+      say(out, "%s%s %llu", i ? ", " : "", names[i], (unsigned long long)c);
+    }
+    say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(tm->end_ms - tm->step_start_ms[k]) / 1000.0);
+    out->pass = got == 0 && all > 0;
+    out->value = (double)got;
+    break;
+  }
+  case SC_CHECK_FIRST_RPC: {
+    out->pass = 1;
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+      int64_t first = s->first_ms[cols[i]];
+      if (first < 0) {
+        out->pass = 0;
+        say(out, "%s%s never", i ? ", " : "", names[i]);
+        worst = -1;
+        continue;
+      }
+      double secs = (double)(first - tm->step_start_ms[k]) / 1000.0;
+      if (secs < 0) secs = 0;
+      if (worst >= 0 && secs > worst) worst = secs;
+      if (first - tm->step_start_ms[k] > e->within_ms) out->pass = 0;
+      say(out, "%s%s after %.1f s", i ? ", " : "", names[i], secs);
+    }
+    out->value = worst;
+    break;
+  }
+  case SC_CHECK_EVEN: {
+    size_t window = (size_t)(e->window_ms / 1000);
+    size_t start = from;
+    double worst;
+    int final_ok = to >= window && verdict_shares_within(&g, cols, n, to - window, to, e->target, e->tolerance, &worst);
+    if (to < window) worst = 100;
+    long even = verdict_time_to_even(&g, cols, n, start, to, window, e->target, e->tolerance);
+    double secs = even < 0 ? -1 : (double)even - (double)tm->step_start_ms[k] / 1000.0;
+    if (even >= 0 && secs < 0) secs = 0;
+    out->value = secs;
+    out->pass = final_ok && even >= 0 && (e->within_ms < 0 || secs * 1000.0 <= (double)e->within_ms);
+    if (even >= 0)
+      say(out, "even %.0f s after the event; ", secs);
+    else
+      say(out, "never even for %zu s; ", window);
+    say(out, "last %zu s:", window);
+    for (size_t i = 0; i < n; i++)
+      say(out, " %s %.1f%%", names[i], to >= window ? verdict_share(&g, cols[i], to - window, to) : 0.0);
+    break;
+  }
+  }
+}

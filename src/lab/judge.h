@@ -1,0 +1,40 @@
+/* Judging a run: applies each expectation of a scenario to what was sampled, with the verdict
+ * functions, and words the measured value. No I/O. */
+#ifndef LAB_JUDGE_H
+#define LAB_JUDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+#include "scenario.h"
+
+/* A pod as the judge needs it. */
+struct judge_pod {
+  const char *name;
+  size_t deployment;  /* index in the scenario */
+  int born_step;      /* the step that created it */
+  int gone_step;      /* the step that removed it, or -1 */
+};
+
+/* When things happened, in ms since the clients started. */
+struct judge_timing {
+  int64_t step_start_ms[SC_MAX_STEPS]; /* when each step's action had taken effect */
+  int64_t end_ms;                      /* when sampling stopped */
+};
+
+struct judge_result {
+  int pass;
+  char measured[512];
+  double value;       /* the headline number (percent or seconds; -1 when not measured) */
+};
+
+/* Judges expectation `e`. The sample set is not changed. */
+void judge_expect(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
+                  const struct judge_pod *pods, size_t n_pods, const struct judge_timing *tm,
+                  struct judge_result *out);
+
+/* The seconds [from, to) that belong to step `k`: the boundary seconds, which mix two phases, are left out. */
+void judge_phase_seconds(const struct judge_timing *tm, size_t n_steps, size_t k, size_t *from, size_t *to);
+
+#endif

@@ -1,0 +1,249 @@
+#include "run.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "clock.h"
+#include "log.h"
+#include "netns.h"
+#include "progress.h"
+
+#define POLL_MS 100
+#define DNS_PORT_NETNS 53
+#define DNS_PORT_HOST 5353 /* without a namespace (not root): an unprivileged port */
+
+static void run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_fail(struct run *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->error_msg, sizeof r->error_msg, fmt, ap);
+  va_end(ap);
+  r->error = 1;
+  log_error("msg=\"scenario failed to run\" scenario=%s reason=\"%s\"", r->sc->name, r->error_msg);
+}
+
+size_t run_step_at(const struct run *r, int64_t t_ms) {
+  size_t k = 0;
+  for (size_t i = 1; i < r->sc->n_steps; i++) {
+    int64_t start = r->timing.step_start_ms[i];
+    if (start > 0 && start <= t_ms) k = i;
+  }
+  return k;
+}
+
+static void add_event(struct run *r, int64_t t_ms, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_event(struct run *r, int64_t t_ms, const char *fmt, ...) {
+  if (r->n_events == sizeof r->events / sizeof r->events[0]) return;
+  struct run_event *ev = &r->events[r->n_events++];
+  ev->t_ms = t_ms;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ev->label, sizeof ev->label, fmt, ap);
+  va_end(ap);
+  log_info("msg=event scenario=%s t_ms=%lld event=\"%s\"", r->sc->name, (long long)t_ms, ev->label);
+}
+
+static int make_dir(const char *path) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Context for the line callback: the run and the current time. */
+struct line_ctx {
+  struct run *r;
+  int64_t t_ms;
+  FILE *out;     /* the client's stdout, kept for the report */
+};
+
+static void on_client_line(void *arg, const char *line) {
+  struct line_ctx *ctx = arg;
+  struct sample_line sl;
+  if (ctx->out) fprintf(ctx->out, "%s\n", line);
+  if (sample_parse_line(line, &sl) != 0) return;
+  if (sample_add(&ctx->r->samples, ctx->t_ms, &sl) != 0) run_fail(ctx->r, "out of memory");
+}
+
+/* Waits up to ms for client output and reads it; returns early when a client's pipe has data. */
+static void read_clients(struct run *r, int64_t t0, int ms, FILE **outs) {
+  struct cluster *c = &r->cluster;
+  struct pollfd pfd[SC_MAX_CLIENTS];
+  size_t idx[SC_MAX_CLIENTS], n = 0;
+  for (size_t i = 0; i < r->sc->n_clients; i++) {
+    if (c->clients[i].proc.out_fd < 0) continue;
+    pfd[n].fd = c->clients[i].proc.out_fd;
+    pfd[n].events = POLLIN;
+    idx[n++] = i;
+  }
+  if (poll(pfd, n, ms) <= 0) return;
+  for (size_t j = 0; j < n; j++) {
+    if (!(pfd[j].revents & (POLLIN | POLLHUP))) continue;
+    struct line_ctx ctx = {.r = r, .t_ms = clock_now_ms() - t0, .out = outs[idx[j]]};
+    proc_read_lines(&c->clients[idx[j]].proc, on_client_line, &ctx);
+  }
+}
+
+/* A client that exits on its own is a failed run: the demo's client never stops. */
+static int clients_alive(struct run *r) {
+  for (size_t i = 0; i < r->sc->n_clients; i++) {
+    int st;
+    if (proc_poll_exit(&r->cluster.clients[i].proc, &st) == 1) {
+      run_fail(r, "client %s exited (status %d); see %s/%s.log", r->sc->clients[i].name, st, r->dir,
+               r->sc->clients[i].name);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int do_step(struct run *r, size_t k) {
+  const struct sc_step *st = &r->sc->steps[k];
+  r->cluster.step = (int)k;
+  switch (st->action) {
+  case SC_ACTION_NONE:
+    return 0;
+  case SC_ACTION_SCALE:
+    return cluster_scale(&r->cluster, st->target, st->replicas, (int)k);
+  case SC_ACTION_RESTART:
+    return cluster_restart_client(&r->cluster, st->target);
+  }
+  return -1;
+}
+
+static void declare_pods(struct run *r) {
+  for (size_t i = 0; i < r->cluster.n_pods; i++) sample_declare(&r->samples, r->cluster.pods[i].name);
+}
+
+/* Plays the timeline; returns when it ends, fails, or is interrupted. */
+static void play(struct run *r, const struct run_options *opt, volatile sig_atomic_t *stop, FILE **outs) {
+  int64_t total = scenario_duration_ms(r->sc);
+  int64_t t0 = clock_now_ms();
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  r->t0_wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+  if (cluster_start_clients(&r->cluster) != 0) {
+    run_fail(r, "cannot start the clients");
+    return;
+  }
+  add_event(r, 0, "start: %s", r->sc->steps[0].phase);
+  int64_t due = r->sc->steps[0].duration_ms; /* when the next step is due, since t0 */
+  size_t next = 1;
+  for (;;) {
+    int64_t now = clock_now_ms() - t0;
+    if (*stop) {
+      r->interrupted = 1;
+      snprintf(r->error_msg, sizeof r->error_msg, "interrupted");
+      break;
+    }
+    if (now >= due) {
+      if (next == r->sc->n_steps) break;
+      const struct sc_step *st = &r->sc->steps[next];
+      if (do_step(r, next) != 0) {
+        run_fail(r, "step %zu (%s) failed", next, st->phase);
+        break;
+      }
+      /* The step counts from when its change took effect (pods ready, DNS serving them). */
+      int64_t done = clock_now_ms() - t0;
+      r->timing.step_start_ms[next] = done;
+      declare_pods(r);
+      if (st->action == SC_ACTION_SCALE)
+        add_event(r, done, "scale %s to %d", st->target, st->replicas);
+      else
+        add_event(r, done, "restart %s", st->target);
+      due += st->duration_ms;
+      next++;
+      continue;
+    }
+    int64_t wait = due - now < POLL_MS ? due - now : POLL_MS;
+    read_clients(r, t0, (int)wait, outs);
+    if (r->error || !clients_alive(r)) break;
+    progress_tick(r, clock_now_ms() - t0, total, opt->progress_tty);
+  }
+  r->timing.end_ms = clock_now_ms() - t0;
+  progress_done(opt->progress_tty);
+  if (sample_extend(&r->samples, (size_t)(r->timing.end_ms / 1000) + 1) != 0) run_fail(r, "out of memory");
+}
+
+static void judge_all(struct run *r) {
+  struct judge_pod pods[CLUSTER_MAX_PODS];
+  for (size_t i = 0; i < r->cluster.n_pods; i++) {
+    const struct pod *p = &r->cluster.pods[i];
+    pods[i] = (struct judge_pod){.name = p->name, .deployment = p->deployment, .born_step = p->born_step,
+                                 .gone_step = p->gone_step};
+  }
+  r->passed = 1;
+  for (size_t i = 0; i < r->sc->n_expects; i++) {
+    judge_expect(r->sc, &r->sc->expects[i], &r->samples, pods, r->cluster.n_pods, &r->timing, &r->results[i]);
+    r->passed &= r->results[i].pass;
+  }
+}
+
+int run_scenario(struct run *r, const struct scenario *sc, const struct run_options *opt,
+                 volatile sig_atomic_t *stop) {
+  memset(r, 0, sizeof *r);
+  r->sc = sc;
+  sample_init(&r->samples);
+  if ((size_t)snprintf(r->dir, sizeof r->dir, "%s/%s", opt->out_dir, sc->name) >= sizeof r->dir - 64) {
+    run_fail(r, "--out path is too long");
+    return -1;
+  }
+  if (make_dir(r->dir) != 0) {
+    run_fail(r, "cannot create %s: %s", r->dir, strerror(errno));
+    return -1;
+  }
+  char log_path[PATH_MAX + 32];
+  if ((size_t)snprintf(log_path, sizeof log_path, "%s/lab-commands.log", r->dir) >= sizeof log_path) return -1;
+  int has_clusterip = 0;
+  for (size_t i = 0; i < sc->n_services; i++) has_clusterip |= sc->services[i].type == SC_SERVICE_CLUSTERIP;
+  enum clusterip_mode mode = CLUSTERIP_IPTABLES;
+  if (opt->clusterip == RUN_CLUSTERIP_HAPROXY || (opt->clusterip == RUN_CLUSTERIP_AUTO && !opt->netns))
+    mode = CLUSTERIP_HAPROXY;
+  if (mode == CLUSTERIP_IPTABLES && !opt->netns && has_clusterip) {
+    run_fail(r, "--clusterip=iptables needs a network namespace (run as root, without --no-netns)");
+    return -1;
+  }
+  if (has_clusterip) snprintf(r->clusterip_desc, sizeof r->clusterip_desc, "%s", clusterip_mode_name(mode));
+
+  /* 1. The node: a private network namespace when we can have one. */
+  if (opt->netns && netns_create_and_enter(r->netns, sizeof r->netns, log_path) != 0) {
+    r->netns[0] = '\0';
+    run_fail(r, "cannot create a network namespace");
+    return -1;
+  }
+  /* 2. The cluster: DNS, pods, Services. */
+  FILE *outs[SC_MAX_CLIENTS] = {0};
+  if (cluster_up(&r->cluster, sc, &opt->tools, r->dir, mode, opt->netns ? DNS_PORT_NETNS : DNS_PORT_HOST) != 0) {
+    run_fail(r, "cannot bring the cluster up; see the logs in %s", r->dir);
+  } else {
+    declare_pods(r);
+    for (size_t i = 0; i < sc->n_clients; i++) {
+      char path[PATH_MAX + 64];
+      snprintf(path, sizeof path, "%s/%s.out", r->dir, sc->clients[i].name);
+      outs[i] = fopen(path, "w");
+    }
+    /* 3. The timeline, sampled. */
+    play(r, opt, stop, outs);
+  }
+  /* 4. Teardown, whatever happened: every process by PID, then the namespace. */
+  cluster_down(&r->cluster);
+  for (size_t i = 0; i < sc->n_clients; i++)
+    if (outs[i]) fclose(outs[i]);
+  if (r->netns[0]) netns_leave_and_delete(r->netns, log_path);
+  if (r->error || r->interrupted) return -1;
+  /* 5. The verdicts. */
+  judge_all(r);
+  return 0;
+}
+
+void run_free(struct run *r) { sample_free(&r->samples); }

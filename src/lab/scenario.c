@@ -1,0 +1,414 @@
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "ytree.h"
+
+/* The loader's state: where errors go and which timing mode applies. */
+struct loader {
+  const char *origin;
+  int fast;
+  char *err;
+  size_t errlen;
+};
+
+static int fail(struct loader *ld, const struct ytree *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct loader *ld, const struct ytree *at, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->origin, at ? at->line : 0, msg);
+  return -1;
+}
+
+/* Every key of map `t` must be in the NULL-terminated `allowed`. */
+static int only_keys(struct loader *ld, const struct ytree *t, const char *what, const char *const *allowed) {
+  if (!t || t->kind != YTREE_MAP) return fail(ld, t, "%s must be a map", what);
+  for (const struct ytree *c = t->child; c; c = c->next) {
+    int ok = 0;
+    for (int i = 0; allowed[i]; i++) ok |= strcmp(c->key, allowed[i]) == 0;
+    if (!ok) return fail(ld, c, "unknown key \"%s\" in %s", c->key, what);
+  }
+  return 0;
+}
+
+/* A scalar, or {default: X, fast: Y} resolved for the mode (fast falls back to default). */
+static const struct ytree *resolve(struct loader *ld, const struct ytree *v, const char *key) {
+  if (!v || v->kind == YTREE_SCALAR) return v;
+  if (v->kind != YTREE_MAP) return NULL;
+  static const char *const keys[] = {"default", "fast", NULL};
+  if (only_keys(ld, v, key, keys) != 0) return NULL;
+  const struct ytree *d = ytree_get(v, "default"), *f = ytree_get(v, "fast");
+  if (!d || d->kind != YTREE_SCALAR) {
+    fail(ld, v, "%s: a {default, fast} map needs a scalar default", key);
+    return NULL;
+  }
+  if (f && f->kind != YTREE_SCALAR) {
+    fail(ld, f, "%s: fast must be a scalar", key);
+    return NULL;
+  }
+  return (ld->fast && f) ? f : d;
+}
+
+static int get_text(struct loader *ld, const struct ytree *map, const char *key, int required, char *out,
+                    size_t outlen) {
+  const struct ytree *v = ytree_get(map, key);
+  if (!v) {
+    if (required) return fail(ld, map, "missing \"%s\"", key);
+    return 0;
+  }
+  if (v->kind != YTREE_SCALAR) return fail(ld, v, "\"%s\" must be a scalar", key);
+  if (strlen(v->value) >= outlen) return fail(ld, v, "\"%s\" is too long (max %zu)", key, outlen - 1);
+  snprintf(out, outlen, "%s", v->value);
+  return 0;
+}
+
+/* Names become pod names, DNS labels and file names: [a-z0-9-], starting with a letter. */
+static int get_name(struct loader *ld, const struct ytree *map, const char *key, int required, char *out) {
+  if (get_text(ld, map, key, required, out, SC_NAME_MAX) != 0) return -1;
+  if (!out[0]) return required ? fail(ld, map, "\"%s\" must not be empty", key) : 0;
+  for (const char *p = out; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || (*p == '-' && p != out)))
+      return fail(ld, ytree_get(map, key), "\"%s\" must be lower-case letters, digits and '-': %s", key, out);
+  if (out[0] < 'a' || out[0] > 'z') return fail(ld, ytree_get(map, key), "\"%s\" must start with a letter", key);
+  return 0;
+}
+
+static int get_duration(struct loader *ld, const struct ytree *map, const char *key, int required, int64_t *out) {
+  const struct ytree *raw = ytree_get(map, key);
+  if (!raw) return required ? fail(ld, map, "missing \"%s\"", key) : 0;
+  const struct ytree *v = resolve(ld, raw, key);
+  if (!v) return ld->err[0] ? -1 : fail(ld, raw, "\"%s\" must be a duration or {default, fast}", key);
+  if (parse_duration_ms(v->value, out) != 0) return fail(ld, v, "\"%s\": invalid duration \"%s\"", key, v->value);
+  return 0;
+}
+
+static int get_percent(struct loader *ld, const struct ytree *map, const char *key, int required, double *out) {
+  const struct ytree *v = ytree_get(map, key);
+  if (!v) return required ? fail(ld, map, "missing \"%s\"", key) : 0;
+  if (v->kind != YTREE_SCALAR) return fail(ld, v, "\"%s\" must be a number", key);
+  char *end;
+  errno = 0;
+  double d = strtod(v->value, &end);
+  if (errno || end == v->value || *end || d < 0 || d > 100)
+    return fail(ld, v, "\"%s\" must be a percentage 0..100: \"%s\"", key, v->value);
+  *out = d;
+  return 0;
+}
+
+static int get_int(struct loader *ld, const struct ytree *map, const char *key, uint64_t min, uint64_t max,
+                   uint64_t *out) {
+  const struct ytree *v = ytree_get(map, key);
+  if (!v) return fail(ld, map, "missing \"%s\"", key);
+  if (v->kind != YTREE_SCALAR || parse_uint(v->value, min, max, out) != 0)
+    return fail(ld, v, "\"%s\" must be an integer in %llu..%llu", key, (unsigned long long)min,
+                (unsigned long long)max);
+  return 0;
+}
+
+static int get_env(struct loader *ld, const struct ytree *map, struct sc_env *env, size_t *n) {
+  const struct ytree *e = ytree_get(map, "env");
+  if (!e) return 0;
+  if (e->kind != YTREE_MAP) return fail(ld, e, "\"env\" must be a map of NAME: value");
+  for (const struct ytree *c = e->child; c; c = c->next) {
+    if (*n == SC_MAX_ENV) return fail(ld, c, "too many env entries (max %d)", SC_MAX_ENV);
+    const struct ytree *v = resolve(ld, c, c->key);
+    if (!v) return ld->err[0] ? -1 : fail(ld, c, "env %s must be a scalar or {default, fast}", c->key);
+    if (strlen(c->key) >= sizeof env->key || strlen(v->value) >= sizeof env->value)
+      return fail(ld, c, "env %s is too long", c->key);
+    snprintf(env[*n].key, sizeof env->key, "%s", c->key);
+    snprintf(env[*n].value, sizeof env->value, "%s", v->value);
+    (*n)++;
+  }
+  return 0;
+}
+
+static const struct ytree *get_seq(struct loader *ld, const struct ytree *root, const char *key, int required) {
+  const struct ytree *s = ytree_get(root, key);
+  if (!s) {
+    if (required) fail(ld, root, "missing \"%s\"", key);
+    return NULL;
+  }
+  if (s->kind != YTREE_SEQ || !s->child) {
+    fail(ld, s, "\"%s\" must be a non-empty list", key);
+    return NULL;
+  }
+  return s;
+}
+
+static int load_deployments(struct loader *ld, const struct ytree *root, struct scenario *sc) {
+  const struct ytree *seq = get_seq(ld, root, "deployments", 1);
+  if (!seq) return -1;
+  static const char *const keys[] = {"name", "image", "replicas", "env", NULL};
+  for (const struct ytree *c = seq->child; c; c = c->next) {
+    if (sc->n_deployments == SC_MAX_DEPLOYMENTS) return fail(ld, c, "too many deployments");
+    struct sc_deployment *d = &sc->deployments[sc->n_deployments];
+    uint64_t n;
+    char image[64] = "greeter-server";
+    if (only_keys(ld, c, "a deployment", keys) != 0 || get_name(ld, c, "name", 1, d->name) != 0 ||
+        get_text(ld, c, "image", 0, image, sizeof image) != 0 || get_int(ld, c, "replicas", 0, 50, &n) != 0 ||
+        get_env(ld, c, d->env, &d->n_env) != 0)
+      return -1;
+    if (strcmp(image, "greeter-server") != 0)
+      return fail(ld, ytree_get(c, "image"), "unknown image \"%s\" (known: greeter-server)", image);
+    d->image = SC_IMAGE_GREETER_SERVER;
+    d->replicas = (int)n;
+    if (scenario_deployment(sc, d->name)) return fail(ld, c, "deployment \"%s\" defined twice", d->name);
+    sc->n_deployments++;
+  }
+  return 0;
+}
+
+static int load_services(struct loader *ld, const struct ytree *root, struct scenario *sc) {
+  const struct ytree *seq = get_seq(ld, root, "services", 1);
+  if (!seq) return -1;
+  static const char *const keys[] = {"name", "type", "port", "selector", NULL};
+  for (const struct ytree *c = seq->child; c; c = c->next) {
+    if (sc->n_services == SC_MAX_SERVICES) return fail(ld, c, "too many services");
+    struct sc_service *s = &sc->services[sc->n_services];
+    char type[32];
+    uint64_t port;
+    if (only_keys(ld, c, "a service", keys) != 0 || get_name(ld, c, "name", 1, s->name) != 0 ||
+        get_text(ld, c, "type", 1, type, sizeof type) != 0 || get_int(ld, c, "port", 1, 65535, &port) != 0 ||
+        get_name(ld, c, "selector", 1, s->deployment) != 0)
+      return -1;
+    if (strcmp(type, "headless") == 0)
+      s->type = SC_SERVICE_HEADLESS;
+    else if (strcmp(type, "clusterip") == 0)
+      s->type = SC_SERVICE_CLUSTERIP;
+    else
+      return fail(ld, ytree_get(c, "type"), "unknown service type \"%s\" (headless|clusterip)", type);
+    s->port = (uint16_t)port;
+    if (!scenario_deployment(sc, s->deployment))
+      return fail(ld, ytree_get(c, "selector"), "no deployment named \"%s\"", s->deployment);
+    if (scenario_service(sc, s->name)) return fail(ld, c, "service \"%s\" defined twice", s->name);
+    sc->n_services++;
+  }
+  return 0;
+}
+
+static int load_clients(struct loader *ld, const struct ytree *root, struct scenario *sc) {
+  const struct ytree *seq = get_seq(ld, root, "clients", 1);
+  if (!seq) return -1;
+  static const char *const keys[] = {"name", "service", "env", NULL};
+  for (const struct ytree *c = seq->child; c; c = c->next) {
+    if (sc->n_clients == SC_MAX_CLIENTS) return fail(ld, c, "too many clients");
+    struct sc_client *cl = &sc->clients[sc->n_clients];
+    if (only_keys(ld, c, "a client", keys) != 0 || get_name(ld, c, "name", 1, cl->name) != 0 ||
+        get_name(ld, c, "service", 1, cl->service) != 0 || get_env(ld, c, cl->env, &cl->n_env) != 0)
+      return -1;
+    if (!scenario_service(sc, cl->service))
+      return fail(ld, ytree_get(c, "service"), "no service named \"%s\"", cl->service);
+    if (scenario_client(sc, cl->name)) return fail(ld, c, "client \"%s\" defined twice", cl->name);
+    sc->n_clients++;
+  }
+  return 0;
+}
+
+static int load_timeline(struct loader *ld, const struct ytree *root, struct scenario *sc) {
+  const struct ytree *seq = get_seq(ld, root, "timeline", 1);
+  if (!seq) return -1;
+  static const char *const keys[] = {"phase", "duration", "scale", "restart", NULL};
+  static const char *const scale_keys[] = {"deployment", "replicas", NULL};
+  for (const struct ytree *c = seq->child; c; c = c->next) {
+    if (sc->n_steps == SC_MAX_STEPS) return fail(ld, c, "too many timeline steps");
+    struct sc_step *st = &sc->steps[sc->n_steps];
+    st->line = c->line;
+    if (only_keys(ld, c, "a timeline step", keys) != 0 || get_name(ld, c, "phase", 1, st->phase) != 0 ||
+        get_duration(ld, c, "duration", 1, &st->duration_ms) != 0)
+      return -1;
+    if (st->duration_ms <= 0) return fail(ld, ytree_get(c, "duration"), "duration must be > 0");
+    const struct ytree *scale = ytree_get(c, "scale");
+    if (scale) {
+      uint64_t n;
+      if (only_keys(ld, scale, "scale", scale_keys) != 0 || get_name(ld, scale, "deployment", 1, st->target) != 0 ||
+          get_int(ld, scale, "replicas", 0, 50, &n) != 0)
+        return -1;
+      if (!scenario_deployment(sc, st->target)) return fail(ld, scale, "no deployment named \"%s\"", st->target);
+      st->action = SC_ACTION_SCALE;
+      st->replicas = (int)n;
+    }
+    if (ytree_get(c, "restart")) {
+      if (scale) return fail(ld, c, "a step has at most one action (scale or restart)");
+      if (get_name(ld, c, "restart", 1, st->target) != 0) return -1;
+      if (!scenario_client(sc, st->target)) return fail(ld, ytree_get(c, "restart"), "no client named \"%s\"", st->target);
+      st->action = SC_ACTION_RESTART;
+    }
+    if (scenario_phase_index(sc, st->phase) >= 0) return fail(ld, c, "phase \"%s\" defined twice", st->phase);
+    sc->n_steps++;
+  }
+  if (sc->steps[0].action != SC_ACTION_NONE) return fail(ld, seq->child, "the first step cannot have an action");
+  return 0;
+}
+
+static int load_expects(struct loader *ld, const struct ytree *root, struct scenario *sc) {
+  const struct ytree *seq = get_seq(ld, root, "expect", 1);
+  if (!seq) return -1;
+  static const char *const keys[] = {"check", "phase", "deployment", "select", "claim", "min", "target",
+                                     "tolerance", "within", "window", NULL};
+  static const char *const checks[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", NULL};
+  for (const struct ytree *c = seq->child; c; c = c->next) {
+    if (sc->n_expects == SC_MAX_EXPECTS) return fail(ld, c, "too many expectations");
+    struct sc_expect *e = &sc->expects[sc->n_expects];
+    char check[32], select[16] = "all";
+    e->line = c->line;
+    e->within_ms = -1;
+    if (only_keys(ld, c, "an expectation", keys) != 0 || get_text(ld, c, "check", 1, check, sizeof check) != 0 ||
+        get_name(ld, c, "phase", 1, e->phase) != 0 || get_name(ld, c, "deployment", 0, e->deployment) != 0 ||
+        get_text(ld, c, "select", 0, select, sizeof select) != 0 ||
+        get_text(ld, c, "claim", 1, e->claim, sizeof e->claim) != 0)
+      return -1;
+    int k = -1;
+    for (int i = 0; checks[i]; i++)
+      if (strcmp(check, checks[i]) == 0) k = i;
+    if (k < 0)
+      return fail(ld, ytree_get(c, "check"), "unknown check \"%s\" (top_share|share_each|no_rpc|first_rpc|even)", check);
+    e->check = (enum sc_check)k;
+    if (strcmp(select, "all") == 0)
+      e->select = SC_SELECT_ALL;
+    else if (strcmp(select, "new") == 0)
+      e->select = SC_SELECT_NEW;
+    else
+      return fail(ld, ytree_get(c, "select"), "select must be all or new: \"%s\"", select);
+    if (!e->deployment[0]) snprintf(e->deployment, sizeof e->deployment, "%s", sc->deployments[0].name);
+    if (!scenario_deployment(sc, e->deployment))
+      return fail(ld, ytree_get(c, "deployment"), "no deployment named \"%s\"", e->deployment);
+    int idx = scenario_phase_index(sc, e->phase);
+    if (idx < 0) return fail(ld, ytree_get(c, "phase"), "no phase named \"%s\"", e->phase);
+    if (e->select == SC_SELECT_NEW &&
+        (sc->steps[idx].action != SC_ACTION_SCALE || strcmp(sc->steps[idx].target, e->deployment) != 0))
+      return fail(ld, ytree_get(c, "select"), "select: new needs a phase that scales deployment \"%s\"", e->deployment);
+    switch (e->check) {
+    case SC_CHECK_TOP_SHARE:
+      if (get_percent(ld, c, "min", 1, &e->min) != 0) return -1;
+      break;
+    case SC_CHECK_SHARE_EACH:
+      if (get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0)
+        return -1;
+      break;
+    case SC_CHECK_NO_RPC:
+      break;
+    case SC_CHECK_FIRST_RPC:
+      if (get_duration(ld, c, "within", 1, &e->within_ms) != 0) return -1;
+      break;
+    case SC_CHECK_EVEN:
+      if (get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0 ||
+          get_duration(ld, c, "window", 1, &e->window_ms) != 0 || get_duration(ld, c, "within", 0, &e->within_ms) != 0)
+        return -1;
+      if (e->window_ms < 1000) return fail(ld, ytree_get(c, "window"), "window must be at least 1s");
+      if (e->window_ms > sc->steps[idx].duration_ms)
+        return fail(ld, ytree_get(c, "window"), "window is longer than phase \"%s\"", e->phase);
+      break;
+    }
+    sc->n_expects++;
+  }
+  return 0;
+}
+
+int scenario_parse(const char *buf, size_t len, const char *origin, int fast, struct scenario *sc, char *err,
+                   size_t errlen) {
+  struct loader ld = {.origin = origin, .fast = fast, .err = err, .errlen = errlen};
+  char yerr[512];
+  err[0] = '\0';
+  memset(sc, 0, sizeof *sc);
+  sc->fast = fast;
+  struct ytree *root = ytree_parse(buf, len, yerr, sizeof yerr);
+  if (!root) {
+    snprintf(err, errlen, "%s: %s", origin, yerr);
+    return -1;
+  }
+  static const char *const keys[] = {"name", "title", "demo_claim", "explain", "deployments",
+                                     "services", "clients", "timeline", "expect", NULL};
+  int rc = -1;
+  if (only_keys(&ld, root, "the scenario", keys) != 0 || get_name(&ld, root, "name", 1, sc->name) != 0 ||
+      get_text(&ld, root, "title", 1, sc->title, sizeof sc->title) != 0 ||
+      get_text(&ld, root, "demo_claim", 1, sc->demo_claim, sizeof sc->demo_claim) != 0 ||
+      get_text(&ld, root, "explain", 0, sc->explain, sizeof sc->explain) != 0 ||
+      load_deployments(&ld, root, sc) != 0 || load_services(&ld, root, sc) != 0 || load_clients(&ld, root, sc) != 0 ||
+      load_timeline(&ld, root, sc) != 0 || load_expects(&ld, root, sc) != 0)
+    goto out;
+  rc = 0;
+out:
+  ytree_free(root);
+  return rc;
+}
+
+int scenario_load(const char *path, int fast, struct scenario *sc, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  char *buf = NULL;
+  size_t cap = 0, len = 0;
+  for (;;) {
+    if (len == cap) {
+      cap = cap ? cap * 2 : 4096;
+      char *nb = realloc(buf, cap);
+      if (!nb) break;
+      buf = nb;
+    }
+    size_t n = fread(buf + len, 1, cap - len, f);
+    if (n == 0) break;
+    len += n;
+  }
+  int read_err = ferror(f) || !buf;
+  fclose(f);
+  if (read_err) {
+    free(buf);
+    snprintf(err, errlen, "%s: read error", path);
+    return -1;
+  }
+  int rc = scenario_parse(buf, len, path, fast, sc, err, errlen);
+  free(buf);
+  return rc;
+}
+
+const struct sc_deployment *scenario_deployment(const struct scenario *sc, const char *name) {
+  for (size_t i = 0; i < sc->n_deployments; i++)
+    if (strcmp(sc->deployments[i].name, name) == 0) return &sc->deployments[i];
+  return NULL;
+}
+
+const struct sc_service *scenario_service(const struct scenario *sc, const char *name) {
+  for (size_t i = 0; i < sc->n_services; i++)
+    if (strcmp(sc->services[i].name, name) == 0) return &sc->services[i];
+  return NULL;
+}
+
+const struct sc_client *scenario_client(const struct scenario *sc, const char *name) {
+  for (size_t i = 0; i < sc->n_clients; i++)
+    if (strcmp(sc->clients[i].name, name) == 0) return &sc->clients[i];
+  return NULL;
+}
+
+int scenario_phase_index(const struct scenario *sc, const char *phase) {
+  for (size_t i = 0; i < sc->n_steps; i++)
+    if (strcmp(sc->steps[i].phase, phase) == 0) return (int)i;
+  return -1;
+}
+
+int64_t scenario_duration_ms(const struct scenario *sc) {
+  int64_t total = 0;
+  for (size_t i = 0; i < sc->n_steps; i++) total += sc->steps[i].duration_ms;
+  return total;
+}
+
+const char *scenario_check_name(enum sc_check c) {
+  static const char *const names[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even"};
+  return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "?";
+}
+
+const char *scenario_action_name(enum sc_action a) {
+  static const char *const names[] = {"", "scale", "restart"};
+  return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
+}

@@ -1,0 +1,128 @@
+/* A lab scenario: the cluster to simulate (deployments, services, clients), the timeline of events
+ * and the expectations, loaded from one YAML file under lab/scenarios/ and validated. No I/O beyond
+ * reading the file.
+ *
+ * Durations and environment values are either a scalar ("10s") or a map {default: 10s, fast: 2s};
+ * scenario_load resolves them for the chosen mode, so the rest of the lab sees plain values. */
+#ifndef LAB_SCENARIO_H
+#define LAB_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SC_MAX_ENV 16
+#define SC_MAX_DEPLOYMENTS 8
+#define SC_MAX_SERVICES 8
+#define SC_MAX_CLIENTS 8
+#define SC_MAX_STEPS 16
+#define SC_MAX_EXPECTS 16
+#define SC_NAME_MAX 48
+
+struct sc_env {
+  char key[64];
+  char value[256];
+};
+
+/* What a deployment's pods run. */
+enum sc_image { SC_IMAGE_GREETER_SERVER = 0 };
+
+struct sc_deployment {
+  char name[SC_NAME_MAX];
+  enum sc_image image;
+  int replicas;
+  struct sc_env env[SC_MAX_ENV];
+  size_t n_env;
+};
+
+enum sc_service_type { SC_SERVICE_HEADLESS = 0, SC_SERVICE_CLUSTERIP };
+
+struct sc_service {
+  char name[SC_NAME_MAX];
+  enum sc_service_type type;
+  uint16_t port;
+  char deployment[SC_NAME_MAX]; /* the selector: pods of this deployment */
+};
+
+struct sc_client {
+  char name[SC_NAME_MAX];
+  char service[SC_NAME_MAX];    /* dials this service through the cluster DNS */
+  struct sc_env env[SC_MAX_ENV];
+  size_t n_env;
+};
+
+enum sc_action { SC_ACTION_NONE = 0, SC_ACTION_SCALE, SC_ACTION_RESTART };
+
+/* One step of the timeline: an optional action, then a phase that lasts `duration_ms`. */
+struct sc_step {
+  char phase[SC_NAME_MAX];
+  enum sc_action action;
+  char target[SC_NAME_MAX];     /* SCALE: a deployment; RESTART: a client */
+  int replicas;                 /* SCALE */
+  int64_t duration_ms;
+  int line;
+};
+
+enum sc_check {
+  SC_CHECK_TOP_SHARE = 0, /* the busiest pod's share over the phase >= min */
+  SC_CHECK_SHARE_EACH,    /* every selected pod's share over the phase within target +- tolerance */
+  SC_CHECK_NO_RPC,        /* the selected pods get no RPC during the phase */
+  SC_CHECK_FIRST_RPC,     /* every selected pod gets its first RPC within `within_ms` of the phase start */
+  SC_CHECK_EVEN,          /* shares converge: the last `window_ms` of the phase within target +- tolerance;
+                             the time until even (first such window) is measured */
+};
+
+enum sc_select { SC_SELECT_ALL = 0, SC_SELECT_NEW };
+
+struct sc_expect {
+  enum sc_check check;
+  char phase[SC_NAME_MAX];
+  char deployment[SC_NAME_MAX]; /* pods of this deployment (default: the first deployment) */
+  enum sc_select select;        /* all pods of the deployment during the phase, or the ones the phase's
+                                   scale step added */
+  char claim[256];              /* the expectation in words, for the verdict table */
+  double min, target, tolerance; /* percent */
+  int64_t within_ms;            /* FIRST_RPC, EVEN (optional for EVEN: -1) */
+  int64_t window_ms;            /* EVEN */
+  int line;
+};
+
+struct scenario {
+  char name[SC_NAME_MAX];
+  char title[128];
+  char demo_claim[512];         /* what the demo says happens */
+  char explain[2048];           /* why, for the report */
+  struct sc_deployment deployments[SC_MAX_DEPLOYMENTS];
+  size_t n_deployments;
+  struct sc_service services[SC_MAX_SERVICES];
+  size_t n_services;
+  struct sc_client clients[SC_MAX_CLIENTS];
+  size_t n_clients;
+  struct sc_step steps[SC_MAX_STEPS];
+  size_t n_steps;
+  struct sc_expect expects[SC_MAX_EXPECTS];
+  size_t n_expects;
+  int fast;                     /* timings resolved for --fast */
+};
+
+/* Loads and validates `path` with the timings of the chosen mode (fast != 0: the compressed ones).
+ * Returns 0, or -1 with "PATH:LINE: what is wrong" in err[errlen] (unreadable file, YAML error,
+ * unknown or missing key, bad value, a reference to an undefined deployment, service, client or phase). */
+int scenario_load(const char *path, int fast, struct scenario *sc, char *err, size_t errlen);
+
+/* Parses a scenario from memory; `origin` names it in errors. Same returns as scenario_load. */
+int scenario_parse(const char *buf, size_t len, const char *origin, int fast, struct scenario *sc, char *err,
+                   size_t errlen);
+
+/* Lookups by name; NULL when absent. */
+const struct sc_deployment *scenario_deployment(const struct scenario *sc, const char *name);
+const struct sc_service *scenario_service(const struct scenario *sc, const char *name);
+const struct sc_client *scenario_client(const struct scenario *sc, const char *name);
+/* Index of the step that starts `phase`, or -1. */
+int scenario_phase_index(const struct scenario *sc, const char *phase);
+/* Sum of all step durations. */
+int64_t scenario_duration_ms(const struct scenario *sc);
+
+const char *scenario_check_name(enum sc_check c);
+const char *scenario_action_name(enum sc_action a);
+
+#endif
