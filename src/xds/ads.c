@@ -451,11 +451,15 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out) {
   if (!a) return -1;
   a->cq = cq;
   a->shutdown_tag.handler = on_shutdown;
-  grpc_arg args[1];
+  grpc_arg args[2];
   args[0].type = GRPC_ARG_INTEGER;
   args[0].key = GRPC_ARG_MAX_CONCURRENT_STREAMS;
   args[0].value.integer = 100000;
-  grpc_channel_args ch_args = {.num_args = 1, .args = args};
+  /* Without this a second xdsd would share the port (SO_REUSEPORT) and split the clients. */
+  args[1].type = GRPC_ARG_INTEGER;
+  args[1].key = GRPC_ARG_ALLOW_REUSEPORT;
+  args[1].value.integer = 0;
+  grpc_channel_args ch_args = {.num_args = 2, .args = args};
   a->server = grpc_server_create(&ch_args, NULL);
   grpc_server_register_completion_queue(a->server, cq, NULL);
   grpc_server_credentials *creds = grpc_insecure_server_credentials_create();

@@ -149,7 +149,7 @@ static int parse_route(struct cparse *p, const struct ytree *t, struct config_ro
   }
   uint32_t sum = 0;
   if (rc == 0 && config_weights_check(w, r->n_clusters, &sum) != 0)
-    rc = perr(p, cl->line, "the weights of route \"%s\" sum to %u; they must sum to exactly 100", r->name, sum);
+    rc = perr(p, t->line, "the weights of route \"%s\" sum to %u; they must sum to exactly 100", r->name, sum);
   free(w);
   return rc;
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# xdsd's command line: bad flags exit 2 naming the flag and value; --check prints the resources or the
+# error with file:line and exits 1; an address that cannot be bound exits 1; SIGTERM exits 0.
+NET_BASE=90
+DNS_PORT=5390
+. "$(dirname "$0")/xlib.sh"
+
+# expect_exit CODE PATTERN ARGS...: runs xdsd ARGS, checks the exit code and that the output matches.
+expect_exit() {
+  local want=$1 pat=$2
+  shift 2
+  timeout 20 "$BIN/xdsd" "$@" >"$T/out.txt" 2>&1
+  local rc=$?
+  check "xdsd $* exits $want" test "$rc" -eq "$want"
+  check "xdsd $* says: $pat" grep -Eq -- "$pat" "$T/out.txt"
+}
+
+expect_exit 2 'flag=--dns-refresh value="soon"' --dns-refresh soon
+expect_exit 2 'flag=--dns-refresh value="10ms"' --dns-refresh 10ms
+expect_exit 2 'flag=--listen value="nope"' --listen nope
+expect_exit 2 'flag=--admin value="localhost"' --admin localhost
+expect_exit 2 'flag=--dns-server value=":53"' --dns-server :53
+expect_exit 2 'flag=--frobnicate' --frobnicate
+XDSD_DNS_REFRESH=forever "$BIN/xdsd" --help >"$T/out.txt" 2>&1
+check "a bad XDSD_DNS_REFRESH exits 2" test $? -eq 2
+check "naming the variable" grep -q 'XDSD_DNS_REFRESH' "$T/out.txt"
+
+cat >"$T/good.yaml" <<YAML
+name: demo
+spec:
+  listeners:
+  - name: server
+    port: 8080
+    routes:
+    - clusters:
+      - {name: server-v1, weight: 95}
+      - {name: server-v2, weight: 5}
+  clusters:
+  - {name: server-v1, endpoints: [{address: server-v1, port: 50051}]}
+  - {name: server-v2, endpoints: [{address: 127.0.2.92, port: 50051}]}
+YAML
+expect_exit 0 'route name=- prefix=/ -> server-v1=95 server-v2=5' --check "$T/good.yaml"
+check "--check lists the API listener" grep -q 'lds api-listener name=server (gRPC clients dial xds:///server)' "$T/out.txt"
+check "--check lists the socket listener" grep -q 'lds socket-listener name=server address=0.0.0.0:8080' "$T/out.txt"
+sed 's/weight: 5}/weight: 6}/' "$T/good.yaml" >"$T/bad.yaml"
+expect_exit 1 "bad.yaml:7: the weights of route \"\" sum to 101" --check "$T/bad.yaml"
+expect_exit 1 'missing.yaml: No such file' --check "$T/missing.yaml"
+
+# A port that is taken: exit 1 naming the flag.
+mkdir -p "$CFG_DIR"
+cp "$T/good.yaml" "$CFG"
+start_xdsd
+expect_exit 1 "flag=--listen value=\"$XDS_ADDR:$XDS_PORT\"" --config "$CFG" --listen "$XDS_ADDR:$XDS_PORT" --admin "$XDS_ADDR:9004"
+expect_exit 1 "flag=--admin value=\"$XDS_ADDR:$ADMIN_PORT\"" --config "$CFG" --listen "$XDS_ADDR:9005" --admin "$XDS_ADDR:$ADMIN_PORT"
+check "/healthz answers" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/healthz | grep -qx ok"
+check "/metrics is Prometheus text" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -q '^# TYPE xdsd_push_latency_seconds histogram'"
+kill -TERM "$XDSD_PID"
+wait_exit "$XDSD_PID" 10
+check "SIGTERM: exit 0" test "$EXIT_STATUS" -eq 0

@@ -1,0 +1,99 @@
+/* Unit tests of src/xds/snapshot.c: resources built from a config and DNS answers, their encoding
+ * details (oneofs set, prefix "/", weights), sorting, comparison and removal. */
+#include <string.h>
+
+#include "config.h"
+#include "envoy/config/endpoint/v3/endpoint.pb-c.h"
+#include "envoy/config/route/v3/route.pb-c.h"
+#include "snapshot.h"
+#include "xtest.h"
+
+static char *v1_ips[] = {"10.0.0.2", "10.0.0.1", "10.0.0.1"};
+static size_t n_v1 = 3;
+
+static size_t resolve(void *ctx, const char *host, char *const **ips) {
+  (void)ctx;
+  if (strcmp(host, "server-v1") != 0) return 0;
+  *ips = v1_ips;
+  return n_v1;
+}
+
+static struct config *cfg(const char *yaml) {
+  struct config *c;
+  char err[256];
+  CHECK(config_parse("t", yaml, strlen(yaml), &c, err, sizeof err) == 0, "config parses: %s", err);
+  return c;
+}
+
+static const char config_y1[] =
+    "spec:\n  listeners:\n  - name: server\n    port: 8080\n    routes:\n    - clusters:\n"
+    "      - {name: server-v1, weight: 95}\n      - {name: server-v2, weight: 5}\n"
+    "  - name: grpc-only\n    routes:\n    - clusters:\n      - name: server-v2\n"
+    "  clusters:\n  - name: server-v2\n    endpoints:\n    - {address: 10.0.1.1, port: 50051}\n"
+    "  - name: server-v1\n    endpoints:\n    - {address: server-v1, port: 50051}\n    - {address: 10.0.0.1, port: 50051}\n";
+
+int main(void) {
+  struct config *c = cfg(config_y1);
+  struct snapshot *s, *s2, *s3;
+  CHECK(snapshot_build(c, resolve, NULL, &s) == 0, "builds");
+  CHECK(s->tables[SNAP_LDS_API].n == 2 && s->tables[SNAP_LDS_SOCKET].n == 1, "two API listeners, one socket listener");
+  CHECK(s->tables[SNAP_RDS].n == 2 && s->tables[SNAP_CDS].n == 2 && s->tables[SNAP_EDS].n == 2, "routes, clusters, EDS");
+  CHECK(strcmp(s->tables[SNAP_CDS].res[0].name, "server-v1") == 0, "tables are sorted by name");
+  CHECK(snapshot_find(&s->tables[SNAP_EDS], "server-v2") && !snapshot_find(&s->tables[SNAP_EDS], "x"), "find");
+  CHECK(s->n_endpoints == 3, "server-v1 resolves to 2 addresses, the duplicate literal is merged (3 in all)");
+
+  const struct snapshot_resource *r = snapshot_find(&s->tables[SNAP_EDS], "server-v1");
+  Envoy__Config__Endpoint__V3__ClusterLoadAssignment *a =
+      envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
+  CHECK(a && a->n_endpoints == 1 && a->endpoints[0]->n_lb_endpoints == 2, "one locality, two endpoints");
+  const Envoy__Config__Core__V3__SocketAddress *sa = a->endpoints[0]->lb_endpoints[0]->endpoint->address->socket_address;
+  CHECK(strcmp(sa->address, "10.0.0.1") == 0 && sa->port_value == 50051 &&
+            sa->port_specifier_case == ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE,
+        "endpoints sorted, port oneof set");
+  CHECK(a->endpoints[0]->load_balancing_weight && a->endpoints[0]->load_balancing_weight->value == 1 &&
+            a->endpoints[0]->locality,
+        "locality present with weight 1");
+  envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
+
+  r = snapshot_find(&s->tables[SNAP_RDS], "server");
+  Envoy__Config__Route__V3__RouteConfiguration *rc = envoy__config__route__v3__route_configuration__unpack(NULL, r->len, r->data);
+  const Envoy__Config__Route__V3__Route *rt = rc->virtual_hosts[0]->routes[0];
+  CHECK(rt->match->path_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX &&
+            strcmp(rt->match->prefix, "/") == 0,
+        "prefix \"/\" is on the wire (not the empty default)");
+  CHECK(rt->route->weighted_clusters->n_clusters == 2 && rt->route->weighted_clusters->clusters[1]->weight->value == 5,
+        "weighted clusters 95/5");
+  envoy__config__route__v3__route_configuration__free_unpacked(rc, NULL);
+
+  /* Same input, same content; DNS order does not matter. */
+  v1_ips[0] = "10.0.0.1";
+  v1_ips[1] = "10.0.0.2";
+  CHECK(snapshot_build(c, resolve, NULL, &s2) == 0 && snapshot_same(s, s2), "same config and answers: same snapshot");
+  /* A DNS change changes EDS only. */
+  n_v1 = 1;
+  CHECK(snapshot_build(c, resolve, NULL, &s3) == 0 && !snapshot_same(s, s3), "a DNS change is a change");
+  CHECK(s3->tables[SNAP_CDS].hash == s->tables[SNAP_CDS].hash && s3->tables[SNAP_EDS].hash != s->tables[SNAP_EDS].hash,
+        "only EDS differs");
+  snapshot_free(s2);
+  snapshot_free(s3);
+  config_free(c);
+
+  /* Removal: a cluster and a listener gone from the config are gone from the snapshot. */
+  c = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v2\n"
+          "  clusters:\n  - name: server-v2\n");
+  CHECK(snapshot_build(c, NULL, NULL, &s2) == 0, "builds without a resolver");
+  CHECK(s2->tables[SNAP_CDS].n == 1 && s2->tables[SNAP_LDS_API].n == 1 && s2->tables[SNAP_LDS_SOCKET].n == 0,
+        "removed resources are gone; no port, no socket listener");
+  r = snapshot_find(&s2->tables[SNAP_EDS], "server-v2");
+  a = envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
+  CHECK(a && a->n_endpoints == 0, "an empty cluster is an assignment without localities");
+  envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
+  snapshot_free(s2);
+  config_free(c);
+  snapshot_free(s);
+
+  CHECK(snapshot_type_of_url("type.googleapis.com/envoy.config.cluster.v3.Cluster") == XDS_CDS &&
+            snapshot_type_of_url("type.googleapis.com/x") == -1,
+        "type URLs");
+  return 0;
+}

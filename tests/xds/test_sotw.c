@@ -1,0 +1,54 @@
+/* Unit tests of src/xds/sotw.c: the per-stream, per-type SotW state machine, without I/O. */
+#include <string.h>
+
+#include "sotw.h"
+#include "xtest.h"
+
+int main(void) {
+  struct sotw_state st;
+  int respond;
+  char *ab[] = {"b", "a", "a"}, *a[] = {"a"}, *star[] = {"*"};
+
+  /* Named subscription (gRPC clients). */
+  sotw_init(&st);
+  CHECK(!sotw_subscribed(&st), "nothing subscribed before a request");
+  CHECK(sotw_on_request(&st, ab, 3, "", NULL, "", &respond) == SOTW_FIRST && respond, "first request is answered");
+  CHECK(st.n_names == 2 && strcmp(st.names[0], "a") == 0, "names sorted and de-duplicated");
+  CHECK(sotw_wants(&st, "b") && !sotw_wants(&st, "c") && !st.wildcard, "wants only its names");
+  CHECK(sotw_should_send(&st, 7, 1), "a forced send goes out");
+  sotw_sent(&st, 11, 1, 7, 0);
+  CHECK(sotw_on_request(&st, ab, 3, "11", NULL, "1", &respond) == SOTW_ACK && !respond, "plain ACK: not answered");
+  CHECK(strcmp(st.version_acked, "1") == 0, "ACKed version recorded");
+  CHECK(!sotw_should_send(&st, 7, 0), "unchanged content is not pushed");
+  CHECK(sotw_should_send(&st, 8, 0), "changed content is pushed");
+  sotw_sent(&st, 12, 2, 8, 0);
+  CHECK(sotw_on_request(&st, ab, 3, "11", NULL, "1", &respond) == SOTW_STALE && !respond, "old nonce is stale");
+  CHECK(sotw_on_request(&st, ab, 3, "99", NULL, "1", &respond) == SOTW_STALE, "a nonce never sent is stale");
+  CHECK(sotw_on_request(&st, ab, 3, "12", "bad weights", "1", &respond) == SOTW_NACK && !respond, "NACK recognised");
+  CHECK(st.nacked && strcmp(st.nack_message, "bad weights") == 0, "NACK message kept");
+  CHECK(!sotw_should_send(&st, 8, 0), "NACKed content is not resent");
+  CHECK(sotw_should_send(&st, 9, 0), "new content after a NACK is sent");
+  sotw_sent(&st, 13, 3, 9, 0);
+  CHECK(sotw_on_request(&st, ab, 3, "13", NULL, "3", &respond) == SOTW_ACK && !st.nacked, "ACK clears the NACK");
+  CHECK(st.nack_message != NULL, "but the last NACK message stays for /status");
+  CHECK(sotw_on_request(&st, a, 1, "13", NULL, "3", &respond) == SOTW_ACK && !respond, "narrowing is not answered");
+  CHECK(!sotw_wants(&st, "b"), "b unsubscribed");
+  CHECK(sotw_on_request(&st, ab, 3, "13", NULL, "3", &respond) == SOTW_ACK && respond, "adding a name is answered");
+  CHECK(sotw_on_request(&st, NULL, 0, "13", NULL, "3", &respond) == SOTW_ACK && !respond, "empty list after names");
+  CHECK(!sotw_subscribed(&st) && !st.wildcard, "means unsubscribed, not wildcard");
+  CHECK(!sotw_should_send(&st, 10, 1), "nothing is sent to an unsubscribed type");
+  sotw_free(&st);
+
+  /* Wildcard (Envoy). */
+  sotw_init(&st);
+  CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && respond && st.wildcard,
+        "empty first request is wildcard");
+  CHECK(sotw_wants(&st, "anything"), "wildcard wants everything");
+  sotw_sent(&st, 1, 1, 5, 0);
+  CHECK(sotw_on_request(&st, star, 1, "1", NULL, "1", &respond) == SOTW_ACK && !respond && st.wildcard,
+        "\"*\" is the same wildcard");
+  CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "1", &respond) == SOTW_FIRST && !respond,
+        "a request without nonce on a known type changes nothing");
+  sotw_free(&st);
+  return 0;
+}
