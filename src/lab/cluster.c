@@ -93,6 +93,16 @@ static int pod_start(struct cluster *c, size_t deployment, int step) {
   return 0;
 }
 
+/* The addresses of the live pods a Service selects. */
+static size_t service_ips(const struct cluster *c, const struct sc_service *svc, const char **ips) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_pods; i++) {
+    const struct pod *p = &c->pods[i];
+    if (pod_alive(p) && strcmp(c->sc->deployments[p->deployment].name, svc->deployment) == 0) ips[n++] = p->ip;
+  }
+  return n;
+}
+
 /* Rewrites DNS and ClusterIP endpoints from the live pods. */
 static int publish_endpoints(struct cluster *c) {
   struct dns_record recs[DNS_MAX_RECORDS];
@@ -101,12 +111,7 @@ static int publish_endpoints(struct cluster *c) {
   for (size_t s = 0; s < c->sc->n_services; s++) {
     const struct sc_service *svc = &c->sc->services[s];
     const char *ips[CLUSTER_MAX_PODS];
-    size_t n_ips = 0;
-    for (size_t i = 0; i < c->n_pods; i++) {
-      const struct pod *p = &c->pods[i];
-      if (pod_alive(p) && strcmp(c->sc->deployments[p->deployment].name, svc->deployment) == 0)
-        ips[n_ips++] = p->ip;
-    }
+    size_t n_ips = service_ips(c, svc, ips);
     if (svc->type == SC_SERVICE_CLUSTERIP) {
       if (n < DNS_MAX_RECORDS) {
         snprintf(recs[n].name, sizeof recs[n].name, "%s", svc->name);
@@ -157,7 +162,9 @@ int cluster_up(struct cluster *c, const struct scenario *sc, const struct cluste
     char vip[16];
     snprintf(vip, sizeof vip, CLUSTER_SUBNET "%u", (unsigned char)(FIRST_VIP_OCTET + s));
     const char *tool = mode == CLUSTERIP_IPTABLES ? tools->iptables : tools->haproxy;
-    if (clusterip_start(&c->cips[s], mode, tool, svc->name, vip, svc->port, dir) != 0) return -1;
+    const char *ips[CLUSTER_MAX_PODS];
+    size_t n_ips = service_ips(c, svc, ips);
+    if (clusterip_start(&c->cips[s], mode, tool, svc->name, vip, svc->port, dir, ips, n_ips, svc->port) != 0) return -1;
     c->cip_up[s] = 1;
   }
   return publish_endpoints(c);

@@ -1,6 +1,7 @@
 #include "clusterip.h"
 
 #include <arpa/inet.h>
+#define _GNU_SOURCE /* fmemopen */
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -45,12 +46,40 @@ static int connectable(const char *ip, uint16_t port) {
   return ok;
 }
 
+/* Counts the lines of HAProxy's log that contain `what`. */
+static int log_count(const struct clusterip *c, const char *what) {
+  char path[PATH_MAX + 64], line[1024];
+  if ((size_t)snprintf(path, sizeof path, "%s/haproxy-%s.log", c->dir, c->name) >= sizeof path) return 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  int n = 0;
+  while (fgets(line, sizeof line, f)) n += strstr(line, what) != NULL;
+  fclose(f);
+  return n;
+}
+
+/* Waits until the master has logged `loads` successful (re)loads. */
+static int wait_loaded(struct clusterip *c, int loads) {
+  int64_t deadline = clock_now_ms() + READY_MS;
+  while (log_count(c, "Loading success") < loads) {
+    if (proc_poll_exit(&c->haproxy, NULL) != 0 || clock_now_ms() > deadline) {
+      log_error("msg=\"haproxy did not (re)load\" service=%s loads=%d", c->name, loads);
+      return -1;
+    }
+    usleep(20000);
+  }
+  return 0;
+}
+
+/* Writes the config; returns 0 when written, 1 when it is unchanged, -1 on error. */
 static int haproxy_write_config(struct clusterip *c, const char *const *ips, size_t n, uint16_t port) {
   char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
   if ((size_t)snprintf(path, sizeof path, "%s/haproxy-%s.cfg", c->dir, c->name) >= sizeof path ||
       (size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
     return -1;
-  FILE *f = fopen(tmp, "w");
+  char text[8192];
+  size_t len = 0;
+  FILE *f = fmemopen(text, sizeof text, "w");
   if (!f) return -1;
   fprintf(f,
           "# ClusterIP Service %s, written by the lab: L4, one backend per TCP connection.\n"
@@ -60,12 +89,25 @@ static int haproxy_write_config(struct clusterip *c, const char *const *ips, siz
           "backend pods\n  balance random\n",
           c->name, c->name, c->vip, c->port);
   for (size_t i = 0; i < n; i++) fprintf(f, "  server pod%zu %s:%u\n", i, ips[i], port);
+  len = (size_t)ftell(f);
+  if (fclose(f) != 0 || len >= sizeof text - 1) return -1;
+  char old[sizeof text];
+  FILE *o = fopen(path, "r");
+  if (o) {
+    size_t olen = fread(old, 1, sizeof old, o);
+    fclose(o);
+    if (olen == len && memcmp(old, text, len) == 0) return 1;
+  }
+  f = fopen(tmp, "w");
+  if (!f) return -1;
+  fwrite(text, 1, len, f);
   if (fclose(f) != 0) return -1;
   return rename(tmp, path);
 }
 
 int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *tool, const char *name,
-                    const char *vip, uint16_t port, const char *dir) {
+                    const char *vip, uint16_t port, const char *dir, const char *const *ips, size_t n,
+                    uint16_t pod_port) {
   memset(c, 0, sizeof *c);
   c->mode = mode;
   c->tool = tool;
@@ -88,10 +130,10 @@ int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *t
     }
     c->installed = 1;
     log_info("msg=\"clusterip ready\" service=%s vip=%s:%u mode=iptables chain=%s", name, vip, port, c->chain);
-    return 0;
+    return clusterip_set_endpoints(c, ips, n, pod_port);
   }
-  /* HAProxy: start with no servers; the first set_endpoints reloads it with the pods. */
-  if (haproxy_write_config(c, NULL, 0, port) != 0) {
+  /* HAProxy starts with the pods it has; a later change is a reload. */
+  if (haproxy_write_config(c, ips, n, pod_port) < 0) {
     log_error("msg=\"cannot write haproxy config\" dir=%s err=\"%s\"", dir, strerror(errno));
     return -1;
   }
@@ -103,7 +145,8 @@ int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *t
   struct proc_spec spec = {.name = "haproxy-clusterip", .argv = argv, .log_path = log_path};
   if (proc_start(&c->haproxy, &spec) != 0) return -1;
   int64_t deadline = clock_now_ms() + READY_MS;
-  while (!connectable(vip, port)) {
+  c->loads = 1;
+  while (!connectable(vip, port) || log_count(c, "Loading success") < 1) {
     if (proc_poll_exit(&c->haproxy, NULL) != 0 || clock_now_ms() > deadline) {
       log_error("msg=\"haproxy did not listen\" vip=%s:%u log=%s", vip, port, log_path);
       clusterip_stop(c);
@@ -117,8 +160,11 @@ int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *t
 
 int clusterip_set_endpoints(struct clusterip *c, const char *const *ips, size_t n, uint16_t port) {
   if (c->mode == CLUSTERIP_HAPROXY) {
-    if (haproxy_write_config(c, ips, n, port) != 0) return -1;
-    return proc_signal(&c->haproxy, SIGUSR2);
+    /* SIGUSR2 before the master is up would be lost: wait for the previous load, then this one. */
+    int w = haproxy_write_config(c, ips, n, port);
+    if (w != 0) return w < 0 ? -1 : 0;
+    if (wait_loaded(c, c->loads) != 0 || proc_signal(&c->haproxy, SIGUSR2) != 0) return -1;
+    return wait_loaded(c, ++c->loads);
   }
   /* kube-proxy's scheme: rule i of n matches with probability 1/(n-i); the last one always. */
   const char *flush[] = {"-F", c->chain, NULL};

@@ -19,6 +19,15 @@ static const char *verdict_word(const struct run *r, size_t i) {
   return r->results[i].pass ? "pass" : "FAIL";
 }
 
+/* True when second t ends before the pod named `name` was started: it has no share yet. */
+static int before_birth(const struct run *r, const char *name, size_t t) {
+  for (size_t i = 0; i < r->cluster.n_pods; i++) {
+    const struct pod *p = &r->cluster.pods[i];
+    if (strcmp(p->name, name) == 0) return (int64_t)(t + 1) * 1000 <= r->timing.step_start_ms[p->born_step];
+  }
+  return 0;
+}
+
 static int write_csv(const struct run *r) {
   char path[PATH_MAX + 32];
   snprintf(path, sizeof path, "%s/samples.csv", r->dir);
@@ -37,7 +46,7 @@ static int write_csv(const struct run *r) {
     /* An empty second has no share: leave the cell empty so the chart shows a gap, not a 0. */
     uint64_t all = verdict_total(&g, -1, t, t + 1);
     for (size_t i = 0; i < s->n_servers; i++) {
-      if (all)
+      if (all && !before_birth(r, s->names[i], t))
         fprintf(f, ",%.1f", verdict_share(&g, i, t, t + 1));
       else
         fputc(',', f);
@@ -300,11 +309,11 @@ int report_scenario(const struct run *r, const char *gnuplot) {
 
 int report_summary(const struct run *const *runs, size_t n, const char *out_dir, int fast, FILE *out) {
   /* The terminal table. */
-  fprintf(out, "\n%-10s  %-6s  %-58s  %s\n", "scenario", "result", "expectation", "measured");
+  fprintf(out, "\n%-10s %-7s %s\n%-18s %s\n", "scenario", "result", "expectation", "", "measured");
   for (size_t k = 0; k < n; k++) {
     const struct run *r = runs[k];
     for (size_t i = 0; i < r->sc->n_expects; i++)
-      fprintf(out, "%-10s  %-6s  %-58.58s  %s\n", r->sc->name, verdict_word(r, i), r->sc->expects[i].claim,
+      fprintf(out, "%-10s %-7s %s\n%-18s %s\n", r->sc->name, verdict_word(r, i), r->sc->expects[i].claim, "",
               r->error || r->interrupted ? r->error_msg : r->results[i].measured);
   }
   char path[PATH_MAX + 32];
