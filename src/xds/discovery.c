@@ -200,13 +200,14 @@ int discovery_poll(struct discovery *d, int64_t now_ms) {
     ares_gethostbyname(d->channel, e->name, AF_INET, on_host, e);
   }
   ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-  int bits = ares_getsock(d->channel, socks, ARES_GETSOCK_MAXNUM);
+  /* The ARES_GETSOCK_* macros shift a signed 1 into the sign bit; read the mask as unsigned instead. */
+  unsigned bits = (unsigned)ares_getsock(d->channel, socks, ARES_GETSOCK_MAXNUM);
   struct pollfd pfd[ARES_GETSOCK_MAXNUM];
   int n = 0;
   for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
     short ev = 0;
-    if (ARES_GETSOCK_READABLE(bits, i)) ev |= POLLIN;
-    if (ARES_GETSOCK_WRITABLE(bits, i)) ev |= POLLOUT;
+    if ((bits >> i) & 1u) ev |= POLLIN;
+    if ((bits >> (i + ARES_GETSOCK_MAXNUM)) & 1u) ev |= POLLOUT;
     if (!ev) continue;
     pfd[n].fd = socks[i];
     pfd[n].events = ev;

@@ -30,3 +30,6 @@ check "/metrics counted the stale request" sh -c "curl -sf http://$XDS_ADDR:$ADM
 check "/metrics counted the delta call" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_unimplemented_total 1'"
 check "xdsd logged the NACK with its message" grep -q 'msg=nack .*type=eds.*error="xDS response validation errors: \[test\]"' "$T/xdsd.log"
 check "every stream was closed" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.nodes | length == 0' >/dev/null"
+kill -TERM "$XDSD_PID"
+wait_exit "$XDSD_PID" 10
+check "xdsd stops cleanly on SIGTERM (exit 0; under ASan this includes the leak check)" test "$EXIT_STATUS" -eq 0

@@ -55,3 +55,6 @@ rc=$?
 cat "$T/resources.log"
 check "every resource passes the §4/§7 checks" test "$rc" -eq 0
 check "no NACK-like error was logged" sh -c "! grep -q 'msg=nack' '$T/xdsd.log'"
+kill -TERM "$XDSD_PID"
+wait_exit "$XDSD_PID" 10
+check "xdsd stops cleanly on SIGTERM (exit 0; under ASan this includes the leak check)" test "$EXIT_STATUS" -eq 0
