@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs one lab scenario with --fast and asserts its verdicts: scenario.sh NAME EXPECTATIONS [LAB FLAGS...]
+. "$(dirname "$0")/lablib.sh"
+name=$1 n=$2
+shift 2
+LOG_LEVEL=info "$LAB" run "$name" --fast --out "$T/out" "$@" >"$T/lab.log" 2>"$T/lab-stderr.log"
+rc=$?
+cat "$T/lab.log"
+[ "$rc" -eq 0 ] || { cp "$T"/out/"$name"/*.log "$T"/ 2>/dev/null; tail -30 "$T/lab-stderr.log"; fail "lab exited $rc"; }
+lab_verdicts "$T/out" "$name" "$n"
+lab_leftovers "$T/lab-stderr.log"
+case "$*" in
+  *haproxy*) check "the report names HAProxy as the ClusterIP" grep -q 'ClusterIP implementation that ran: \*\*haproxy' "$T/out/$name/report.md" ;;
+esac
