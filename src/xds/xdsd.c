@@ -241,7 +241,8 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     if (x.admin && x.dirty && now >= next_publish) {
       publish(&x);
       x.dirty = 0;
-      next_publish = now + PUBLISH_MS;
+      /* /status lists every stream: with thousands of them, render it less often. */
+      next_publish = now + PUBLISH_MS + (int64_t)ads_streams(x.ads) / 10;
     }
   }
   log_info("msg=stopping streams=%zu", ads_streams(x.ads));
