@@ -54,22 +54,35 @@ done
 # HelloRequest{name:"bench"} in a gRPC frame: uncompressed flag, 4-byte big-endian length 7, 0a 05 "bench".
 printf '\x00\x00\x00\x00\x07\x0a\x05bench' >"$T/request.bin"
 
-# cpu_ticks PID: user+system CPU time of a process so far, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
+# cpu_ns PID: CPU time of a process's live threads so far, in ns (schedstat: finer than stat's 10 ms ticks;
+# gRPC's threads live as long as the server).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
 
 # quantile FILE Q: the Q-quantile of the numbers in FILE (one a line), nearest rank.
 quantile() { sort -n "$1" | awk -v q="$2" '{ v[NR] = $1 } END { i = int(q * (NR - 1) + 0.5) + 1; print v[i] }'; }
 
+# h2load_args SERVER LEVEL: the h2load arguments common to warm-up and measurement.
+h2load_args() {
+  H2ARGS=(-c 1 -t 1 -m "$2" -d "$T/request.bin" -H 'content-type: application/grpc' -H 'te: trailers'
+          "http://${ADDR[$1]}/helloworld.Greeter/SayHello")
+}
+
+# warm_h2load SERVER LEVEL: 2000 calls not measured (h2load's own --warm-up-time would count their reply
+# bytes but not the calls); the caller reads the server's CPU time after it.
+warm_h2load() {
+  h2load_args "$1" "$2"
+  timeout 30 taskset -c "$LOAD_CPU" h2load -n 2000 "${H2ARGS[@]}" >"$T/h2load.out" 2>&1 ||
+    { cat "$T/h2load.out"; fail "h2load warm-up failed"; }
+}
+# greeter-client needs none: each run is a fresh client and its summary covers every call.
+warm_client() { :; }
+
 # run_h2load SERVER LEVEL: prints "rps p50_us p99_us calls".
 run_h2load() {
   local s=$1 level=$2 log=$T/h2load.log out=$T/h2load.out
-  local args=(-c 1 -t 1 -m "$level" -d "$T/request.bin" -H 'content-type: application/grpc' -H 'te: trailers'
-              "http://${ADDR[$s]}/helloworld.Greeter/SayHello")
+  h2load_args "$s" "$level"
   rm -f "$log"
-  # A warm-up of its own (h2load's --warm-up-time would count its reply bytes but not its calls).
-  timeout 30 taskset -c "$LOAD_CPU" h2load -n 2000 "${args[@]}" >"$out" 2>&1 || { cat "$out"; fail "h2load failed"; }
-  timeout $((SECS + 30)) taskset -c "$LOAD_CPU" h2load -D "$SECS" --log-file="$log" "${args[@]}" >"$out" 2>&1 ||
+  timeout $((SECS + 30)) taskset -c "$LOAD_CPU" h2load -D "$SECS" --log-file="$log" "${H2ARGS[@]}" >"$out" 2>&1 ||
     { cat "$out"; fail "h2load failed"; }
   local ok failed data rps
   read -r ok failed < <(sed -nE 's/^requests: .* ([0-9]+) succeeded, ([0-9]+) failed.*/\1 \2/p' "$out")
@@ -106,11 +119,12 @@ for gen in h2load client; do
       order=(ours peer)
       [ $((r % 2)) -eq 0 ] && order=(peer ours)
       for s in "${order[@]}"; do
-        t0=$(cpu_ticks "${PID[$s]}")
+        "warm_$gen" "$s" "$level"
+        t0=$(cpu_ns "${PID[$s]}")
         res=$("run_$gen" "$s" "$level") || fail "run_$gen $s $level"
         read -r rps p50 p99 calls <<<"$res"
-        t1=$(cpu_ticks "${PID[$s]}")
-        cpu=$(awk -v d=$((t1 - t0)) -v us="$TICK_US" -v n="$calls" 'BEGIN { printf "%.2f", d * us / n }')
+        t1=$(cpu_ns "${PID[$s]}")
+        cpu=$(awk -v d=$((t1 - t0)) -v n="$calls" 'BEGIN { printf "%.2f", d / 1000 / n }')
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$gen" "$level" "$r" "$s" "$rps" "$p50" "$p99" "$calls" "$cpu" |
           tee -a "$RAW"
       done
@@ -119,7 +133,7 @@ for gen in h2load client; do
 done
 
 # The table for BENCHMARKS.md: medians over the repeats; a ratio is the median of each repeat's ours/peer.
-# (The CPU figure also counts the 2000-call warm-up before each h2load run and the connection set-up.)
+# (The CPU figure counts the connection set-up too: one per run, the same for both servers.)
 echo
 echo "| load generator | outstanding | ours RPC/s | peer RPC/s | ours/peer RPC/s | ours p50 / p99 µs | peer p50 / p99 µs | server CPU µs per RPC, ours / peer | ours/peer CPU per RPC |"
 echo "|---|---|---|---|---|---|---|---|---|"
