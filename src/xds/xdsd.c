@@ -1,6 +1,7 @@
 #include "xdsd.h"
 
 #include <grpc/grpc.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #define DNS_SETTLE_MS 2000     /* how long a new snapshot waits for first DNS answers */
 #define PUBLISH_MS 200         /* admin documents refresh at most this often */
 #define SHUTDOWN_MS 5000
+#define TRIM_MS 5000          /* give freed heap back to the kernel at most this often */
 
 struct xdsd {
   const struct xdsd_options *opt;
@@ -218,7 +220,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
            o->admin ? o->admin : "-", o->config_path, o->dns_server ? o->dns_server : "system",
            (long long)o->dns_refresh_ms);
   check_config(&x, clock_now_ms());
-  int64_t next_tick = 0, next_publish = 0;
+  int64_t next_tick = 0, next_publish = 0, next_trim = 0;
   while (!*stop) {
     grpc_event ev = grpc_completion_queue_next(x.cq, clock_deadline_in_ms(TICK_MS), NULL);
     if (ev.type == GRPC_OP_COMPLETE) {
@@ -238,6 +240,12 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     if (look) check_config(&x, now);
     if (discovery_poll(x.dns, now)) x.rebuild_wanted = 1;
     if (x.rebuild_wanted && (discovery_settled(x.dns) || now >= x.rebuild_deadline_ms)) rebuild(&x);
+    if (now >= next_trim) {
+      /* Thousands of streams connecting leave freed memory in malloc's arenas (gRPC's threads have
+       * their own); returning it keeps RSS close to what the open streams really use. */
+      malloc_trim(0);
+      next_trim = now + TRIM_MS;
+    }
     if (x.admin && x.dirty && now >= next_publish) {
       publish(&x);
       x.dirty = 0;
