@@ -18,8 +18,10 @@
 #define LAST_POD_OCTET 199
 #define FIRST_VIP_OCTET 200
 
-/* The port pods of a deployment listen on: the port of the first Service that selects them. */
+/* The port pods of a deployment listen on: a proxy's own, else the port of the first Service that
+ * selects them. */
 static uint16_t pod_port(const struct scenario *sc, size_t deployment) {
+  if (sc->deployments[deployment].image == SC_IMAGE_HAPROXY) return sc->deployments[deployment].port;
   for (size_t i = 0; i < sc->n_services; i++)
     if (strcmp(sc->services[i].deployment, sc->deployments[deployment].name) == 0) return sc->services[i].port;
   return 50051;
@@ -61,6 +63,12 @@ static int pod_start(struct cluster *c, size_t deployment, int step) {
   p->born_step = step;
   p->gone_step = -1;
   uint16_t port = pod_port(c->sc, deployment);
+  if (d->image == SC_IMAGE_HAPROXY) {
+    struct l7proxy_env env = {c->tools->haproxy, c->dir, CLUSTER_DNS_IP, c->dns_port, c->sc};
+    p->is_proxy = 1;
+    c->n_pods++;
+    return l7proxy_start(&p->l7, &env, p->name, p->ip, port, &d->proxy);
+  }
   char name_env[96], listen_env[64], log_path[PATH_MAX + 80];
   snprintf(name_env, sizeof name_env, "NAME=%s", p->name);
   snprintf(listen_env, sizeof listen_env, "LISTEN_ADDRESS=%s:%u", p->ip, port);
@@ -153,8 +161,9 @@ int cluster_up(struct cluster *c, const struct scenario *sc, const struct cluste
   snprintf(c->dir, sizeof c->dir, "%s", dir);
   if (dns_start(&c->dns, tools->dnsmasq, dir, CLUSTER_DNS_IP, dns_port) != 0) return -1;
   c->dns_up = 1;
+  /* Servers first; proxies resolve them at start, so they come after the servers are in DNS. */
   for (size_t d = 0; d < sc->n_deployments; d++)
-    for (int i = 0; i < sc->deployments[d].replicas; i++)
+    for (int i = 0; sc->deployments[d].image == SC_IMAGE_GREETER_SERVER && i < sc->deployments[d].replicas; i++)
       if (pod_start(c, d, 0) != 0) return -1;
   for (size_t s = 0; s < sc->n_services; s++) {
     const struct sc_service *svc = &sc->services[s];
@@ -167,7 +176,12 @@ int cluster_up(struct cluster *c, const struct scenario *sc, const struct cluste
     if (clusterip_start(&c->cips[s], mode, tool, svc->name, vip, svc->port, dir, ips, n_ips, svc->port) != 0) return -1;
     c->cip_up[s] = 1;
   }
-  return publish_endpoints(c);
+  if (publish_endpoints(c) != 0) return -1;
+  int proxies = 0;
+  for (size_t d = 0; d < sc->n_deployments; d++)
+    for (int i = 0; sc->deployments[d].image == SC_IMAGE_HAPROXY && i < sc->deployments[d].replicas; i++, proxies++)
+      if (pod_start(c, d, 0) != 0) return -1;
+  return proxies ? publish_endpoints(c) : 0;
 }
 
 void cluster_target(const struct cluster *c, const struct sc_service *svc, char *out, size_t outlen) {
@@ -178,7 +192,17 @@ static int client_start(struct cluster *c, size_t idx) {
   const struct sc_client *cl = &c->sc->clients[idx];
   struct cluster_client *cc = &c->clients[idx];
   char target[256], addr_env[300], name_env[96], log_path[PATH_MAX + 80];
-  cluster_target(c, scenario_service(c->sc, cl->service), target, sizeof target);
+  if (cl->has_sidecar) {
+    /* The sidecar shares the client pod's address; the client dials it there. */
+    char sidecar_name[SC_NAME_MAX + 16];
+    snprintf(sidecar_name, sizeof sidecar_name, "%s-sidecar", cl->name);
+    if (!cc->ip[0] && next_address(c, cc->ip, sizeof cc->ip) != 0) return -1;
+    struct l7proxy_env env = {c->tools->haproxy, c->dir, CLUSTER_DNS_IP, c->dns_port, c->sc};
+    if (l7proxy_start(&cc->sidecar, &env, sidecar_name, cc->ip, 8080, &cc->weights) != 0) return -1;
+    snprintf(target, sizeof target, "%s:8080", cc->ip);
+  } else {
+    cluster_target(c, scenario_service(c->sc, cl->service), target, sizeof target);
+  }
   snprintf(addr_env, sizeof addr_env, "SERVER_ADDRESS=%s", target);
   /* The pod name changes on restart, as a recreated pod's does. */
   snprintf(name_env, sizeof name_env, "NAME=%s-%d", cl->name, cc->restarts + 1);
@@ -202,9 +226,36 @@ static int client_start(struct cluster *c, size_t idx) {
 }
 
 int cluster_start_clients(struct cluster *c) {
-  for (size_t i = 0; i < c->sc->n_clients; i++)
+  for (size_t i = 0; i < c->sc->n_clients; i++) {
+    c->clients[i].weights = c->sc->clients[i].sidecar;
     if (client_start(c, i) != 0) return -1;
+  }
   return 0;
+}
+
+static void client_stop(struct cluster_client *cc) {
+  if (cc->proc.pid > 0) proc_stop(&cc->proc, CLIENT_STOP_GRACE_MS);
+  l7proxy_stop(&cc->sidecar);
+}
+
+int cluster_set_weights(struct cluster *c, const char *client, const struct sc_upstream *w, size_t n, int live) {
+  for (size_t i = 0; i < c->sc->n_clients; i++) {
+    struct cluster_client *cc = &c->clients[i];
+    if (strcmp(c->sc->clients[i].name, client) != 0) continue;
+    if (live) return l7proxy_set_weights(&cc->sidecar, w, n);
+    for (size_t k = 0; k < n; k++)
+      for (size_t j = 0; j < cc->weights.n_upstreams; j++)
+        if (strcmp(cc->weights.upstreams[j].service, w[k].service) == 0) cc->weights.upstreams[j].weight = w[k].weight;
+    return cluster_restart_client(c, client);
+  }
+  return -1;
+}
+
+void cluster_each_proxy(struct cluster *c, void (*fn)(void *arg, struct l7proxy *p), void *arg) {
+  for (size_t i = 0; i < c->n_pods; i++)
+    if (c->pods[i].is_proxy && c->pods[i].l7.proc.pid > 0) fn(arg, &c->pods[i].l7);
+  for (size_t i = 0; i < c->sc->n_clients; i++)
+    if (c->clients[i].sidecar.proc.pid > 0) fn(arg, &c->clients[i].sidecar);
 }
 
 int cluster_scale(struct cluster *c, const char *deployment, int replicas, int step) {
@@ -227,14 +278,19 @@ int cluster_scale(struct cluster *c, const char *deployment, int replicas, int s
     alive--;
   }
   int rc = publish_endpoints(c);
-  for (size_t i = 0; i < n_victims; i++) proc_stop(&victims[i]->proc, POD_STOP_GRACE_MS);
+  for (size_t i = 0; i < n_victims; i++) {
+    if (victims[i]->is_proxy)
+      l7proxy_stop(&victims[i]->l7);
+    else
+      proc_stop(&victims[i]->proc, POD_STOP_GRACE_MS);
+  }
   return rc;
 }
 
 int cluster_restart_client(struct cluster *c, const char *client) {
   for (size_t i = 0; i < c->sc->n_clients; i++) {
     if (strcmp(c->sc->clients[i].name, client) != 0) continue;
-    proc_stop(&c->clients[i].proc, CLIENT_STOP_GRACE_MS);
+    client_stop(&c->clients[i]);
     c->clients[i].restarts++;
     return client_start(c, i);
   }
@@ -242,8 +298,9 @@ int cluster_restart_client(struct cluster *c, const char *client) {
 }
 
 void cluster_down(struct cluster *c) {
-  for (size_t i = 0; i < c->sc->n_clients; i++)
-    if (c->clients[i].proc.pid > 0) proc_stop(&c->clients[i].proc, CLIENT_STOP_GRACE_MS);
+  for (size_t i = 0; i < c->sc->n_clients; i++) client_stop(&c->clients[i]);
+  for (size_t i = 0; i < c->n_pods; i++)
+    if (c->pods[i].is_proxy) l7proxy_stop(&c->pods[i].l7);
   for (size_t i = 0; i < c->n_pods; i++)
     if (c->pods[i].proc.pid > 0) kill(c->pods[i].proc.pid, SIGTERM);
   for (size_t i = 0; i < c->n_pods; i++)

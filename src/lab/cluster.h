@@ -12,6 +12,7 @@
 
 #include "clusterip.h"
 #include "dns.h"
+#include "l7proxy.h"
 #include "proc.h"
 #include "scenario.h"
 
@@ -25,12 +26,17 @@ struct pod {
   size_t deployment;          /* index in the scenario */
   int born_step;              /* the timeline step that created it (0: at start) */
   int gone_step;              /* the step that removed it, or -1 */
+  int is_proxy;               /* an HAProxy pod (l7), else a greeter server (proc) */
   struct proc proc;
+  struct l7proxy l7;
 };
 
 struct cluster_client {
   struct proc proc;
   int restarts;
+  char ip[16];                /* with a sidecar: the pod's address, which the sidecar listens on */
+  struct sc_proxy weights;    /* with a sidecar: the weights its static config has */
+  struct l7proxy sidecar;
 };
 
 /* Paths of the programs the lab runs. */
@@ -73,8 +79,16 @@ int cluster_start_clients(struct cluster *c);
  * then DNS and ClusterIPs change; removed pods leave DNS first, then stop. Returns 0 or -1. */
 int cluster_scale(struct cluster *c, const char *deployment, int replicas, int step);
 
-/* Stops a client and starts it again (the demo's "delete the client pod"). Returns 0 or -1. */
+/* Stops a client (and its sidecar) and starts it again (the demo's "delete the client pod").
+ * Returns 0 or -1. */
 int cluster_restart_client(struct cluster *c, const char *client);
+
+/* Changes a client's sidecar weights: live through the runtime API, or the demo's way (a new static
+ * config, then the client pod restarted). Returns 0 or -1. */
+int cluster_set_weights(struct cluster *c, const char *client, const struct sc_upstream *w, size_t n, int live);
+
+/* Calls fn for every running L7 proxy (proxy pods and sidecars) with its name. */
+void cluster_each_proxy(struct cluster *c, void (*fn)(void *arg, struct l7proxy *p), void *arg);
 
 /* Stops clients, then pods, Services and DNS, by PID. Safe to call at any point after cluster_up. */
 void cluster_down(struct cluster *c);

@@ -20,7 +20,8 @@ static int write_hosts(const char *path, const struct dns_record *recs, size_t n
   FILE *f = fopen(tmp, "w");
   if (!f) return -1;
   fprintf(f, "# written by the lab: one line per pod address of a Service\n");
-  for (size_t i = 0; i < n; i++) fprintf(f, "%s %s.%s\n", recs[i].ip, recs[i].name, DNS_DOMAIN);
+  /* NAME.lab for the clients' targets, and the bare NAME as well, which the demo's xDS config uses. */
+  for (size_t i = 0; i < n; i++) fprintf(f, "%s %s.%s %s\n", recs[i].ip, recs[i].name, DNS_DOMAIN, recs[i].name);
   if (fclose(f) != 0) return -1;
   /* A rename, so that dnsmasq never reads a half-written file. */
   return rename(tmp, path);

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "verdict.h"
@@ -44,6 +45,41 @@ static size_t select_pods(const struct scenario *sc, const struct sc_expect *e, 
   return n;
 }
 
+/* The selected pods as one column (0) against the rest (1), so the verdict functions judge the group. */
+static void group_share(const struct sc_expect *e, const struct verdict_grid *g, const size_t *cols, size_t n,
+                        int64_t step_start_ms, size_t from, size_t to, struct judge_result *out) {
+  uint64_t *gc = calloc(g->n_t * 2 + 2, sizeof *gc);
+  if (!gc) {
+    say(out, "out of memory");
+    return;
+  }
+  for (size_t t = 0; t < g->n_t; t++)
+    for (size_t s = 0; s < g->n_s; s++) {
+      int in = 0;
+      for (size_t i = 0; i < n; i++) in |= cols[i] == s;
+      gc[t * 2 + (in ? 0 : 1)] += g->count[t * g->n_s + s];
+    }
+  struct verdict_grid gg = {.n_t = g->n_t, .n_s = 2, .count = gc};
+  size_t settled = (size_t)((step_start_ms + e->settle_ms + 999) / 1000);
+  if (settled < from) settled = from;
+  if (settled > to) settled = to;
+  size_t group = 0;
+  double worst;
+  int within = verdict_shares_within(&gg, &group, 1, settled, to, e->target, e->tolerance, &worst);
+  uint64_t total = verdict_total(&gg, -1, settled, to);
+  double share = verdict_share(&gg, 0, settled, to);
+  long reached = verdict_time_to_even(&gg, &group, 1, (size_t)(step_start_ms / 1000), to, 1, e->target, e->tolerance);
+  out->value = share;
+  out->pass = within && total >= e->min_rpcs;
+  say(out, "%s %.1f%% of %llu RPCs", e->deployment, share, (unsigned long long)total);
+  if (total < e->min_rpcs) say(out, " (fewer than %llu)", (unsigned long long)e->min_rpcs);
+  if (reached >= 0 && step_start_ms > 0) {
+    double secs = (double)reached - (double)step_start_ms / 1000.0;
+    say(out, "; on target from the first whole second after the change (%+.1f s)", secs < 0 ? 0 : secs);
+  }
+  free(gc);
+}
+
 void judge_expect(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
                   const struct judge_pod *pods, size_t n_pods, const struct judge_timing *tm,
                   struct judge_result *out) {
@@ -81,13 +117,14 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
   case SC_CHECK_NO_RPC: {
     /* Every second of the phase, boundary included: a new pod cannot have answered before it existed. */
     size_t start = (size_t)(tm->step_start_ms[k] / 1000);
-    uint64_t all = verdict_total(&g, -1, start, to + 1), got = 0;
+    int64_t end_ms = k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
+    uint64_t all = verdict_total(&g, -1, start, to), got = 0;
     for (size_t i = 0; i < n; i++) {
-      uint64_t c = verdict_total(&g, (int)cols[i], start, to + 1);
+      uint64_t c = verdict_total(&g, (int)cols[i], start, to);
       got += c;
       say(out, "%s%s %llu", i ? ", " : "", names[i], (unsigned long long)c);
     }
-    say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(tm->end_ms - tm->step_start_ms[k]) / 1000.0);
+    say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(end_ms - tm->step_start_ms[k]) / 1000.0);
     out->pass = got == 0 && all > 0;
     out->value = (double)got;
     break;
@@ -114,7 +151,13 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
   }
   case SC_CHECK_EVEN: {
     size_t window = (size_t)(e->window_ms / 1000);
+    /* Shares cannot be even before every selected pod has had its first RPC. */
     size_t start = from;
+    for (size_t i = 0; i < n; i++) {
+      long first = verdict_first_rpc(&g, cols[i], from, to);
+      if (first < 0) start = to;
+      if (first >= 0 && (size_t)first > start) start = (size_t)first;
+    }
     double worst;
     int final_ok = to >= window && verdict_shares_within(&g, cols, n, to - window, to, e->target, e->tolerance, &worst);
     if (to < window) worst = 100;
@@ -132,5 +175,8 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
       say(out, " %s %.1f%%", names[i], to >= window ? verdict_share(&g, cols[i], to - window, to) : 0.0);
     break;
   }
+  case SC_CHECK_GROUP_SHARE:
+    group_share(e, &g, cols, n, tm->step_start_ms[k], from, to, out);
+    break;
   }
 }

@@ -128,10 +128,12 @@ static const char *scenario_dir(const struct args *a) {
   return access("lab/scenarios", R_OK) == 0 ? "lab/scenarios" : LAB_SOURCE_SCENARIOS;
 }
 
-static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+typedef char path_t[PATH_MAX];
 
-/* The scenario files of a folder, sorted by name (the caller frees each and the array). */
-static size_t list_files(const char *dir, char **out, size_t cap) {
+static int cmp_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
+
+/* The scenario files of a folder, sorted by name, into out[cap]. */
+static size_t list_files(const char *dir, path_t *out, size_t cap) {
   DIR *d = opendir(dir);
   if (!d) return 0;
   size_t n = 0;
@@ -139,17 +141,15 @@ static size_t list_files(const char *dir, char **out, size_t cap) {
   while ((de = readdir(d)) && n < cap) {
     size_t len = strlen(de->d_name);
     if (len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0 || de->d_name[0] == '.') continue;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-    out[n++] = strdup(path);
+    if ((size_t)snprintf(out[n], sizeof out[n], "%s/%s", dir, de->d_name) < sizeof out[n]) n++;
   }
   closedir(d);
-  qsort(out, n, sizeof *out, cmp_str);
+  qsort(out, n, sizeof *out, cmp_path);
   return n;
 }
 
 /* Resolves names to files: "all", a name under the scenario folder, or a path. */
-static size_t resolve_names(const struct args *a, char **paths) {
+static size_t resolve_names(const struct args *a, path_t *paths) {
   const char *dir = scenario_dir(a);
   size_t n = 0;
   for (size_t i = 0; i < a->n_names; i++) {
@@ -160,13 +160,14 @@ static size_t resolve_names(const struct args *a, char **paths) {
       n += got;
       continue;
     }
-    char path[PATH_MAX];
+    if (n == MAX_RUNS) bad_usage("too many scenarios (max %s)%s", "32", "");
+    char *path = paths[n];
     if (strchr(name, '/') || strstr(name, ".yaml"))
-      snprintf(path, sizeof path, "%s", name);
-    else
-      snprintf(path, sizeof path, "%s/%s.yaml", dir, name);
+      snprintf(path, PATH_MAX, "%s", name);
+    else if ((size_t)snprintf(path, PATH_MAX, "%s/%s.yaml", dir, name) >= PATH_MAX)
+      bad_usage("scenario path too long: %s%s", name, "");
     if (access(path, R_OK) != 0) bad_usage("unknown scenario \"%s\" (no %s; see `lab list`)", name, path);
-    if (n < MAX_RUNS) paths[n++] = strdup(path);
+    n++;
   }
   return n;
 }
@@ -191,7 +192,7 @@ static void find_tools(const struct args *a, struct cluster_tools *t) {
 }
 
 static int cmd_list(const struct args *a) {
-  char *paths[MAX_RUNS];
+  static path_t paths[MAX_RUNS];
   size_t n = list_files(scenario_dir(a), paths, MAX_RUNS);
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
@@ -205,7 +206,6 @@ static int cmd_list(const struct args *a) {
       scenario_load(paths[i], 1, &sc, err, sizeof err);
       printf("%lld s)\n", (long long)(scenario_duration_ms(&sc) / 1000));
     }
-    free(paths[i]);
   }
   if (n == 0) fprintf(stderr, "lab: no scenario files in %s\n", scenario_dir(a));
   return n == 0 ? 2 : rc;
@@ -218,7 +218,7 @@ int main(int argc, char **argv) {
   parse_args(argc, argv, &a);
   if (strcmp(a.command, "list") == 0) return cmd_list(&a);
 
-  char *paths[MAX_RUNS];
+  static path_t paths[MAX_RUNS];
   size_t n = resolve_names(&a, paths);
   /* Every file is validated before anything starts (`lab check` stops here). */
   static struct scenario scs[MAX_RUNS];
@@ -228,7 +228,6 @@ int main(int argc, char **argv) {
       fprintf(stderr, "lab: invalid scenario: %s\n", err);
       return 2;
     }
-    free(paths[i]);
   }
   if (strcmp(a.command, "check") == 0) {
     printf("%zu scenario file(s) valid\n", n);

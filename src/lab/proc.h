@@ -13,7 +13,7 @@ struct proc {
   pid_t pid;        /* 0 when not running */
   char name[64];
   int out_fd;       /* read end of the child's stdout when piped, else -1 */
-  char buf[16384];  /* partial line from out_fd */
+  char buf[8192];   /* partial line from out_fd */
   size_t buf_len;
 };
 

@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,7 +178,10 @@ static void write_setup_md(FILE *f, const struct run *r) {
   if (r->clusterip_desc[0]) fprintf(f, "- ClusterIP implementation that ran: **%s**\n", r->clusterip_desc);
   for (size_t i = 0; i < sc->n_deployments; i++) {
     const struct sc_deployment *d = &sc->deployments[i];
-    fprintf(f, "- Deployment `%s`: %d replicas of greeter-server", d->name, d->replicas);
+    fprintf(f, "- Deployment `%s`: %d replicas of %s", d->name, d->replicas,
+            d->image == SC_IMAGE_HAPROXY ? "HAProxy (L7 gRPC proxy: h2 both sides, DNS discovery every 1 s)" : "greeter-server");
+    for (size_t j = 0; j < d->proxy.n_upstreams; j++)
+      fprintf(f, "%s%s weight %d", j ? ", " : ", upstreams: ", d->proxy.upstreams[j].service, d->proxy.upstreams[j].weight);
     for (size_t j = 0; j < d->n_env; j++) fprintf(f, "%s%s=%s", j ? ", " : " (", d->env[j].key, d->env[j].value);
     fprintf(f, "%s\n", d->n_env ? ")" : "");
   }
@@ -186,11 +190,69 @@ static void write_setup_md(FILE *f, const struct run *r) {
             sc->services[i].type == SC_SERVICE_HEADLESS ? "headless" : "ClusterIP", sc->services[i].port,
             sc->services[i].deployment);
   for (size_t i = 0; i < sc->n_clients; i++) {
+    const struct sc_client *cl = &sc->clients[i];
     char target[256];
-    cluster_target(&r->cluster, scenario_service(sc, sc->clients[i].service), target, sizeof target);
-    fprintf(f, "- Client `%s`: greeter-client, `SERVER_ADDRESS=%s`, round_robin", sc->clients[i].name, target);
+    if (cl->has_sidecar)
+      snprintf(target, sizeof target, "%s:8080 (its sidecar, HAProxy, on the client pod's address)", r->cluster.clients[i].ip);
+    else
+      cluster_target(&r->cluster, scenario_service(sc, cl->service), target, sizeof target);
+    fprintf(f, "- Client `%s`: greeter-client, `SERVER_ADDRESS=%s`, round_robin", cl->name, target);
+    for (size_t j = 0; cl->has_sidecar && j < cl->sidecar.n_upstreams; j++)
+      fprintf(f, "%s%s weight %d", j ? ", " : "; sidecar upstreams: ", cl->sidecar.upstreams[j].service,
+              cl->sidecar.upstreams[j].weight);
     for (size_t j = 0; j < sc->clients[i].n_env; j++)
       fprintf(f, ", %s=%s", sc->clients[i].env[j].key, sc->clients[i].env[j].value);
+    fputc('\n', f);
+  }
+  fputc('\n', f);
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+void report_phase_latency(const struct run *r, size_t k, uint64_t *ok, uint64_t *failed, double *p50_ms, double *p99_ms) {
+  size_t from, to;
+  judge_phase_seconds(&r->timing, r->sc->n_steps, k, &from, &to);
+  uint32_t a[4096], b[4096];
+  size_t n = 0;
+  *ok = *failed = 0;
+  for (size_t t = from; t < to && t < r->samples.n_sec && n < 4096; t++) {
+    const struct sample_second *s = &r->samples.sec[t];
+    *ok += s->ok;
+    *failed += s->failed;
+    if (!s->ok) continue;
+    a[n] = s->p50_us;
+    b[n++] = s->p99_us;
+  }
+  *p50_ms = *p99_ms = -1;
+  if (!n) return;
+  qsort(a, n, sizeof a[0], cmp_u32);
+  qsort(b, n, sizeof b[0], cmp_u32);
+  *p50_ms = a[n / 2] / 1000.0;
+  *p99_ms = b[n / 2] / 1000.0;
+}
+
+/* Per phase: RPCs, failures, latency, and each proxy's requests. */
+static void write_phases_md(FILE *f, const struct run *r) {
+  const struct sample_set *ps = &r->proxy_samples;
+  fprintf(f, "## Phases\n\nLatency is the median over the phase's seconds of each second's p50 and p99 (the client's "
+             "summary lines).\n\n| phase | RPCs ok | failed | p50 (ms) | p99 (ms) |");
+  for (size_t i = 0; i < ps->n_servers; i++) fprintf(f, " %s requests |", ps->names[i]);
+  fprintf(f, "\n|---|---:|---:|---:|---:|");
+  for (size_t i = 0; i < ps->n_servers; i++) fprintf(f, "---:|");
+  fputc('\n', f);
+  struct verdict_grid g = sample_grid(ps);
+  for (size_t k = 0; k < r->sc->n_steps; k++) {
+    uint64_t ok, failed;
+    double p50, p99;
+    report_phase_latency(r, k, &ok, &failed, &p50, &p99);
+    size_t from, to;
+    judge_phase_seconds(&r->timing, r->sc->n_steps, k, &from, &to);
+    fprintf(f, "| %s | %llu | %llu | %.1f | %.1f |", r->sc->steps[k].phase, (unsigned long long)ok,
+            (unsigned long long)failed, p50, p99);
+    for (size_t i = 0; i < ps->n_servers; i++) fprintf(f, " %llu |", (unsigned long long)verdict_total(&g, (int)i, from, to));
     fputc('\n', f);
   }
   fputc('\n', f);
@@ -217,6 +279,7 @@ static int write_md(const struct run *r) {
     for (size_t i = 0; i < nq; i++) fprintf(f, "%s %.0f", i ? "," : "", q[i]);
     fprintf(f, " s.\n\n");
   }
+  write_phases_md(f, r);
   fprintf(f, "## Verdicts\n\n| expectation | measured | result |\n|---|---|---|\n");
   for (size_t i = 0; i < sc->n_expects; i++) {
     fputs("| ", f);

@@ -117,12 +117,36 @@ static int do_step(struct run *r, size_t k) {
     return cluster_scale(&r->cluster, st->target, st->replicas, (int)k);
   case SC_ACTION_RESTART:
     return cluster_restart_client(&r->cluster, st->target);
+  case SC_ACTION_WEIGHTS:
+    return cluster_set_weights(&r->cluster, st->target, st->weights, st->n_weights, st->live);
   }
   return -1;
 }
 
+/* Context for sampling the proxies' request counters. */
+struct proxy_ctx {
+  struct run *r;
+  int64_t t_ms;
+};
+
+static void sample_proxy(void *arg, struct l7proxy *p) {
+  struct proxy_ctx *ctx = arg;
+  uint64_t delta;
+  if (l7proxy_requests_delta(p, &delta) != 0) return;
+  struct sample_line l;
+  memset(&l, 0, sizeof l);
+  l.window_ms = 1000;
+  l.ok = delta;
+  l.n = 1;
+  snprintf(l.servers[0].name, sizeof l.servers[0].name, "%s", p->name);
+  l.servers[0].count = delta;
+  sample_declare(&ctx->r->proxy_samples, p->name);
+  if (sample_add(&ctx->r->proxy_samples, ctx->t_ms, &l) != 0) run_fail(ctx->r, "out of memory");
+}
+
 static void declare_pods(struct run *r) {
-  for (size_t i = 0; i < r->cluster.n_pods; i++) sample_declare(&r->samples, r->cluster.pods[i].name);
+  for (size_t i = 0; i < r->cluster.n_pods; i++)
+    sample_declare(r->cluster.pods[i].is_proxy ? &r->proxy_samples : &r->samples, r->cluster.pods[i].name);
 }
 
 /* Plays the timeline; returns when it ends, fails, or is interrupted. */
@@ -139,6 +163,7 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
   add_event(r, 0, "start: %s", r->sc->steps[0].phase);
   int64_t due = r->sc->steps[0].duration_ms; /* when the next step is due, since t0 */
   size_t next = 1;
+  int64_t next_proxy_sample = 1000;
   for (;;) {
     int64_t now = clock_now_ms() - t0;
     if (*stop) {
@@ -157,13 +182,24 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
       int64_t done = clock_now_ms() - t0;
       r->timing.step_start_ms[next] = done;
       declare_pods(r);
-      if (st->action == SC_ACTION_SCALE)
+      if (st->action == SC_ACTION_SCALE) {
         add_event(r, done, "scale %s to %d", st->target, st->replicas);
-      else
+      } else if (st->action == SC_ACTION_WEIGHTS) {
+        char w[64] = "";
+        for (size_t i = 0; i < st->n_weights; i++)
+          snprintf(w + strlen(w), sizeof w - strlen(w), "%s%d", i ? "/" : "", st->weights[i].weight);
+        add_event(r, done, "weights %s%s", w, st->live ? " (live)" : " + restart");
+      } else {
         add_event(r, done, "restart %s", st->target);
+      }
       due += st->duration_ms;
       next++;
       continue;
+    }
+    if (now >= next_proxy_sample) {
+      struct proxy_ctx pc = {r, now};
+      cluster_each_proxy(&r->cluster, sample_proxy, &pc);
+      next_proxy_sample += 1000;
     }
     int64_t wait = due - now < POLL_MS ? due - now : POLL_MS;
     read_clients(r, t0, (int)wait, outs);
@@ -172,7 +208,9 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
   }
   r->timing.end_ms = clock_now_ms() - t0;
   progress_done(opt->progress_tty);
-  if (sample_extend(&r->samples, (size_t)(r->timing.end_ms / 1000) + 1) != 0) run_fail(r, "out of memory");
+  if (sample_extend(&r->samples, (size_t)(r->timing.end_ms / 1000) + 1) != 0 ||
+      sample_extend(&r->proxy_samples, (size_t)(r->timing.end_ms / 1000) + 1) != 0)
+    run_fail(r, "out of memory");
 }
 
 static void judge_all(struct run *r) {
@@ -184,7 +222,11 @@ static void judge_all(struct run *r) {
   }
   r->passed = 1;
   for (size_t i = 0; i < r->sc->n_expects; i++) {
-    judge_expect(r->sc, &r->sc->expects[i], &r->samples, pods, r->cluster.n_pods, &r->timing, &r->results[i]);
+    const struct sc_expect *e = &r->sc->expects[i];
+    /* Expectations about proxy pods judge the proxies' request counts; all others the servers'. */
+    const struct sc_deployment *d = scenario_deployment(r->sc, e->deployment);
+    const struct sample_set *s = d && d->image == SC_IMAGE_HAPROXY ? &r->proxy_samples : &r->samples;
+    judge_expect(r->sc, e, s, pods, r->cluster.n_pods, &r->timing, &r->results[i]);
     r->passed &= r->results[i].pass;
   }
 }
@@ -194,6 +236,7 @@ int run_scenario(struct run *r, const struct scenario *sc, const struct run_opti
   memset(r, 0, sizeof *r);
   r->sc = sc;
   sample_init(&r->samples);
+  sample_init(&r->proxy_samples);
   if ((size_t)snprintf(r->dir, sizeof r->dir, "%s/%s", opt->out_dir, sc->name) >= sizeof r->dir - 64) {
     run_fail(r, "--out path is too long");
     return -1;
@@ -246,4 +289,7 @@ int run_scenario(struct run *r, const struct scenario *sc, const struct run_opti
   return 0;
 }
 
-void run_free(struct run *r) { sample_free(&r->samples); }
+void run_free(struct run *r) {
+  sample_free(&r->samples);
+  sample_free(&r->proxy_samples);
+}

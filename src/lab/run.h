@@ -33,7 +33,8 @@ struct run {
   char netns[64];                /* the namespace used, or "" */
   char clusterip_desc[96];       /* which ClusterIP implementation ran ("" when none) */
   struct cluster cluster;
-  struct sample_set samples;
+  struct sample_set samples;      /* RPCs per server, from the clients */
+  struct sample_set proxy_samples; /* requests per L7 proxy (pods and sidecars), from their counters */
   struct judge_timing timing;
   int64_t t0_wall_ms;            /* wall-clock time (ms since the epoch) when the clients started */
   struct run_event events[SC_MAX_STEPS + 4];

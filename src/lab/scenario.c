@@ -145,22 +145,55 @@ static const struct ytree *get_seq(struct loader *ld, const struct ytree *root, 
   return s;
 }
 
+/* upstreams: [{service: NAME, weight: W}] (services are checked once all are loaded). */
+static int get_upstreams(struct loader *ld, const struct ytree *map, const char *key, struct sc_proxy *p) {
+  const struct ytree *seq = ytree_get(map, key);
+  if (!seq || seq->kind != YTREE_SEQ || !seq->child) return fail(ld, seq ? seq : map, "\"%s\" must be a non-empty list", key);
+  static const char *const keys[] = {"service", "weight", NULL};
+  for (const struct ytree *u = seq->child; u; u = u->next) {
+    if (p->n_upstreams == SC_MAX_UPSTREAMS) return fail(ld, u, "too many upstreams (max %d)", SC_MAX_UPSTREAMS);
+    struct sc_upstream *up = &p->upstreams[p->n_upstreams];
+    uint64_t w = 100;
+    if (only_keys(ld, u, "an upstream", keys) != 0 || get_name(ld, u, "service", 1, up->service) != 0) return -1;
+    if (ytree_get(u, "weight") && get_int(ld, u, "weight", 0, 256, &w) != 0) return -1;
+    up->weight = (int)w;
+    p->n_upstreams++;
+  }
+  return 0;
+}
+
+static int check_upstreams(struct loader *ld, const struct ytree *at, const struct scenario *sc, const struct sc_proxy *p) {
+  for (size_t i = 0; i < p->n_upstreams; i++)
+    if (!scenario_service(sc, p->upstreams[i].service))
+      return fail(ld, at, "upstream: no service named \"%s\"", p->upstreams[i].service);
+  return 0;
+}
+
 static int load_deployments(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "deployments", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"name", "image", "replicas", "env", NULL};
+  static const char *const keys[] = {"name", "image", "replicas", "env", "port", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_deployments == SC_MAX_DEPLOYMENTS) return fail(ld, c, "too many deployments");
     struct sc_deployment *d = &sc->deployments[sc->n_deployments];
-    uint64_t n;
+    uint64_t n, port = 8080;
     char image[64] = "greeter-server";
     if (only_keys(ld, c, "a deployment", keys) != 0 || get_name(ld, c, "name", 1, d->name) != 0 ||
         get_text(ld, c, "image", 0, image, sizeof image) != 0 || get_int(ld, c, "replicas", 0, 50, &n) != 0 ||
         get_env(ld, c, d->env, &d->n_env) != 0)
       return -1;
-    if (strcmp(image, "greeter-server") != 0)
-      return fail(ld, ytree_get(c, "image"), "unknown image \"%s\" (known: greeter-server)", image);
-    d->image = SC_IMAGE_GREETER_SERVER;
+    if (strcmp(image, "greeter-server") == 0) {
+      d->image = SC_IMAGE_GREETER_SERVER;
+      if (ytree_get(c, "upstreams") || ytree_get(c, "port"))
+        return fail(ld, c, "upstreams and port are for image: haproxy");
+    } else if (strcmp(image, "haproxy") == 0) {
+      d->image = SC_IMAGE_HAPROXY;
+      if (get_upstreams(ld, c, "upstreams", &d->proxy) != 0) return -1;
+      if (ytree_get(c, "port") && get_int(ld, c, "port", 1, 65535, &port) != 0) return -1;
+    } else {
+      return fail(ld, ytree_get(c, "image"), "unknown image \"%s\" (greeter-server|haproxy)", image);
+    }
+    d->port = (uint16_t)port;
     d->replicas = (int)n;
     if (scenario_deployment(sc, d->name)) return fail(ld, c, "deployment \"%s\" defined twice", d->name);
     sc->n_deployments++;
@@ -199,15 +232,24 @@ static int load_services(struct loader *ld, const struct ytree *root, struct sce
 static int load_clients(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "clients", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"name", "service", "env", NULL};
+  static const char *const keys[] = {"name", "service", "sidecar", "env", NULL};
+  static const char *const sidecar_keys[] = {"upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_clients == SC_MAX_CLIENTS) return fail(ld, c, "too many clients");
     struct sc_client *cl = &sc->clients[sc->n_clients];
+    const struct ytree *sidecar = ytree_get(c, "sidecar");
     if (only_keys(ld, c, "a client", keys) != 0 || get_name(ld, c, "name", 1, cl->name) != 0 ||
-        get_name(ld, c, "service", 1, cl->service) != 0 || get_env(ld, c, cl->env, &cl->n_env) != 0)
+        get_name(ld, c, "service", !sidecar, cl->service) != 0 || get_env(ld, c, cl->env, &cl->n_env) != 0)
       return -1;
-    if (!scenario_service(sc, cl->service))
+    if (sidecar) {
+      if (cl->service[0]) return fail(ld, c, "a client with a sidecar dials the sidecar: no \"service\"");
+      if (only_keys(ld, sidecar, "sidecar", sidecar_keys) != 0 || get_upstreams(ld, sidecar, "upstreams", &cl->sidecar) != 0 ||
+          check_upstreams(ld, sidecar, sc, &cl->sidecar) != 0)
+        return -1;
+      cl->has_sidecar = 1;
+    } else if (!scenario_service(sc, cl->service)) {
       return fail(ld, ytree_get(c, "service"), "no service named \"%s\"", cl->service);
+    }
     if (scenario_client(sc, cl->name)) return fail(ld, c, "client \"%s\" defined twice", cl->name);
     sc->n_clients++;
   }
@@ -217,8 +259,9 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
 static int load_timeline(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "timeline", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"phase", "duration", "scale", "restart", NULL};
+  static const char *const keys[] = {"phase", "duration", "scale", "restart", "set_weights", NULL};
   static const char *const scale_keys[] = {"deployment", "replicas", NULL};
+  static const char *const weight_keys[] = {"client", "live", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_steps == SC_MAX_STEPS) return fail(ld, c, "too many timeline steps");
     struct sc_step *st = &sc->steps[sc->n_steps];
@@ -243,6 +286,28 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
       if (!scenario_client(sc, st->target)) return fail(ld, ytree_get(c, "restart"), "no client named \"%s\"", st->target);
       st->action = SC_ACTION_RESTART;
     }
+    const struct ytree *sw = ytree_get(c, "set_weights");
+    if (sw) {
+      if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
+      char live[8] = "false";
+      struct sc_proxy w;
+      memset(&w, 0, sizeof w);
+      if (only_keys(ld, sw, "set_weights", weight_keys) != 0 || get_name(ld, sw, "client", 1, st->target) != 0 ||
+          get_text(ld, sw, "live", 0, live, sizeof live) != 0 || get_upstreams(ld, sw, "upstreams", &w) != 0)
+        return -1;
+      const struct sc_client *cl = scenario_client(sc, st->target);
+      if (!cl || !cl->has_sidecar) return fail(ld, sw, "set_weights: \"%s\" is not a client with a sidecar", st->target);
+      for (size_t i = 0; i < w.n_upstreams; i++) {
+        int known = 0;
+        for (size_t j = 0; j < cl->sidecar.n_upstreams; j++) known |= strcmp(cl->sidecar.upstreams[j].service, w.upstreams[i].service) == 0;
+        if (!known) return fail(ld, sw, "set_weights: \"%s\" is not an upstream of the sidecar", w.upstreams[i].service);
+      }
+      if (strcmp(live, "true") != 0 && strcmp(live, "false") != 0) return fail(ld, sw, "live must be true or false");
+      st->live = strcmp(live, "true") == 0;
+      memcpy(st->weights, w.upstreams, sizeof st->weights);
+      st->n_weights = w.n_upstreams;
+      st->action = SC_ACTION_WEIGHTS;
+    }
     if (scenario_phase_index(sc, st->phase) >= 0) return fail(ld, c, "phase \"%s\" defined twice", st->phase);
     sc->n_steps++;
   }
@@ -254,8 +319,8 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
   const struct ytree *seq = get_seq(ld, root, "expect", 1);
   if (!seq) return -1;
   static const char *const keys[] = {"check", "phase", "deployment", "select", "claim", "min", "target",
-                                     "tolerance", "within", "window", NULL};
-  static const char *const checks[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", NULL};
+                                     "tolerance", "within", "window", "settle", "min_rpcs", NULL};
+  static const char *const checks[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "group_share", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_expects == SC_MAX_EXPECTS) return fail(ld, c, "too many expectations");
     struct sc_expect *e = &sc->expects[sc->n_expects];
@@ -271,7 +336,7 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
     for (int i = 0; checks[i]; i++)
       if (strcmp(check, checks[i]) == 0) k = i;
     if (k < 0)
-      return fail(ld, ytree_get(c, "check"), "unknown check \"%s\" (top_share|share_each|no_rpc|first_rpc|even)", check);
+      return fail(ld, ytree_get(c, "check"), "unknown check \"%s\" (top_share|share_each|no_rpc|first_rpc|even|group_share)", check);
     e->check = (enum sc_check)k;
     if (strcmp(select, "all") == 0)
       e->select = SC_SELECT_ALL;
@@ -308,9 +373,28 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
       if (e->window_ms > sc->steps[idx].duration_ms)
         return fail(ld, ytree_get(c, "window"), "window is longer than phase \"%s\"", e->phase);
       break;
+    case SC_CHECK_GROUP_SHARE: {
+      uint64_t m = 0;
+      if (get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0 ||
+          get_duration(ld, c, "settle", 0, &e->settle_ms) != 0)
+        return -1;
+      if (ytree_get(c, "min_rpcs") && get_int(ld, c, "min_rpcs", 0, UINT64_MAX, &m) != 0) return -1;
+      e->min_rpcs = m;
+      if (e->settle_ms >= sc->steps[idx].duration_ms)
+        return fail(ld, ytree_get(c, "settle"), "settle is not shorter than phase \"%s\"", e->phase);
+      break;
+    }
     }
     sc->n_expects++;
   }
+  return 0;
+}
+
+static int check_proxies(struct loader *ld, const struct ytree *root, const struct scenario *sc) {
+  for (size_t i = 0; i < sc->n_deployments; i++)
+    if (sc->deployments[i].image == SC_IMAGE_HAPROXY &&
+        check_upstreams(ld, ytree_get(root, "deployments"), sc, &sc->deployments[i].proxy) != 0)
+      return -1;
   return 0;
 }
 
@@ -333,7 +417,8 @@ int scenario_parse(const char *buf, size_t len, const char *origin, int fast, st
       get_text(&ld, root, "title", 1, sc->title, sizeof sc->title) != 0 ||
       get_text(&ld, root, "demo_claim", 1, sc->demo_claim, sizeof sc->demo_claim) != 0 ||
       get_text(&ld, root, "explain", 0, sc->explain, sizeof sc->explain) != 0 ||
-      load_deployments(&ld, root, sc) != 0 || load_services(&ld, root, sc) != 0 || load_clients(&ld, root, sc) != 0 ||
+      load_deployments(&ld, root, sc) != 0 || load_services(&ld, root, sc) != 0 || check_proxies(&ld, root, sc) != 0 ||
+      load_clients(&ld, root, sc) != 0 ||
       load_timeline(&ld, root, sc) != 0 || load_expects(&ld, root, sc) != 0)
     goto out;
   rc = 0;
@@ -404,11 +489,11 @@ int64_t scenario_duration_ms(const struct scenario *sc) {
 }
 
 const char *scenario_check_name(enum sc_check c) {
-  static const char *const names[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even"};
+  static const char *const names[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "group_share"};
   return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "?";
 }
 
 const char *scenario_action_name(enum sc_action a) {
-  static const char *const names[] = {"", "scale", "restart"};
+  static const char *const names[] = {"", "scale", "restart", "set_weights"};
   return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }

@@ -17,19 +17,34 @@
 #define SC_MAX_STEPS 16
 #define SC_MAX_EXPECTS 16
 #define SC_NAME_MAX 48
+#define SC_MAX_UPSTREAMS 4
 
 struct sc_env {
   char key[64];
   char value[256];
 };
 
-/* What a deployment's pods run. */
-enum sc_image { SC_IMAGE_GREETER_SERVER = 0 };
+/* What a deployment's pods run: the greeter server, or HAProxy as an L7 gRPC proxy. */
+enum sc_image { SC_IMAGE_GREETER_SERVER = 0, SC_IMAGE_HAPROXY };
+
+/* An L7 proxy's upstream: a Service it discovers through the cluster DNS, with a weight (0..256)
+ * given to each of its endpoints, as Envoy gives an lb_endpoint's weight to every host it resolves. */
+struct sc_upstream {
+  char service[SC_NAME_MAX];
+  int weight;
+};
+
+struct sc_proxy {
+  struct sc_upstream upstreams[SC_MAX_UPSTREAMS];
+  size_t n_upstreams;
+};
 
 struct sc_deployment {
   char name[SC_NAME_MAX];
   enum sc_image image;
   int replicas;
+  uint16_t port;                /* HAPROXY: the port it listens on (default 8080) */
+  struct sc_proxy proxy;        /* HAPROXY */
   struct sc_env env[SC_MAX_ENV];
   size_t n_env;
 };
@@ -45,12 +60,14 @@ struct sc_service {
 
 struct sc_client {
   char name[SC_NAME_MAX];
-  char service[SC_NAME_MAX];    /* dials this service through the cluster DNS */
+  char service[SC_NAME_MAX];    /* dials this service through the cluster DNS ("" with a sidecar) */
+  int has_sidecar;              /* an HAProxy next to the client (its own address); the client dials it */
+  struct sc_proxy sidecar;
   struct sc_env env[SC_MAX_ENV];
   size_t n_env;
 };
 
-enum sc_action { SC_ACTION_NONE = 0, SC_ACTION_SCALE, SC_ACTION_RESTART };
+enum sc_action { SC_ACTION_NONE = 0, SC_ACTION_SCALE, SC_ACTION_RESTART, SC_ACTION_WEIGHTS };
 
 /* One step of the timeline: an optional action, then a phase that lasts `duration_ms`. */
 struct sc_step {
@@ -58,6 +75,10 @@ struct sc_step {
   enum sc_action action;
   char target[SC_NAME_MAX];     /* SCALE: a deployment; RESTART: a client */
   int replicas;                 /* SCALE */
+  struct sc_upstream weights[SC_MAX_UPSTREAMS]; /* WEIGHTS: new weights of a client's sidecar upstreams */
+  size_t n_weights;
+  int live;                     /* WEIGHTS: 1 through HAProxy's runtime API; 0 the demo's way: new
+                                   static config and the client pod restarted */
   int64_t duration_ms;
   int line;
 };
@@ -69,6 +90,9 @@ enum sc_check {
   SC_CHECK_FIRST_RPC,     /* every selected pod gets its first RPC within `within_ms` of the phase start */
   SC_CHECK_EVEN,          /* shares converge: the last `window_ms` of the phase within target +- tolerance;
                              the time until even (first such window) is measured */
+  SC_CHECK_GROUP_SHARE,   /* the deployment's pods together get target +- tolerance over the phase (after
+                             `settle_ms`), over at least `min_rpcs` RPCs; the time until a 1 s window first
+                             shows it is measured */
 };
 
 enum sc_select { SC_SELECT_ALL = 0, SC_SELECT_NEW };
@@ -83,6 +107,8 @@ struct sc_expect {
   double min, target, tolerance; /* percent */
   int64_t within_ms;            /* FIRST_RPC, EVEN (optional for EVEN: -1) */
   int64_t window_ms;            /* EVEN */
+  int64_t settle_ms;            /* GROUP_SHARE: left out at the start of the phase */
+  uint64_t min_rpcs;            /* GROUP_SHARE */
   int line;
 };
 
