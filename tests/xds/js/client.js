@@ -1,0 +1,47 @@
+// A proxyless grpc-js client for xdsd: dials TARGET (xds:///server) with grpc-js-xds, sends rounds of
+// CONCURRENCY SayHello calls, and prints a line per window: "js window ok=N failed=F NAME=COUNT ...".
+// Env: TARGET, PROTO (path to helloworld.proto), CONCURRENCY (10), WINDOW_MS (250); GRPC_XDS_BOOTSTRAP.
+'use strict';
+const grpc = require('@grpc/grpc-js');
+require('@grpc/grpc-js-xds').register();
+const protoLoader = require('@grpc/proto-loader');
+
+const def = protoLoader.loadSync(process.env.PROTO, {});
+const Greeter = grpc.loadPackageDefinition(def).helloworld.Greeter;
+const client = new Greeter(process.env.TARGET || 'xds:///server', grpc.credentials.createInsecure());
+const concurrency = Number(process.env.CONCURRENCY || 10);
+const windowMs = Number(process.env.WINDOW_MS || 250);
+
+let counts = {}, ok = 0, failed = 0, n = 0, stop = false;
+process.on('SIGTERM', () => { stop = true; });
+setInterval(() => {
+  const parts = Object.keys(counts).sort().map((k) => `${k}=${counts[k]}`);
+  console.log(`js window ok=${ok} failed=${failed} ${parts.join(' ')}`);
+  counts = {}; ok = 0; failed = 0;
+  if (stop) process.exit(0);
+}, windowMs);
+
+function call() {
+  return new Promise((resolve) => {
+    const deadline = new Date(Date.now() + 10000);
+    client.sayHello({ name: `js_${++n}` }, { deadline, waitForReady: true }, (err, reply) => {
+      if (err) {
+        failed++;
+        console.log(`js ERROR code=${err.code} ${err.details}`);
+      } else {
+        ok++;
+        const server = reply.message.split(':')[0];
+        counts[server] = (counts[server] || 0) + 1;
+      }
+      resolve();
+    });
+  });
+}
+
+(async () => {
+  while (!stop) {
+    const round = [];
+    for (let i = 0; i < concurrency; i++) round.push(call());
+    await Promise.all(round);
+  }
+})();
