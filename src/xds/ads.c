@@ -431,6 +431,7 @@ static void accept_one(struct ads *a) {
   }
   s->ads = a;
   for (int t = 0; t < XDS_NTYPES; t++) sotw_init(&s->st[t]);
+  s->st[XDS_RDS].no_wildcard = s->st[XDS_EDS].no_wildcard = 1;
   grpc_call_details_init(&s->details);
   grpc_metadata_array_init(&s->request_md);
   s->recv_tag.handler = on_accept;

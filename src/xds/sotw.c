@@ -67,7 +67,8 @@ int sotw_on_request(struct sotw_state *st, char *const *names, size_t n, const c
   size_t nnn;
   int star;
   if (names_copy(names, n, &nn, &nnn, &star)) return -1;
-  int wildcard = star || (nnn == 0 && !st->ever_named && !(n > 0));
+  /* Wildcard exists for LDS and CDS only: "*", or (legacy) empty names before any name was listed. */
+  int wildcard = !st->no_wildcard && (star || (nnn == 0 && !st->ever_named));
   /* Answer when something was added: the first request, wildcard turned on, or a new name. Removing
    * names needs no answer (the client forgets them itself). */
   int changed = !st->requested || (wildcard && !st->wildcard);

@@ -12,6 +12,7 @@ struct sotw_state {
   unsigned wildcard : 1;   /* "*", or empty names before any name was ever listed */
   unsigned ever_named : 1; /* a request listed a name: an empty list now means "nothing" */
   unsigned nacked : 1;     /* the last response was NACKed; cleared by the next ACK */
+  unsigned no_wildcard : 1; /* RDS and EDS: an empty list never means "everything" (set by the owner) */
   char **names;            /* sorted, unique (owned, each owned) */
   size_t n_names;
   uint64_t nonce_sent;     /* nonce of the last response (0: none sent yet) */

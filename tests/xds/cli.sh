@@ -57,3 +57,14 @@ check "/metrics is Prometheus text" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT
 kill -TERM "$XDSD_PID"
 wait_exit "$XDSD_PID" 10
 check "SIGTERM: exit 0" test "$EXIT_STATUS" -eq 0
+
+# Started before its config exists: the error is in /status, nothing is served; the file appears
+# (rename, as kubelet or an editor would) and is picked up.
+mkdir -p "$T/late"
+spawn xdsd-late "$BIN/xdsd" --config "$T/late/config.yaml" --listen "$XDS_ADDR:9012" --admin "$XDS_ADDR:9013"
+wait_port "$XDS_ADDR" 9013
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:9013/status | jq -e '(.config.error | test(\"No such file\")) and .snapshot == null' >/dev/null"
+echo "ok: a missing config is reported and nothing is served"
+cp "$T/good.yaml" "$T/late/.tmp" && mv "$T/late/.tmp" "$T/late/config.yaml"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:9013/status | jq -e '.config.error == null and .snapshot.version == \"1\"' >/dev/null"
+echo "ok: the config is served as soon as it appears"

@@ -50,5 +50,13 @@ int main(void) {
   CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "1", &respond) == SOTW_FIRST && !respond,
         "a request without nonce on a known type changes nothing");
   sotw_free(&st);
+
+  /* RDS and EDS have no wildcard: an empty first request subscribes to nothing. */
+  sotw_init(&st);
+  st.no_wildcard = 1;
+  CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && !st.wildcard && !sotw_subscribed(&st),
+        "no wildcard for RDS/EDS");
+  CHECK(sotw_on_request(&st, star, 1, "", NULL, "", &respond) >= 0 && !st.wildcard, "not even with \"*\"");
+  sotw_free(&st);
   return 0;
 }
