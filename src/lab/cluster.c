@@ -177,6 +177,15 @@ int cluster_up(struct cluster *c, const struct scenario *sc, const struct cluste
     c->cip_up[s] = 1;
   }
   if (publish_endpoints(c) != 0) return -1;
+  if (sc->n_xds_configs) {
+    if (!tools->xdsd[0]) {
+      log_error("msg=\"xdsd not found next to lab (or in --bin)\" scenario=%s", sc->name);
+      return -1;
+    }
+    if (controlplane_start(&c->xds, tools->xdsd, dir, CLUSTER_XDS_IP, CLUSTER_DNS_IP, dns_port, sc->xds_configs[0].text) != 0)
+      return -1;
+    c->xds_up = 1;
+  }
   int proxies = 0;
   for (size_t d = 0; d < sc->n_deployments; d++)
     for (int i = 0; sc->deployments[d].image == SC_IMAGE_HAPROXY && i < sc->deployments[d].replicas; i++, proxies++)
@@ -200,21 +209,32 @@ static int client_start(struct cluster *c, size_t idx) {
     struct l7proxy_env env = {c->tools->haproxy, c->dir, CLUSTER_DNS_IP, c->dns_port, c->sc};
     if (l7proxy_start(&cc->sidecar, &env, sidecar_name, cc->ip, 8080, &cc->weights) != 0) return -1;
     snprintf(target, sizeof target, "%s:8080", cc->ip);
+  } else if (cl->xds[0]) {
+    snprintf(target, sizeof target, "xds:///%s", cl->xds);
   } else {
     cluster_target(c, scenario_service(c->sc, cl->service), target, sizeof target);
+  }
+  char bootstrap_env[PATH_MAX + 64] = "GRPC_XDS_BOOTSTRAP_UNUSED=1";
+  if (cl->xds[0]) {
+    char path[PATH_MAX + 16], node[SC_NAME_MAX + 16];
+    snprintf(path, sizeof path, "%s/bootstrap-%s.json", c->dir, cl->name);
+    snprintf(node, sizeof node, "%s-%d", cl->name, cc->restarts + 1);
+    if (controlplane_bootstrap(&c->xds, path, node) != 0) return -1;
+    snprintf(bootstrap_env, sizeof bootstrap_env, "GRPC_XDS_BOOTSTRAP=%s", path);
   }
   snprintf(addr_env, sizeof addr_env, "SERVER_ADDRESS=%s", target);
   /* The pod name changes on restart, as a recreated pod's does. */
   snprintf(name_env, sizeof name_env, "NAME=%s-%d", cl->name, cc->restarts + 1);
   snprintf(log_path, sizeof log_path, "%s/%s.log", c->dir, cl->name);
   char env_store[SC_MAX_ENV][sizeof cl->env[0].key + sizeof cl->env[0].value + 2];
-  const char *env[SC_MAX_ENV + 8];
+  const char *env[SC_MAX_ENV + 10];
   size_t n = 0;
   env[n++] = "SUMMARY_INTERVAL=1s";
   env[n++] = "PRINT_REPLIES=0";
   env[n++] = "LB_POLICY=round_robin";
   env[n++] = addr_env;
   env[n++] = name_env;
+  env[n++] = bootstrap_env;
   for (size_t i = 0; i < cl->n_env; i++) {
     snprintf(env_store[i], sizeof env_store[i], "%s=%s", cl->env[i].key, cl->env[i].value);
     env[n++] = env_store[i];
@@ -247,6 +267,30 @@ int cluster_set_weights(struct cluster *c, const char *client, const struct sc_u
       for (size_t j = 0; j < cc->weights.n_upstreams; j++)
         if (strcmp(cc->weights.upstreams[j].service, w[k].service) == 0) cc->weights.upstreams[j].weight = w[k].weight;
     return cluster_restart_client(c, client);
+  }
+  return -1;
+}
+
+int cluster_xds_config(struct cluster *c, const char *name) {
+  for (size_t i = 0; i < c->sc->n_xds_configs; i++)
+    if (strcmp(c->sc->xds_configs[i].name, name) == 0) return controlplane_swap(&c->xds, c->sc->xds_configs[i].text);
+  return -1;
+}
+
+int cluster_kill(struct cluster *c, const char *deployment, int step) {
+  for (size_t i = 0; i < c->n_pods; i++) {
+    struct pod *p = &c->pods[i];
+    if (strcmp(c->sc->deployments[p->deployment].name, deployment) != 0 || !pod_alive(p)) continue;
+    log_info("msg=kill pod=%s pid=%d", p->name, (int)(p->is_proxy ? p->l7.proc.pid : p->proc.pid));
+    if (p->is_proxy) {
+      proc_signal(&p->l7.proc, SIGKILL);
+      l7proxy_stop(&p->l7);
+    } else {
+      proc_signal(&p->proc, SIGKILL);
+      proc_stop(&p->proc, POD_STOP_GRACE_MS);
+    }
+    p->gone_step = step;
+    return publish_endpoints(c);
   }
   return -1;
 }
@@ -310,6 +354,10 @@ void cluster_down(struct cluster *c) {
       clusterip_stop(&c->cips[s]);
       c->cip_up[s] = 0;
     }
+  if (c->xds_up) {
+    controlplane_stop(&c->xds);
+    c->xds_up = 0;
+  }
   if (c->dns_up) {
     dns_stop(&c->dns);
     c->dns_up = 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "clusterip.h"
+#include "controlplane.h"
 #include "dns.h"
 #include "l7proxy.h"
 #include "proc.h"
@@ -19,6 +20,7 @@
 #define CLUSTER_MAX_PODS 64
 #define CLUSTER_SUBNET "127.0.3."
 #define CLUSTER_DNS_IP CLUSTER_SUBNET "53"
+#define CLUSTER_XDS_IP CLUSTER_SUBNET "9" /* the control plane */
 
 struct pod {
   char name[SC_NAME_MAX + 8]; /* DEPLOYMENT-N; also the greeter server's NAME */
@@ -47,6 +49,7 @@ struct cluster_tools {
   char iptables[PATH_MAX];
   char haproxy[PATH_MAX];
   char gnuplot[PATH_MAX];         /* "" when absent: no charts */
+  char xdsd[PATH_MAX];            /* "" when absent: no xDS scenarios */
 };
 
 struct cluster {
@@ -64,6 +67,8 @@ struct cluster {
   struct clusterip cips[SC_MAX_SERVICES];
   int cip_up[SC_MAX_SERVICES];
   struct cluster_client clients[SC_MAX_CLIENTS];
+  struct controlplane xds;      /* when the scenario has xds_configs */
+  int xds_up;
   int step;                     /* the timeline step being run */
 };
 
@@ -86,6 +91,13 @@ int cluster_restart_client(struct cluster *c, const char *client);
 /* Changes a client's sidecar weights: live through the runtime API, or the demo's way (a new static
  * config, then the client pod restarted). Returns 0 or -1. */
 int cluster_set_weights(struct cluster *c, const char *client, const struct sc_upstream *w, size_t n, int live);
+
+/* Swaps the control plane's config for the named one (a ConfigMap update). Returns 0 or -1. */
+int cluster_xds_config(struct cluster *c, const char *name);
+
+/* Kills the oldest live pod of a deployment (SIGKILL, a crash), then removes it from DNS, as the
+ * endpoints controller does once the pod is gone. Returns 0 or -1. */
+int cluster_kill(struct cluster *c, const char *deployment, int step);
 
 /* Calls fn for every running L7 proxy (proxy pods and sidecars) with its name. */
 void cluster_each_proxy(struct cluster *c, void (*fn)(void *arg, struct l7proxy *p), void *arg);

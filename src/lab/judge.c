@@ -36,7 +36,8 @@ static size_t select_pods(const struct scenario *sc, const struct sc_expect *e, 
     const struct judge_pod *p = &pods[i];
     if (strcmp(sc->deployments[p->deployment].name, e->deployment) != 0) continue;
     int alive = p->born_step <= k && (p->gone_step < 0 || p->gone_step > k);
-    if (!alive || (e->select == SC_SELECT_NEW && p->born_step != k)) continue;
+    if (e->select == SC_SELECT_GONE ? p->gone_step != k : (!alive || (e->select == SC_SELECT_NEW && p->born_step != k)))
+      continue;
     int col = sample_server(s, p->name);
     if (col < 0) continue; /* every pod is declared when it starts; this is only defensive */
     names[n] = p->name;
@@ -75,7 +76,7 @@ static void group_share(const struct sc_expect *e, const struct verdict_grid *g,
   if (total < e->min_rpcs) say(out, " (fewer than %llu)", (unsigned long long)e->min_rpcs);
   if (reached >= 0 && step_start_ms > 0) {
     double secs = (double)reached - (double)step_start_ms / 1000.0;
-    say(out, "; on target from the first whole second after the change (%+.1f s)", secs < 0 ? 0 : secs);
+    say(out, "; on target in the first clean 1 s sample, <= %.1f s after the change", secs < 0 ? 0 : secs);
   }
   free(gc);
 }
@@ -173,6 +174,34 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
     say(out, "last %zu s:", window);
     for (size_t i = 0; i < n; i++)
       say(out, " %s %.1f%%", names[i], to >= window ? verdict_share(&g, cols[i], to - window, to) : 0.0);
+    break;
+  }
+  case SC_CHECK_STOPS: {
+    /* After the kill: the last second in which a killed pod answered, and the last with failed RPCs. */
+    size_t start = (size_t)(tm->step_start_ms[k] / 1000);
+    double worst = 0;
+    out->pass = 1;
+    for (size_t i = 0; i < n; i++) {
+      long last = -1;
+      for (size_t t = start; t < to; t++)
+        if (g.count[t * g.n_s + cols[i]]) last = (long)t;
+      double secs = last < 0 ? 0 : (double)(last + 1) - (double)tm->step_start_ms[k] / 1000.0;
+      if (secs > worst) worst = secs;
+      say(out, "%s%s: %s", i ? ", " : "", names[i], last < 0 ? "no RPC answered after the kill" : "");
+      if (last >= 0) say(out, "answered until %.1f s after the kill", secs);
+    }
+    long last_fail = -1;
+    uint64_t failed = 0;
+    for (size_t t = start; t < to && t < s->n_sec; t++) {
+      failed += s->sec[t].failed;
+      if (s->sec[t].failed) last_fail = (long)t;
+    }
+    double fsecs = last_fail < 0 ? 0 : (double)(last_fail + 1) - (double)tm->step_start_ms[k] / 1000.0;
+    if (fsecs > worst) worst = fsecs;
+    say(out, "; %llu RPCs failed", (unsigned long long)failed);
+    if (last_fail >= 0) say(out, ", the last within %.1f s of the kill", fsecs);
+    out->value = worst;
+    out->pass = worst * 1000.0 <= (double)e->within_ms;
     break;
   }
   case SC_CHECK_GROUP_SHARE:

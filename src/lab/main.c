@@ -189,6 +189,7 @@ static void find_tools(const struct args *a, struct cluster_tools *t) {
   find_tool("iptables", t->iptables, sizeof t->iptables);
   find_tool("haproxy", t->haproxy, sizeof t->haproxy);
   find_tool("gnuplot", t->gnuplot, sizeof t->gnuplot);
+  if (proc_find_program(a->bin, "xdsd", t->xdsd, sizeof t->xdsd) != 0) t->xdsd[0] = '\0';
 }
 
 static int cmd_list(const struct args *a) {

@@ -15,6 +15,8 @@ void progress_format(const struct run *r, int64_t now_ms, int64_t total_ms, char
     snprintf(event, sizeof event, "scaled %s to %d", st->target, st->replicas);
   else if (st->action == SC_ACTION_RESTART)
     snprintf(event, sizeof event, "restarted %s", st->target);
+  else if (st->action != SC_ACTION_NONE)
+    snprintf(event, sizeof event, "%s %s", scenario_action_name(st->action), st->target);
   int n = snprintf(buf, len, "[%s %3lld/%llds] phase=%s (%s)", r->sc->name, (long long)(now_ms / 1000),
                    (long long)(total_ms / 1000), st->phase, event);
   size_t off = n < 0 ? 0 : (size_t)n;

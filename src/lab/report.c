@@ -176,6 +176,10 @@ static void write_setup_md(FILE *f, const struct run *r) {
   fprintf(f, "- Cluster DNS: dnsmasq on %s:%u, names `NAME.%s`, hosts file rewritten + SIGHUP on every change\n",
           CLUSTER_DNS_IP, r->cluster.dns_port, DNS_DOMAIN);
   if (r->clusterip_desc[0]) fprintf(f, "- ClusterIP implementation that ran: **%s**\n", r->clusterip_desc);
+  if (sc->n_xds_configs)
+    fprintf(f, "- xDS control plane: xdsd on %s:9002 (admin :9003), `--dns-refresh 1s`, config in a ConfigMap-style "
+               "directory (`xds-config/`); configs: %s%s\n",
+            CLUSTER_XDS_IP, sc->xds_configs[0].name, sc->n_xds_configs > 1 ? " (first), then swapped by the timeline" : "");
   for (size_t i = 0; i < sc->n_deployments; i++) {
     const struct sc_deployment *d = &sc->deployments[i];
     fprintf(f, "- Deployment `%s`: %d replicas of %s", d->name, d->replicas,
@@ -194,6 +198,9 @@ static void write_setup_md(FILE *f, const struct run *r) {
     char target[256];
     if (cl->has_sidecar)
       snprintf(target, sizeof target, "%s:8080 (its sidecar, HAProxy, on the client pod's address)", r->cluster.clients[i].ip);
+    else if (cl->xds[0])
+      snprintf(target, sizeof target, "xds:///%s (proxyless; GRPC_XDS_BOOTSTRAP points at xdsd on %s:9002)", cl->xds,
+               CLUSTER_XDS_IP);
     else
       cluster_target(&r->cluster, scenario_service(sc, cl->service), target, sizeof target);
     fprintf(f, "- Client `%s`: greeter-client, `SERVER_ADDRESS=%s`, round_robin", cl->name, target);

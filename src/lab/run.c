@@ -1,6 +1,10 @@
+#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE
 #include "run.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <unistd.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +62,24 @@ static int make_dir(const char *path) {
     *p = '/';
   }
   return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+/* A previous run's folder is removed, so nothing stale mixes into this run's report; only a folder
+ * the lab wrote (it has lab-commands.log) is. Returns 0, or -1 when the folder is someone else's. */
+static int clear_dir(const char *dir) {
+  char marker[PATH_MAX + 32];
+  struct stat st;
+  if (stat(dir, &st) != 0) return 0;
+  snprintf(marker, sizeof marker, "%s/lab-commands.log", dir);
+  if (access(marker, F_OK) != 0) return -1;
+  return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Context for the line callback: the run and the current time. */
@@ -119,6 +141,10 @@ static int do_step(struct run *r, size_t k) {
     return cluster_restart_client(&r->cluster, st->target);
   case SC_ACTION_WEIGHTS:
     return cluster_set_weights(&r->cluster, st->target, st->weights, st->n_weights, st->live);
+  case SC_ACTION_XDS_CONFIG:
+    return cluster_xds_config(&r->cluster, st->target);
+  case SC_ACTION_KILL:
+    return cluster_kill(&r->cluster, st->target, (int)k);
   }
   return -1;
 }
@@ -189,6 +215,10 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
         for (size_t i = 0; i < st->n_weights; i++)
           snprintf(w + strlen(w), sizeof w - strlen(w), "%s%d", i ? "/" : "", st->weights[i].weight);
         add_event(r, done, "weights %s%s", w, st->live ? " (live)" : " + restart");
+      } else if (st->action == SC_ACTION_XDS_CONFIG) {
+        add_event(r, done, "xds config %s", st->target);
+      } else if (st->action == SC_ACTION_KILL) {
+        add_event(r, done, "kill a %s pod", st->target);
       } else {
         add_event(r, done, "restart %s", st->target);
       }
@@ -239,6 +269,10 @@ int run_scenario(struct run *r, const struct scenario *sc, const struct run_opti
   sample_init(&r->proxy_samples);
   if ((size_t)snprintf(r->dir, sizeof r->dir, "%s/%s", opt->out_dir, sc->name) >= sizeof r->dir - 64) {
     run_fail(r, "--out path is too long");
+    return -1;
+  }
+  if (clear_dir(r->dir) != 0) {
+    run_fail(r, "%s exists and was not written by lab (no lab-commands.log); not touching it", r->dir);
     return -1;
   }
   if (make_dir(r->dir) != 0) {

@@ -232,16 +232,21 @@ static int load_services(struct loader *ld, const struct ytree *root, struct sce
 static int load_clients(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "clients", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"name", "service", "sidecar", "env", NULL};
+  static const char *const keys[] = {"name", "service", "sidecar", "xds", "env", NULL};
   static const char *const sidecar_keys[] = {"upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_clients == SC_MAX_CLIENTS) return fail(ld, c, "too many clients");
     struct sc_client *cl = &sc->clients[sc->n_clients];
     const struct ytree *sidecar = ytree_get(c, "sidecar");
+    const struct ytree *xds = ytree_get(c, "xds");
     if (only_keys(ld, c, "a client", keys) != 0 || get_name(ld, c, "name", 1, cl->name) != 0 ||
-        get_name(ld, c, "service", !sidecar, cl->service) != 0 || get_env(ld, c, cl->env, &cl->n_env) != 0)
+        get_name(ld, c, "service", !sidecar && !xds, cl->service) != 0 || get_name(ld, c, "xds", 0, cl->xds) != 0 ||
+        get_env(ld, c, cl->env, &cl->n_env) != 0)
       return -1;
-    if (sidecar) {
+    if (xds) {
+      if (sidecar || cl->service[0]) return fail(ld, c, "a proxyless (xds) client has no service and no sidecar");
+      if (sc->n_xds_configs == 0) return fail(ld, xds, "an xds client needs xds_configs");
+    } else if (sidecar) {
       if (cl->service[0]) return fail(ld, c, "a client with a sidecar dials the sidecar: no \"service\"");
       if (only_keys(ld, sidecar, "sidecar", sidecar_keys) != 0 || get_upstreams(ld, sidecar, "upstreams", &cl->sidecar) != 0 ||
           check_upstreams(ld, sidecar, sc, &cl->sidecar) != 0)
@@ -259,7 +264,7 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
 static int load_timeline(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "timeline", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"phase", "duration", "scale", "restart", "set_weights", NULL};
+  static const char *const keys[] = {"phase", "duration", "scale", "restart", "set_weights", "xds_config", "kill", NULL};
   static const char *const scale_keys[] = {"deployment", "replicas", NULL};
   static const char *const weight_keys[] = {"client", "live", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
@@ -308,6 +313,20 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
       st->n_weights = w.n_upstreams;
       st->action = SC_ACTION_WEIGHTS;
     }
+    if (ytree_get(c, "xds_config")) {
+      if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
+      if (get_name(ld, c, "xds_config", 1, st->target) != 0) return -1;
+      int known = 0;
+      for (size_t i = 0; i < sc->n_xds_configs; i++) known |= strcmp(sc->xds_configs[i].name, st->target) == 0;
+      if (!known) return fail(ld, ytree_get(c, "xds_config"), "no xds config named \"%s\"", st->target);
+      st->action = SC_ACTION_XDS_CONFIG;
+    }
+    if (ytree_get(c, "kill")) {
+      if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
+      if (get_name(ld, c, "kill", 1, st->target) != 0) return -1;
+      if (!scenario_deployment(sc, st->target)) return fail(ld, ytree_get(c, "kill"), "no deployment named \"%s\"", st->target);
+      st->action = SC_ACTION_KILL;
+    }
     if (scenario_phase_index(sc, st->phase) >= 0) return fail(ld, c, "phase \"%s\" defined twice", st->phase);
     sc->n_steps++;
   }
@@ -320,7 +339,8 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
   if (!seq) return -1;
   static const char *const keys[] = {"check", "phase", "deployment", "select", "claim", "min", "target",
                                      "tolerance", "within", "window", "settle", "min_rpcs", NULL};
-  static const char *const checks[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "group_share", NULL};
+  static const char *const checks[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "stops", "group_share",
+                                       NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_expects == SC_MAX_EXPECTS) return fail(ld, c, "too many expectations");
     struct sc_expect *e = &sc->expects[sc->n_expects];
@@ -336,14 +356,16 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
     for (int i = 0; checks[i]; i++)
       if (strcmp(check, checks[i]) == 0) k = i;
     if (k < 0)
-      return fail(ld, ytree_get(c, "check"), "unknown check \"%s\" (top_share|share_each|no_rpc|first_rpc|even|group_share)", check);
+      return fail(ld, ytree_get(c, "check"), "unknown check \"%s\" (top_share|share_each|no_rpc|first_rpc|even|stops|group_share)", check);
     e->check = (enum sc_check)k;
     if (strcmp(select, "all") == 0)
       e->select = SC_SELECT_ALL;
     else if (strcmp(select, "new") == 0)
       e->select = SC_SELECT_NEW;
+    else if (strcmp(select, "gone") == 0)
+      e->select = SC_SELECT_GONE;
     else
-      return fail(ld, ytree_get(c, "select"), "select must be all or new: \"%s\"", select);
+      return fail(ld, ytree_get(c, "select"), "select must be all, new or gone: \"%s\"", select);
     if (!e->deployment[0]) snprintf(e->deployment, sizeof e->deployment, "%s", sc->deployments[0].name);
     if (!scenario_deployment(sc, e->deployment))
       return fail(ld, ytree_get(c, "deployment"), "no deployment named \"%s\"", e->deployment);
@@ -352,6 +374,10 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
     if (e->select == SC_SELECT_NEW &&
         (sc->steps[idx].action != SC_ACTION_SCALE || strcmp(sc->steps[idx].target, e->deployment) != 0))
       return fail(ld, ytree_get(c, "select"), "select: new needs a phase that scales deployment \"%s\"", e->deployment);
+    if (e->select == SC_SELECT_GONE &&
+        ((sc->steps[idx].action != SC_ACTION_SCALE && sc->steps[idx].action != SC_ACTION_KILL) ||
+         strcmp(sc->steps[idx].target, e->deployment) != 0))
+      return fail(ld, ytree_get(c, "select"), "select: gone needs a phase that kills or scales deployment \"%s\"", e->deployment);
     switch (e->check) {
     case SC_CHECK_TOP_SHARE:
       if (get_percent(ld, c, "min", 1, &e->min) != 0) return -1;
@@ -363,6 +389,7 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
     case SC_CHECK_NO_RPC:
       break;
     case SC_CHECK_FIRST_RPC:
+    case SC_CHECK_STOPS:
       if (get_duration(ld, c, "within", 1, &e->within_ms) != 0) return -1;
       break;
     case SC_CHECK_EVEN:
@@ -390,6 +417,22 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
   return 0;
 }
 
+static int load_xds_configs(struct loader *ld, const struct ytree *root, struct scenario *sc) {
+  const struct ytree *m = ytree_get(root, "xds_configs");
+  if (!m) return 0;
+  if (m->kind != YTREE_MAP || !m->child) return fail(ld, m, "\"xds_configs\" must be a map of NAME: config text");
+  for (const struct ytree *c = m->child; c; c = c->next) {
+    if (sc->n_xds_configs == SC_MAX_XDS_CONFIGS) return fail(ld, c, "too many xds configs (max %d)", SC_MAX_XDS_CONFIGS);
+    if (c->kind != YTREE_SCALAR) return fail(ld, c, "xds config %s must be the config file's text (use |)", c->key);
+    if (strlen(c->key) >= SC_NAME_MAX || strlen(c->value) >= SC_XDS_CONFIG_MAX)
+      return fail(ld, c, "xds config %s: name or text too long", c->key);
+    snprintf(sc->xds_configs[sc->n_xds_configs].name, SC_NAME_MAX, "%s", c->key);
+    snprintf(sc->xds_configs[sc->n_xds_configs].text, SC_XDS_CONFIG_MAX, "%s", c->value);
+    sc->n_xds_configs++;
+  }
+  return 0;
+}
+
 static int check_proxies(struct loader *ld, const struct ytree *root, const struct scenario *sc) {
   for (size_t i = 0; i < sc->n_deployments; i++)
     if (sc->deployments[i].image == SC_IMAGE_HAPROXY &&
@@ -410,14 +453,15 @@ int scenario_parse(const char *buf, size_t len, const char *origin, int fast, st
     snprintf(err, errlen, "%s: %s", origin, yerr);
     return -1;
   }
-  static const char *const keys[] = {"name", "title", "demo_claim", "explain", "deployments",
-                                     "services", "clients", "timeline", "expect", NULL};
+  static const char *const keys[] = {"name", "title", "demo_claim", "explain", "deployments", "services",
+                                     "xds_configs", "clients", "timeline", "expect", NULL};
   int rc = -1;
   if (only_keys(&ld, root, "the scenario", keys) != 0 || get_name(&ld, root, "name", 1, sc->name) != 0 ||
       get_text(&ld, root, "title", 1, sc->title, sizeof sc->title) != 0 ||
       get_text(&ld, root, "demo_claim", 1, sc->demo_claim, sizeof sc->demo_claim) != 0 ||
       get_text(&ld, root, "explain", 0, sc->explain, sizeof sc->explain) != 0 ||
       load_deployments(&ld, root, sc) != 0 || load_services(&ld, root, sc) != 0 || check_proxies(&ld, root, sc) != 0 ||
+      load_xds_configs(&ld, root, sc) != 0 ||
       load_clients(&ld, root, sc) != 0 ||
       load_timeline(&ld, root, sc) != 0 || load_expects(&ld, root, sc) != 0)
     goto out;
@@ -489,11 +533,11 @@ int64_t scenario_duration_ms(const struct scenario *sc) {
 }
 
 const char *scenario_check_name(enum sc_check c) {
-  static const char *const names[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "group_share"};
+  static const char *const names[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "stops", "group_share"};
   return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "?";
 }
 
 const char *scenario_action_name(enum sc_action a) {
-  static const char *const names[] = {"", "scale", "restart", "set_weights"};
+  static const char *const names[] = {"", "scale", "restart", "set_weights", "xds_config", "kill"};
   return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }

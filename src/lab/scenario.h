@@ -18,6 +18,8 @@
 #define SC_MAX_EXPECTS 16
 #define SC_NAME_MAX 48
 #define SC_MAX_UPSTREAMS 4
+#define SC_MAX_XDS_CONFIGS 6
+#define SC_XDS_CONFIG_MAX 4096
 
 struct sc_env {
   char key[64];
@@ -60,20 +62,23 @@ struct sc_service {
 
 struct sc_client {
   char name[SC_NAME_MAX];
-  char service[SC_NAME_MAX];    /* dials this service through the cluster DNS ("" with a sidecar) */
+  char service[SC_NAME_MAX];    /* dials this service through the cluster DNS ("" with a sidecar or xds) */
+  char xds[SC_NAME_MAX];        /* proxyless: dials xds:///XDS, configured by the control plane */
   int has_sidecar;              /* an HAProxy next to the client (its own address); the client dials it */
   struct sc_proxy sidecar;
   struct sc_env env[SC_MAX_ENV];
   size_t n_env;
 };
 
-enum sc_action { SC_ACTION_NONE = 0, SC_ACTION_SCALE, SC_ACTION_RESTART, SC_ACTION_WEIGHTS };
+enum sc_action { SC_ACTION_NONE = 0, SC_ACTION_SCALE, SC_ACTION_RESTART, SC_ACTION_WEIGHTS, SC_ACTION_XDS_CONFIG,
+                 SC_ACTION_KILL };
 
 /* One step of the timeline: an optional action, then a phase that lasts `duration_ms`. */
 struct sc_step {
   char phase[SC_NAME_MAX];
   enum sc_action action;
-  char target[SC_NAME_MAX];     /* SCALE: a deployment; RESTART: a client */
+  char target[SC_NAME_MAX];     /* SCALE, KILL: a deployment; RESTART, WEIGHTS: a client; XDS_CONFIG: a
+                                   control-plane config name */
   int replicas;                 /* SCALE */
   struct sc_upstream weights[SC_MAX_UPSTREAMS]; /* WEIGHTS: new weights of a client's sidecar upstreams */
   size_t n_weights;
@@ -90,12 +95,14 @@ enum sc_check {
   SC_CHECK_FIRST_RPC,     /* every selected pod gets its first RPC within `within_ms` of the phase start */
   SC_CHECK_EVEN,          /* shares converge: the last `window_ms` of the phase within target +- tolerance;
                              the time until even (first such window) is measured */
+  SC_CHECK_STOPS,         /* the pods the phase's kill removed get no RPC (answered or failed) after
+                             `within_ms` */
   SC_CHECK_GROUP_SHARE,   /* the deployment's pods together get target +- tolerance over the phase (after
                              `settle_ms`), over at least `min_rpcs` RPCs; the time until a 1 s window first
                              shows it is measured */
 };
 
-enum sc_select { SC_SELECT_ALL = 0, SC_SELECT_NEW };
+enum sc_select { SC_SELECT_ALL = 0, SC_SELECT_NEW, SC_SELECT_GONE };
 
 struct sc_expect {
   enum sc_check check;
@@ -125,6 +132,13 @@ struct scenario {
   size_t n_clients;
   struct sc_step steps[SC_MAX_STEPS];
   size_t n_steps;
+  /* The xDS control plane (xdsd), when clients are proxyless: named configs in the demo's schema,
+   * the first one served at start, others swapped in by timeline steps as a ConfigMap update does. */
+  struct {
+    char name[SC_NAME_MAX];
+    char text[SC_XDS_CONFIG_MAX];
+  } xds_configs[SC_MAX_XDS_CONFIGS];
+  size_t n_xds_configs;
   struct sc_expect expects[SC_MAX_EXPECTS];
   size_t n_expects;
   int fast;                     /* timings resolved for --fast */
