@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cluster.h"
+#include "compare.h"
 #include "log.h"
 #include "proc.h"
 #include "verdict.h"
@@ -377,6 +378,32 @@ int report_scenario(const struct run *r, const char *gnuplot) {
   return rc;
 }
 
+static void write_compare_md(FILE *f, const struct compare_row *rows, size_t n) {
+  fprintf(f, "| scenario | balanced (max / min share) | new replicas get traffic | weighted routing | change needs "
+             "client restart | extra hops | p50 / p99 | processes per client |\n|---|---|---|---|---|---|---|---|\n");
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", rows[i].scenario, rows[i].balanced, rows[i].discovery,
+            rows[i].weights, rows[i].restart, rows[i].hops, rows[i].latency, rows[i].processes);
+}
+
+static void write_compare_html(FILE *f, const struct compare_row *rows, size_t n) {
+  fputs("<h2>Comparison</h2>\n<table><tr><th>scenario</th><th>balanced (max / min share)</th><th>new replicas get "
+        "traffic</th><th>weighted routing</th><th>change needs client restart</th><th>extra hops</th><th>p50 / p99</th>"
+        "<th>processes per client</th></tr>\n", f);
+  for (size_t i = 0; i < n; i++) {
+    const char *cells[] = {rows[i].scenario, rows[i].balanced, rows[i].discovery, rows[i].weights,
+                           rows[i].restart, rows[i].hops, rows[i].latency, rows[i].processes};
+    fputs("<tr>", f);
+    for (size_t j = 0; j < sizeof cells / sizeof cells[0]; j++) {
+      fputs("<td>", f);
+      escape_html(f, cells[j]);
+      fputs("</td>", f);
+    }
+    fputs("</tr>\n", f);
+  }
+  fputs("</table>\n", f);
+}
+
 int report_summary(const struct run *const *runs, size_t n, const char *out_dir, int fast, FILE *out) {
   /* The terminal table. */
   fprintf(out, "\n%-10s %-7s %s\n%-18s %s\n", "scenario", "result", "expectation", "", "measured");
@@ -386,6 +413,13 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
       fprintf(out, "%-10s %-7s %s\n%-18s %s\n", r->sc->name, verdict_word(r, i), r->sc->expects[i].claim, "",
               r->error || r->interrupted ? r->error_msg : r->results[i].measured);
   }
+  static struct compare_row rows[64];
+  size_t n_rows = n < 64 ? n : 64;
+  compare_rows(runs, n_rows, rows);
+  if (n_rows > 1) {
+    fprintf(out, "\nComparison (measured in this run):\n\n");
+    write_compare_md(out, rows, n_rows);
+  }
   char path[PATH_MAX + 32];
   snprintf(path, sizeof path, "%s/report.md", out_dir);
   FILE *f = fopen(path, "w");
@@ -393,6 +427,14 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
   fprintf(f, "# Lab report\n\nTimings: %s. One row per expectation; each scenario's own report has the chart, "
              "the timeline and the setup.\n\n",
           fast ? "`--fast`" : "default (the demo's)");
+  if (n_rows > 1) {
+    fprintf(f, "## Comparison\n\nMeasured in this run. Balanced: the busiest and the idlest pod's share in the first "
+               "phase. New replicas: time from the scale (pods ready, DNS updated) to the first summary line counting "
+               "each new pod (1 s resolution). Latency: median per-second p50 / p99 in the first phase, and the "
+               "difference to headless where the servers answer with the same delay.\n\n");
+    write_compare_md(f, rows, n_rows);
+    fprintf(f, "\n## Verdicts\n\n");
+  }
   fprintf(f, "| scenario | the demo's claim | expectation | measured | result |\n|---|---|---|---|---|\n");
   for (size_t k = 0; k < n; k++) {
     const struct run *r = runs[k];
@@ -416,7 +458,8 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
   if (!f) return -1;
   html_head(f, "Lab report");
   fprintf(f, "<h1>Lab report</h1>\n<p>Timings: %s.</p>\n", fast ? "--fast" : "default (the demo's)");
-  fputs("<table><tr><th>scenario</th><th>the demo's claim</th><th>expectation</th><th>measured</th><th>result</th></tr>\n", f);
+  if (n_rows > 1) write_compare_html(f, rows, n_rows);
+  fputs("<h2>Verdicts</h2>\n<table><tr><th>scenario</th><th>the demo's claim</th><th>expectation</th><th>measured</th><th>result</th></tr>\n", f);
   for (size_t k = 0; k < n; k++) html_verdict_rows(f, runs[k], 1, "");
   fputs("</table>\n", f);
   for (size_t k = 0; k < n; k++) {

@@ -1,0 +1,162 @@
+#include "compare.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+#include "verdict.h"
+
+static const char *env_of(const struct sc_deployment *d, const char *key) {
+  for (size_t i = 0; i < d->n_env; i++)
+    if (strcmp(d->env[i].key, key) == 0) return d->env[i].value;
+  return "";
+}
+
+/* The first greeter-server deployment: the servers the clients' RPCs end at. */
+static const struct sc_deployment *servers_of(const struct scenario *sc) {
+  for (size_t i = 0; i < sc->n_deployments; i++)
+    if (sc->deployments[i].image == SC_IMAGE_GREETER_SERVER) return &sc->deployments[i];
+  return NULL;
+}
+
+static void balanced(const struct run *r, struct compare_row *row) {
+  size_t from, to;
+  judge_phase_seconds(&r->timing, r->sc->n_steps, 0, &from, &to);
+  struct verdict_grid g = sample_grid(&r->samples);
+  double hi = 0, lo = 100;
+  size_t pods = 0;
+  for (size_t i = 0; i < r->cluster.n_pods; i++) {
+    const struct pod *p = &r->cluster.pods[i];
+    int col = sample_server(&r->samples, p->name);
+    if (p->is_proxy || p->born_step != 0 || col < 0) continue;
+    double s = verdict_share(&g, (size_t)col, from, to);
+    hi = s > hi ? s : hi;
+    lo = s < lo ? s : lo;
+    pods++;
+  }
+  if (pods) snprintf(row->balanced, sizeof row->balanced, "%.0f%% / %.0f%% over %zu pods", hi, lo, pods);
+}
+
+static void discovery(const struct run *r, struct compare_row *row) {
+  for (size_t k = 1; k < r->sc->n_steps; k++) {
+    const struct sc_step *st = &r->sc->steps[k];
+    const struct sc_deployment *d = scenario_deployment(r->sc, st->target);
+    if (st->action != SC_ACTION_SCALE || !d || d->image != SC_IMAGE_GREETER_SERVER) continue;
+    double worst = 0;
+    int never = 0, n = 0;
+    for (size_t i = 0; i < r->cluster.n_pods; i++) {
+      const struct pod *p = &r->cluster.pods[i];
+      if (p->born_step != (int)k) continue;
+      int col = sample_server(&r->samples, p->name);
+      n++;
+      if (col < 0 || r->samples.first_ms[col] < 0) {
+        never = 1;
+        continue;
+      }
+      double s = (double)(r->samples.first_ms[col] - r->timing.step_start_ms[k]) / 1000.0;
+      worst = s > worst ? s : worst;
+    }
+    if (!n) continue;
+    int64_t end = k + 1 < r->sc->n_steps ? r->timing.step_start_ms[k + 1] : r->timing.end_ms;
+    if (never)
+      snprintf(row->discovery, sizeof row->discovery, "no (none in %.0f s)", (double)(end - r->timing.step_start_ms[k]) / 1000.0);
+    else
+      snprintf(row->discovery, sizeof row->discovery, "yes, after %.1f s", worst);
+    return;
+  }
+}
+
+static void weights(const struct run *r, struct compare_row *row) {
+  double worst = -1;
+  int phases = 0;
+  for (size_t i = 0; i < r->sc->n_expects; i++) {
+    const struct sc_expect *e = &r->sc->expects[i];
+    if (e->check != SC_CHECK_GROUP_SHARE) continue;
+    double d = fabs(r->results[i].value - e->target);
+    worst = d > worst ? d : worst;
+    phases++;
+  }
+  if (phases)
+    snprintf(row->weights, sizeof row->weights, "yes: %d weightings, worst %.1f points off", phases, worst);
+  else
+    snprintf(row->weights, sizeof row->weights, "not exercised");
+}
+
+static void restart(const struct run *r, struct compare_row *row) {
+  int restarts = 0, live = 0, xds = 0;
+  for (size_t k = 1; k < r->sc->n_steps; k++) {
+    const struct sc_step *st = &r->sc->steps[k];
+    restarts += st->action == SC_ACTION_RESTART || (st->action == SC_ACTION_WEIGHTS && !st->live);
+    live += st->action == SC_ACTION_WEIGHTS && st->live;
+    xds += st->action == SC_ACTION_XDS_CONFIG;
+  }
+  if (restarts && live)
+    snprintf(row->restart, sizeof row->restart, "static config: yes; runtime API: no");
+  else if (restarts)
+    snprintf(row->restart, sizeof row->restart, "yes");
+  else if (xds)
+    snprintf(row->restart, sizeof row->restart, "no (xDS push)");
+  else
+    snprintf(row->restart, sizeof row->restart, "no change made");
+}
+
+static void hops(const struct run *r, struct compare_row *row) {
+  const struct sc_client *cl = &r->sc->clients[0];
+  const struct sc_service *svc = cl->service[0] ? scenario_service(r->sc, cl->service) : NULL;
+  const struct sc_deployment *d = svc ? scenario_deployment(r->sc, svc->deployment) : NULL;
+  if (cl->has_sidecar)
+    snprintf(row->hops, sizeof row->hops, "1 (sidecar, in the client pod: no node hop)");
+  else if (d && d->image == SC_IMAGE_HAPROXY)
+    snprintf(row->hops, sizeof row->hops, "1 (shared proxy: up to 2 node hops)");
+  else if (svc && svc->type == SC_SERVICE_CLUSTERIP)
+    snprintf(row->hops, sizeof row->hops, "%s", strstr(r->clusterip_desc, "iptables") ? "0 (kernel DNAT)" : "1 (L4 HAProxy as kube-proxy)");
+  else
+    snprintf(row->hops, sizeof row->hops, "0");
+  int sidecars = 0, xds = cl->xds[0] != 0;
+  for (size_t i = 0; i < r->sc->n_clients; i++) sidecars += r->sc->clients[i].has_sidecar;
+  snprintf(row->processes, sizeof row->processes, "%s", sidecars ? "2 (client + sidecar)" : xds ? "1 (+ shared xdsd)"
+                                                        : d && d->image == SC_IMAGE_HAPROXY ? "1 (+ shared proxies)" : "1");
+}
+
+static void latency(const struct run *r, const struct run *headless, struct compare_row *row) {
+  uint64_t ok, failed;
+  double p50, p99;
+  report_phase_latency(r, 0, &ok, &failed, &p50, &p99);
+  if (p50 < 0) return;
+  int n = snprintf(row->latency, sizeof row->latency, "%.1f / %.1f ms", p50, p99);
+  const struct sc_deployment *a = servers_of(r->sc), *b = headless ? servers_of(headless->sc) : NULL;
+  if (!headless || headless == r || !a || !b || strcmp(env_of(a, "RESPONSE_DELAY"), env_of(b, "RESPONSE_DELAY")) != 0) return;
+  double h50, h99;
+  report_phase_latency(headless, 0, &ok, &failed, &h50, &h99);
+  if (h50 >= 0 && n > 0)
+    snprintf(row->latency + n, sizeof row->latency - (size_t)n, " (%+.2f / %+.2f vs headless)", p50 - h50, p99 - h99);
+}
+
+void compare_rows(const struct run *const *runs, size_t n, struct compare_row *out) {
+  const struct run *headless = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(runs[i]->sc->name, "headless") == 0 && !runs[i]->error && !runs[i]->interrupted) headless = runs[i];
+  for (size_t i = 0; i < n; i++) {
+    const struct run *r = runs[i];
+    struct compare_row *row = &out[i];
+    memset(row, 0, sizeof *row);
+    snprintf(row->scenario, sizeof row->scenario, "%s", r->sc->name);
+    strcpy(row->balanced, "-");
+    strcpy(row->discovery, "not exercised");
+    strcpy(row->latency, "-");
+    if (r->error || r->interrupted) {
+      strcpy(row->weights, "-");
+      strcpy(row->restart, "-");
+      strcpy(row->hops, "-");
+      strcpy(row->processes, "-");
+      continue;
+    }
+    balanced(r, row);
+    discovery(r, row);
+    weights(r, row);
+    restart(r, row);
+    hops(r, row);
+    latency(r, headless, row);
+  }
+}
