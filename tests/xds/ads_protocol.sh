@@ -25,11 +25,15 @@ start_xdsd
 rc=$?
 cat "$T/protocol.log"
 check "the ADS protocol test passed" test "$rc" -eq 0
-check "/metrics counted the NACK" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_nacks_total{type=\"eds\"} 1'"
-check "/metrics counted the stale request" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_stale_requests_total{type=\"eds\"} 1'"
-check "/metrics counted the delta call" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_unimplemented_total 1'"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_nacks_total{type=\"eds\"} 1'" # published at most every 200 ms
+echo "ok: /metrics counted the NACK"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_stale_requests_total{type=\"eds\"} 1'" # published at most every 200 ms
+echo "ok: /metrics counted the stale request"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_unimplemented_total 1'" # published at most every 200 ms
+echo "ok: /metrics counted the delta call"
 check "xdsd logged the NACK with its message" grep -q 'msg=nack .*type=eds.*error="xDS response validation errors: \[test\]"' "$T/xdsd.log"
-check "every stream was closed" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.nodes | length == 0' >/dev/null"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.nodes | length == 0' >/dev/null" # published at most every 200 ms
+echo "ok: every stream was closed"
 kill -TERM "$XDSD_PID"
 wait_exit "$XDSD_PID" 10
 check "xdsd stops cleanly on SIGTERM (exit 0; under ASan this includes the leak check)" test "$EXIT_STATUS" -eq 0
