@@ -214,10 +214,10 @@ static int client_start(struct cluster *c, size_t idx) {
   } else {
     cluster_target(c, scenario_service(c->sc, cl->service), target, sizeof target);
   }
-  char bootstrap_env[PATH_MAX + 64] = "GRPC_XDS_BOOTSTRAP_UNUSED=1";
+  char bootstrap_env[PATH_MAX + 128] = "GRPC_XDS_BOOTSTRAP_UNUSED=1";
   if (cl->xds[0]) {
-    char path[PATH_MAX + 16], node[SC_NAME_MAX + 16];
-    snprintf(path, sizeof path, "%s/bootstrap-%s.json", c->dir, cl->name);
+    char path[PATH_MAX + 80], node[SC_NAME_MAX + 16];
+    if ((size_t)snprintf(path, sizeof path, "%s/bootstrap-%s.json", c->dir, cl->name) >= sizeof path) return -1;
     snprintf(node, sizeof node, "%s-%d", cl->name, cc->restarts + 1);
     if (controlplane_bootstrap(&c->xds, path, node) != 0) return -1;
     snprintf(bootstrap_env, sizeof bootstrap_env, "GRPC_XDS_BOOTSTRAP=%s", path);

@@ -26,16 +26,17 @@ static void balanced(const struct run *r, struct compare_row *row) {
   struct verdict_grid g = sample_grid(&r->samples);
   double hi = 0, lo = 100;
   size_t pods = 0;
+  const struct sc_deployment *d = servers_of(r->sc);
   for (size_t i = 0; i < r->cluster.n_pods; i++) {
     const struct pod *p = &r->cluster.pods[i];
     int col = sample_server(&r->samples, p->name);
-    if (p->is_proxy || p->born_step != 0 || col < 0) continue;
+    if (p->is_proxy || p->born_step != 0 || col < 0 || &r->sc->deployments[p->deployment] != d) continue;
     double s = verdict_share(&g, (size_t)col, from, to);
     hi = s > hi ? s : hi;
     lo = s < lo ? s : lo;
     pods++;
   }
-  if (pods) snprintf(row->balanced, sizeof row->balanced, "%.0f%% / %.0f%% over %zu pods", hi, lo, pods);
+  if (pods) snprintf(row->balanced, sizeof row->balanced, "%.1f%% / %.1f%% (%zu %s pods)", hi, lo, pods, d->name);
 }
 
 static void discovery(const struct run *r, struct compare_row *row) {
@@ -94,11 +95,11 @@ static void restart(const struct run *r, struct compare_row *row) {
   if (restarts && live)
     snprintf(row->restart, sizeof row->restart, "static config: yes; runtime API: no");
   else if (restarts)
-    snprintf(row->restart, sizeof row->restart, "yes");
+    snprintf(row->restart, sizeof row->restart, "yes (client restarted)");
   else if (xds)
     snprintf(row->restart, sizeof row->restart, "no (xDS push)");
   else
-    snprintf(row->restart, sizeof row->restart, "no change made");
+    snprintf(row->restart, sizeof row->restart, "-");
 }
 
 static void hops(const struct run *r, struct compare_row *row) {

@@ -10,7 +10,7 @@
 
 struct compare_row {
   char scenario[48];
-  char balanced[64];     /* max/min share over the first phase */
+  char balanced[128];    /* max/min share over the first phase */
   char discovery[96];    /* new replicas discovered, and when */
   char weights[96];      /* weighted routing exercised, and its accuracy */
   char restart[64];      /* a change needs a client restart */

@@ -230,6 +230,15 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  /* `all` runs in the scenarios' own order (the demo's), then by name; named ones as given. */
+  int only_all = a.n_names == 1 && strcmp(a.names[0], "all") == 0;
+  for (size_t i = 1; only_all && i < n; i++)
+    for (size_t j = i; j > 0 && scs[j - 1].order > scs[j].order; j--) {
+      static struct scenario tmp;
+      tmp = scs[j];
+      scs[j] = scs[j - 1];
+      scs[j - 1] = tmp;
+    }
   if (strcmp(a.command, "check") == 0) {
     printf("%zu scenario file(s) valid\n", n);
     return 0;

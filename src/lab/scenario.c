@@ -441,6 +441,13 @@ static int check_proxies(struct loader *ld, const struct ytree *root, const stru
   return 0;
 }
 
+static int get_order(struct loader *ld, const struct ytree *root, struct scenario *sc) {
+  uint64_t n = 100;
+  if (ytree_get(root, "order") && get_int(ld, root, "order", 0, 1000, &n) != 0) return -1;
+  sc->order = (int)n;
+  return 0;
+}
+
 int scenario_parse(const char *buf, size_t len, const char *origin, int fast, struct scenario *sc, char *err,
                    size_t errlen) {
   struct loader ld = {.origin = origin, .fast = fast, .err = err, .errlen = errlen};
@@ -453,13 +460,13 @@ int scenario_parse(const char *buf, size_t len, const char *origin, int fast, st
     snprintf(err, errlen, "%s: %s", origin, yerr);
     return -1;
   }
-  static const char *const keys[] = {"name", "title", "demo_claim", "explain", "deployments", "services",
+  static const char *const keys[] = {"name", "order", "title", "demo_claim", "explain", "deployments", "services",
                                      "xds_configs", "clients", "timeline", "expect", NULL};
   int rc = -1;
   if (only_keys(&ld, root, "the scenario", keys) != 0 || get_name(&ld, root, "name", 1, sc->name) != 0 ||
       get_text(&ld, root, "title", 1, sc->title, sizeof sc->title) != 0 ||
       get_text(&ld, root, "demo_claim", 1, sc->demo_claim, sizeof sc->demo_claim) != 0 ||
-      get_text(&ld, root, "explain", 0, sc->explain, sizeof sc->explain) != 0 ||
+      get_text(&ld, root, "explain", 0, sc->explain, sizeof sc->explain) != 0 || get_order(&ld, root, sc) != 0 ||
       load_deployments(&ld, root, sc) != 0 || load_services(&ld, root, sc) != 0 || check_proxies(&ld, root, sc) != 0 ||
       load_xds_configs(&ld, root, sc) != 0 ||
       load_clients(&ld, root, sc) != 0 ||

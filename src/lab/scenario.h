@@ -121,6 +121,7 @@ struct sc_expect {
 
 struct scenario {
   char name[SC_NAME_MAX];
+  int order;                    /* where `lab run all` puts it (the demo's order); default 100 */
   char title[128];
   char demo_claim[512];         /* what the demo says happens */
   char explain[2048];           /* why, for the report */
