@@ -83,15 +83,18 @@ static int write_chart(const struct run *r, const char *gnuplot) {
   for (size_t i = 0; i < r->n_events; i++) {
     double x = (double)r->events[i].t_ms / 1000.0;
     fprintf(f, "set arrow from %.2f, graph 0 to %.2f, graph 1 nohead dashtype 2 linecolor rgb '#555555'\n", x, x);
-    fprintf(f, "set label %zu \"%s\" at %.2f, graph 0.97 left offset 0.5,0 textcolor rgb '#333333'\n", i + 1,
-            r->events[i].label, x);
+    /* Staggered heights, so that the labels of close events do not overwrite each other. */
+    fprintf(f, "set label %zu \"%s\" at %.2f, graph %.2f left offset 0.5,0 textcolor rgb '#333333'\n", i + 1,
+            r->events[i].label, x, 0.97 - 0.05 * (double)(i % 3));
   }
   double q[64];
   size_t nq = report_dns_queries(r, q, 64);
   for (size_t i = 0; i < nq; i++)
     fprintf(f, "set arrow from %.2f, graph 0 to %.2f, graph 0.05 nohead linecolor rgb '#cc0000' linewidth 2\n", q[i],
             q[i]);
-  if (nq) fprintf(f, "set label 900 'red ticks: client DNS queries' at graph 0.01, graph 0.08 textcolor rgb '#cc0000'\n");
+  if (nq)
+    fprintf(f, "set label 900 'red ticks: DNS queries for the Services (clients, proxies, xdsd)' at graph 0.01, graph 0.08 "
+               "textcolor rgb '#cc0000'\n");
   if (s->n_servers == 0) {
     fprintf(f, "set label 901 'no RPC was answered' at graph 0.4, graph 0.5\nplot NaN notitle\n");
   } else {
@@ -283,9 +286,10 @@ static int write_md(const struct run *r) {
   double q[64];
   size_t nq = report_dns_queries(r, q, 64);
   if (nq) {
-    fprintf(f, "Client DNS queries for the Service (from dnsmasq's query log, 1 s resolution): t =");
-    for (size_t i = 0; i < nq; i++) fprintf(f, "%s %.0f", i ? "," : "", q[i]);
-    fprintf(f, " s.\n\n");
+    fprintf(f, "DNS queries for the Services by clients, proxies or xdsd (not the lab's own; from dnsmasq's query log, "
+               "1 s resolution): t =");
+    for (size_t i = 0; i < nq && i < 20; i++) fprintf(f, "%s %.0f", i ? "," : "", q[i]);
+    fprintf(f, "%s s.\n\n", nq > 20 ? ", ... (every second: a proxy or xdsd re-resolving)" : "");
   }
   write_phases_md(f, r);
   fprintf(f, "## Verdicts\n\n| expectation | measured | result |\n|---|---|---|\n");
