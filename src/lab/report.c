@@ -30,12 +30,20 @@ static int before_birth(const struct run *r, const char *name, size_t t) {
   return 0;
 }
 
-static int write_csv(const struct run *r) {
+/* One grid's files: the servers' (from the clients) or the proxies' (from their counters). */
+struct grid_files {
+  const struct sample_set *s;
+  const char *csv;   /* file names in the scenario folder */
+  const char *chart;
+  const char *what;  /* for the chart's title */
+};
+
+static int write_csv(const struct run *r, const struct grid_files *gf) {
   char path[PATH_MAX + 32];
-  snprintf(path, sizeof path, "%s/samples.csv", r->dir);
+  snprintf(path, sizeof path, "%s/%s", r->dir, gf->csv);
   FILE *f = fopen(path, "w");
   if (!f) return -1;
-  const struct sample_set *s = &r->samples;
+  const struct sample_set *s = gf->s;
   fprintf(f, "t_s,phase,ok,failed,p50_us,p99_us");
   for (size_t i = 0; i < s->n_servers; i++) fprintf(f, ",%s", s->names[i]);
   for (size_t i = 0; i < s->n_servers; i++) fprintf(f, ",%s_rpcs", s->names[i]);
@@ -60,26 +68,26 @@ static int write_csv(const struct run *r) {
   return fclose(f);
 }
 
-static int write_chart(const struct run *r, const char *gnuplot) {
-  char gp[PATH_MAX + 32], png[PATH_MAX + 32], csv[PATH_MAX + 32], log_path[PATH_MAX + 32];
-  snprintf(gp, sizeof gp, "%s/chart.gp", r->dir);
-  snprintf(png, sizeof png, "%s/chart.png", r->dir);
-  snprintf(csv, sizeof csv, "%s/samples.csv", r->dir);
+static int write_chart(const struct run *r, const struct grid_files *gf, const char *gnuplot) {
+  char gp[PATH_MAX + 64], png[PATH_MAX + 64], csv[PATH_MAX + 64], log_path[PATH_MAX + 32];
+  snprintf(gp, sizeof gp, "%s/%s.gp", r->dir, gf->chart);
+  snprintf(png, sizeof png, "%s/%s.png", r->dir, gf->chart);
+  snprintf(csv, sizeof csv, "%s/%s", r->dir, gf->csv);
   snprintf(log_path, sizeof log_path, "%s/gnuplot.log", r->dir);
   FILE *f = fopen(gp, "w");
   if (!f) return -1;
-  const struct sample_set *s = &r->samples;
+  const struct sample_set *s = gf->s;
   fprintf(f,
-          "# Written by the lab: share of RPCs per server per second, events marked.\n"
+          "# Written by the lab: share per second, events marked.\n"
           "set terminal pngcairo size 1100,520 noenhanced font 'sans,10'\n"
           "set output '%s'\n"
           "set datafile separator ','\n"
-          "set title '%s: share of RPCs per server (per second)'\n"
+          "set title '%s: share of %s (per second)'\n"
           "set xlabel 'seconds since the clients started'\n"
-          "set ylabel 'share of RPCs (%%)'\n"
+          "set ylabel 'share (%%)'\n"
           "set yrange [0:105]\nset xrange [0:%lld]\n"
           "set key outside right top\nset grid ytics\n",
-          png, r->sc->name, (long long)(r->timing.end_ms / 1000 + 1));
+          png, r->sc->name, gf->what, (long long)(r->timing.end_ms / 1000 + 1));
   for (size_t i = 0; i < r->n_events; i++) {
     double x = (double)r->events[i].t_ms / 1000.0;
     fprintf(f, "set arrow from %.2f, graph 0 to %.2f, graph 1 nohead dashtype 2 linecolor rgb '#555555'\n", x, x);
@@ -301,6 +309,7 @@ static int write_md(const struct run *r) {
     fprintf(f, " | %s |\n", verdict_word(r, i));
   }
   fprintf(f, "\n![share per server](chart.png)\n\n");
+  if (r->proxy_samples.n_servers) fprintf(f, "![share per proxy](chart-proxies.png)\n\n");
   if (sc->explain[0]) fprintf(f, "## Why\n\n%s\n\n", sc->explain);
   fprintf(f,
           "## Files\n\n`samples.csv` (per second: phase, RPCs ok/failed, p50/p99 in us, share %% per server, RPCs per "
@@ -349,6 +358,7 @@ static int write_html(const struct run *r) {
   fputs("</h1>\n<p><b>The demo's claim:</b> ", f);
   escape_html(f, sc->demo_claim);
   fputs("</p>\n<img src=\"chart.png\" alt=\"share per server over time\">\n", f);
+  if (r->proxy_samples.n_servers) fputs("<img src=\"chart-proxies.png\" alt=\"share per proxy over time\">\n", f);
   fputs("<h2>Verdicts</h2>\n<table><tr><th>expectation</th><th>measured</th><th>result</th></tr>\n", f);
   html_verdict_rows(f, r, 0, "");
   fputs("</table>\n<h2>Timeline</h2>\n<table><tr><th>t (s)</th><th>event</th></tr>\n", f);
@@ -375,8 +385,11 @@ static int write_html(const struct run *r) {
 
 int report_scenario(const struct run *r, const char *gnuplot) {
   int rc = 0;
-  if (write_csv(r) != 0) rc = -1;
-  if (rc == 0) write_chart(r, gnuplot);
+  struct grid_files servers = {&r->samples, "samples.csv", "chart", "RPCs per server"};
+  struct grid_files proxies = {&r->proxy_samples, "proxies.csv", "chart-proxies", "requests per L7 proxy"};
+  if (write_csv(r, &servers) != 0) rc = -1;
+  if (rc == 0) write_chart(r, &servers, gnuplot);
+  if (r->proxy_samples.n_servers && write_csv(r, &proxies) == 0) write_chart(r, &proxies, gnuplot);
   if (write_md(r) != 0 || write_html(r) != 0) rc = -1;
   if (rc != 0) log_error("msg=\"cannot write the report\" dir=%s err=\"%s\"", r->dir, strerror(errno));
   return rc;

@@ -10,5 +10,7 @@ cat "$T/lab.log"
 lab_verdicts "$T/out" "$name" "$n"
 lab_leftovers "$T/lab-stderr.log"
 case "$*" in
+  *--no-netns*) check "the report says it ran on the host loopback" grep -q 'Node: the host loopback' "$T/out/$name/report.md"
+                check "the report names HAProxy as the ClusterIP" grep -q 'ClusterIP implementation that ran: \*\*haproxy' "$T/out/$name/report.md" ;;
   *haproxy*) check "the report names HAProxy as the ClusterIP" grep -q 'ClusterIP implementation that ran: \*\*haproxy' "$T/out/$name/report.md" ;;
 esac
