@@ -65,11 +65,26 @@ wait_exit() {
     if ! kill -0 "$pid" 2>/dev/null; then
       wait "$pid"
       EXIT_STATUS=$?
+      forget "$pid"
       return 0
     fi
     sleep 0.05
   done
   fail "pid $pid still running after ${secs}s"
+}
+
+# forget PID: drops a reaped child from the cleanup list (its PID may be reused by then).
+forget() {
+  local p keep=()
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+# kill9 PID: SIGKILLs a child, reaps it and forgets it.
+kill9() {
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+  forget "$1"
 }
 
 fail() {

@@ -21,6 +21,14 @@ int64_t env_duration_ms(const char *name, int64_t def) {
   return ms;
 }
 
+int64_t env_duration_ms_in(const char *name, int64_t def, int64_t min_ms, int64_t max_ms) {
+  int64_t ms = env_duration_ms(name, def);
+  if (env_str(name, NULL) && (ms < min_ms || ms > max_ms))
+    fatal(2, "msg=\"duration out of range\" var=%s value=\"%s\" range_ms=%lld..%lld", name, env_str(name, ""),
+          (long long)min_ms, (long long)max_ms);
+  return ms;
+}
+
 uint64_t env_uint(const char *name, uint64_t def, uint64_t min, uint64_t max) {
   const char *v = env_str(name, NULL);
   if (!v) return def;

@@ -11,6 +11,9 @@ const char *env_str(const char *name, const char *def);
 /* A duration (see parse_duration_ms) in milliseconds; `def` is used when unset or empty. */
 int64_t env_duration_ms(const char *name, int64_t def);
 
+/* A duration in [min_ms, max_ms]; out of range exits 2 naming the variable, value and range. */
+int64_t env_duration_ms_in(const char *name, int64_t def, int64_t min_ms, int64_t max_ms);
+
 /* An unsigned integer in [min, max]. */
 uint64_t env_uint(const char *name, uint64_t def, uint64_t min, uint64_t max);
 

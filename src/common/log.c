@@ -14,9 +14,14 @@ void log_init(const char *prog) {
   const char *slash = strrchr(prog, '/');
   log_prog = slash ? slash + 1 : prog;
   const char *env = getenv("LOG_LEVEL");
-  if (env) {
+  if (env && *env) {
+    int found = 0;
     for (int i = 0; i < 4; i++)
-      if (strcmp(env, level_names[i]) == 0) log_min = (enum log_level)i;
+      if (strcmp(env, level_names[i]) == 0) {
+        log_min = (enum log_level)i;
+        found = 1;
+      }
+    if (!found) fatal(2, "msg=\"invalid value\" var=LOG_LEVEL value=\"%s\" allowed=debug|info|warn|error", env);
   }
 }
 

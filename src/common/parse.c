@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,35 +12,50 @@ int parse_duration_ms(const char *s, int64_t *out_ms) {
     *out_ms = 0;
     return 0;
   }
-  double total = 0;
+  /* Integer arithmetic on microseconds, so that "1.005s" is 1005 ms exactly; only decimal digits
+   * and one '.' per number (no exponents, no hex), as Go's time.ParseDuration. */
+  const int64_t max_us = INT64_MAX / 4;
+  int64_t total_us = 0;
   const char *p = s;
   while (*p) {
-    if (!isdigit((unsigned char)*p) && *p != '.') return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(p, &end);
-    if (end == p || errno != 0 || v < 0) return -1;
-    p = end;
-    double scale;
+    int64_t whole = 0, frac = 0, frac_scale = 1;
+    int digits = 0;
+    for (; isdigit((unsigned char)*p); p++, digits++) {
+      if (whole > (max_us - 9) / 10) return -1;
+      whole = whole * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+      for (p++; isdigit((unsigned char)*p); p++, digits++)
+        if (frac_scale < 1000000000) { /* digits beyond 1e-9 cannot matter */
+          frac = frac * 10 + (*p - '0');
+          frac_scale *= 10;
+        }
+    }
+    if (digits == 0) return -1;
+    int64_t unit_us;
     if (strncmp(p, "ms", 2) == 0) {
-      scale = 1;
+      unit_us = 1000;
       p += 2;
     } else if (*p == 's') {
-      scale = 1000;
+      unit_us = 1000000;
       p++;
     } else if (*p == 'm') {
-      scale = 60000;
+      unit_us = 60000000;
       p++;
     } else if (*p == 'h') {
-      scale = 3600000;
+      unit_us = 3600000000LL;
       p++;
     } else {
       return -1; /* A number without a unit (other than "0") is ambiguous. */
     }
-    total += v * scale;
-    if (total > 9.0e15) return -1;
+    if (whole > (max_us - total_us) / unit_us) return -1;
+    total_us += whole * unit_us;
+    /* frac < 1e9 and unit_us <= 3.6e9: the product fits in int64_t. */
+    int64_t frac_us = frac * unit_us / frac_scale;
+    if (frac_us > max_us - total_us) return -1;
+    total_us += frac_us;
   }
-  *out_ms = (int64_t)total;
+  *out_ms = total_us / 1000;
   return 0;
 }
 

@@ -6,7 +6,8 @@
 #include <protobuf-c/protobuf-c.h>
 
 /* Serializes `msg` into a new byte buffer; the caller owns it (grpc_byte_buffer_destroy, or hand it
- * to a SEND_MESSAGE op and destroy it after the batch completes). Returns NULL on allocation failure. */
+ * to a SEND_MESSAGE op and destroy it after the batch completes). gRPC's allocator aborts on
+ * out-of-memory, so this never returns NULL. */
 grpc_byte_buffer *pbuf_pack(const ProtobufCMessage *msg);
 
 /* Decodes `bb` (not consumed: the caller still destroys it) as `desc`. On success stores a message

@@ -174,16 +174,26 @@ struct ytree *ytree_load(const char *path, char *err, size_t errlen) {
   }
   char *buf = NULL;
   size_t len = 0, cap = 0;
+  int failed = 0;
   for (;;) {
     if (len + 4096 > cap) {
       cap = cap ? cap * 2 : 8192;
       char *nb = realloc(buf, cap);
-      if (!nb) break;
+      if (!nb) {
+        failed = 1;
+        break;
+      }
       buf = nb;
     }
     size_t r = fread(buf + len, 1, cap - len, f);
     len += r;
     if (r == 0) break;
+  }
+  if (failed || ferror(f)) {
+    snprintf(err, errlen, "%s:0: %s", path, failed ? "out of memory" : "read error");
+    fclose(f);
+    free(buf);
+    return NULL;
   }
   fclose(f);
   char inner[512];

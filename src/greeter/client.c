@@ -112,13 +112,14 @@ static void rpc_finish(struct rpc *r, const struct client_config *cfg, struct su
   grpc_metadata_array_destroy(&r->initial_md);
   grpc_metadata_array_destroy(&r->trailing_md);
   grpc_call_unref(r->call);
+  r->call = NULL;
 }
 
-static void print_summary(struct summary *sum, int64_t window_ms, int final) {
+static void print_summary(struct summary *sum, int64_t window_ms, const struct summary_totals *totals) {
   char when[32];
   char line[8192];
   clock_format_wall(when, sizeof when);
-  summary_format(sum, window_ms, final, line, sizeof line);
+  summary_format(sum, window_ms, totals, line, sizeof line);
   printf("%s %s\n", when, line);
   fflush(stdout);
 }
@@ -129,18 +130,26 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
   grpc_slice method = grpc_slice_from_static_string("/helloworld.Greeter/SayHello");
   struct rpc *rpcs = calloc(cfg->concurrency, sizeof *rpcs);
-  struct summary window, total;
-  if (!rpcs || summary_init(&window) != 0 || summary_init(&total) != 0) fatal(1, "msg=\"out of memory\"");
+  struct summary window;
+  struct summary_totals totals = {0, 0};
+  if (!rpcs || summary_init(&window) != 0) fatal(1, "msg=\"out of memory\"");
   uint64_t counter = 0;
-  int64_t run_start = clock_now_ms(), window_start = run_start;
+  int64_t window_start = clock_now_ms();
   log_info("msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu", cfg->target, cfg->name,
            cfg->lb_policy, (unsigned long long)cfg->concurrency, (unsigned long long)cfg->rounds);
 
   for (uint64_t round = 0; (cfg->rounds == 0 || round < cfg->rounds) && !*stop; round++) {
     for (uint64_t i = 0; i < cfg->concurrency; i++) rpc_start(&rpcs[i], ch, cq, method, cfg, ++counter);
-    /* Wait for every call of the round; each has a deadline, so this ends. */
+    /* Wait for every call of the round (each has a deadline). A stop request cancels what is
+     * outstanding, so that SIGTERM is honoured at once; those calls count as failed. */
+    int cancelled = 0;
     for (uint64_t done = 0; done < cfg->concurrency;) {
-      grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+      grpc_event ev = grpc_completion_queue_next(cq, clock_deadline_in_ms(100), NULL);
+      if (*stop && !cancelled) {
+        for (uint64_t i = 0; i < cfg->concurrency; i++)
+          if (rpcs[i].call) grpc_call_cancel(rpcs[i].call, NULL);
+        cancelled = 1;
+      }
       if (ev.type != GRPC_OP_COMPLETE) continue;
       struct rpc *r = ev.tag;
       if (!ev.success) r->status = GRPC_STATUS_INTERNAL;
@@ -150,19 +159,20 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
     fflush(stdout);
     int64_t now = clock_now_ms();
     if (cfg->summary_interval_ms > 0 && now - window_start >= cfg->summary_interval_ms) {
-      print_summary(&window, now - window_start, 0);
-      summary_merge(&total, &window);
+      print_summary(&window, now - window_start, NULL);
+      totals.ok += window.ok;
+      totals.failed += window.failed;
       summary_reset(&window);
       window_start = now;
     }
   }
-  /* The final summary covers the whole run. */
-  summary_merge(&total, &window);
-  print_summary(&total, clock_now_ms() - run_start, 1);
-  int64_t result = (int64_t)total.failed;
+  /* The final summary covers the time since the last one, plus the run's totals. */
+  totals.ok += window.ok;
+  totals.failed += window.failed;
+  print_summary(&window, clock_now_ms() - window_start, &totals);
+  int64_t result = (int64_t)totals.failed;
 
   summary_free(&window);
-  summary_free(&total);
   free(rpcs);
   grpc_completion_queue_shutdown(cq);
   while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type != GRPC_QUEUE_SHUTDOWN) {

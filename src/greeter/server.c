@@ -4,6 +4,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,33 @@ static void watchers_remove(struct server *s, struct call *c) {
     }
 }
 
+/* Copies an untrusted string for a log field: at most outlen-1 bytes, and anything that would break
+ * "one line, key=value" (controls, spaces, '=', quotes) becomes '_'. */
+static void log_safe(const char *in, size_t inlen, char *out, size_t outlen) {
+  size_t n = inlen < outlen - 1 ? inlen : outlen - 1;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)in[i];
+    out[i] = (ch <= ' ' || ch == '=' || ch == '"' || ch == 0x7f) ? '_' : (char)ch;
+  }
+  out[n] = '\0';
+}
+
+/* Health/Check as grpc.health.v1 specifies it: the server ("") and the Greeter service have a status;
+ * any other service name is NOT_FOUND, so that a probe naming the wrong service fails. */
+static void handle_health_check(struct call *c) {
+  Grpc__Health__V1__HealthCheckRequest *req = NULL;
+  if (pbuf_unpack(c->payload, &grpc__health__v1__health_check_request__descriptor, (ProtobufCMessage **)&req) != 0) {
+    send_unary(c, NULL, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode HealthCheckRequest");
+    return;
+  }
+  int known = strcmp(req->service, "") == 0 || strcmp(req->service, "helloworld.Greeter") == 0;
+  protobuf_c_message_free_unpacked(&req->base, NULL);
+  if (known)
+    send_unary(c, health_message(health_status(c->srv)), GRPC_STATUS_OK, "");
+  else
+    send_unary(c, NULL, GRPC_STATUS_NOT_FOUND, "unknown service");
+}
+
 /* Builds the SayHello reply "<NAME>: Hello <name>", logs who asked, and sends it now or later.
  * Returns 1 when the reply is delayed: the delay FIFO then holds the owner's reference. */
 static int handle_sayhello(struct call *c) {
@@ -214,9 +242,13 @@ static int handle_sayhello(struct call *c) {
   /* The request name is "<client>_<counter>": log both, as the demo's "Received: <name>". */
   if (log_enabled(LOG_LEVEL_INFO)) {
     const char *us = strrchr(req->name, '_');
+    size_t full = strlen(req->name);
+    char name[160], from[160], counter[32];
+    log_safe(req->name, full, name, sizeof name);
+    log_safe(req->name, us ? (size_t)(us - req->name) : full, from, sizeof from);
+    log_safe(us ? us + 1 : "-", us ? strlen(us + 1) : 1, counter, sizeof counter);
     char *peer = grpc_call_get_peer(c->call);
-    log_info("msg=received rpc=SayHello name=%s from=%.*s counter=%s peer=%s", req->name,
-             us ? (int)(us - req->name) : (int)strlen(req->name), req->name, us ? us + 1 : "-", peer);
+    log_info("msg=received rpc=SayHello name=%s from=%s counter=%s peer=%s", name, from, counter, peer);
     gpr_free(peer);
   }
   protobuf_c_message_free_unpacked(&req->base, NULL);
@@ -249,7 +281,7 @@ static void handle_arrival(struct call *c) {
       if (handle_sayhello(c)) return;
       break;
     case CALL_HEALTH_CHECK:
-      send_unary(c, health_message(health_status(s)), GRPC_STATUS_OK, "");
+      handle_health_check(c);
       break;
     case CALL_HEALTH_WATCH:
       c->next = s->watchers;
@@ -411,6 +443,9 @@ int server_run(const struct server_config *cfg, volatile sig_atomic_t *stop) {
     if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
   }
   log_info("msg=stopped served=%llu", (unsigned long long)s.served);
+  /* Replies still delayed belong to calls that were cancelled (grace expired, client gone): their
+   * sends complete with ok=0 and the drain below releases them. */
+  flush_due(&s, INT64_MAX);
   grpc_server_destroy(s.server);
 out_cq:
   grpc_completion_queue_shutdown(s.cq);

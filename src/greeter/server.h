@@ -1,4 +1,4 @@
-/* The Greeter server: helloworld.Greeter/SayHello and grpc.health.v1.Health/Check on gRPC core's
+/* The Greeter server: helloworld.Greeter/SayHello and grpc.health.v1.Health/Check+Watch on gRPC core's
  * completion-queue API, one thread, with a response delay that never blocks other calls. */
 #ifndef GREETER_SERVER_H
 #define GREETER_SERVER_H

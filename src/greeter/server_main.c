@@ -1,6 +1,7 @@
 /* greeter-server: environment -> config -> serve -> drain. */
 #include <grpc/grpc.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "env.h"
@@ -22,12 +23,11 @@ int main(int argc, char **argv) {
       .name = env_str("NAME", env_hostname()),
       .listen_address = env_str("LISTEN_ADDRESS", "0.0.0.0:50051"),
       .response_delay_ms = env_duration_ms("RESPONSE_DELAY", 1000),
-      .max_connection_age_ms = env_duration_ms("MAX_CONNECTION_AGE", -1),
-      .max_connection_age_grace_ms = env_duration_ms("MAX_CONNECTION_AGE_GRACE", -1),
+      /* gRPC takes these as int milliseconds; an age of 0 would close every connection at once. */
+      .max_connection_age_ms = env_duration_ms_in("MAX_CONNECTION_AGE", -1, 1, INT32_MAX),
+      .max_connection_age_grace_ms = env_duration_ms_in("MAX_CONNECTION_AGE_GRACE", -1, 0, INT32_MAX),
       .shutdown_grace_ms = env_duration_ms("SHUTDOWN_GRACE", 10000),
   };
-  if (cfg.max_connection_age_ms > 0x7fffffff || cfg.max_connection_age_grace_ms > 0x7fffffff)
-    fatal(2, "msg=\"max connection age and grace must be under 24 days\"");
   /* Validate the address ourselves, so a typo exits 2 rather than failing later to bind. */
   char host[256];
   uint16_t port;

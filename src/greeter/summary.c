@@ -61,14 +61,6 @@ void summary_add_reply(struct summary *s, const char *message, uint32_t latency_
   add_count(s, name, 1);
 }
 
-void summary_merge(struct summary *dst, const struct summary *src) {
-  for (size_t i = 0; i < src->n_servers; i++) add_count(dst, src->servers[i].name, src->servers[i].count);
-  dst->other += src->other;
-  dst->ok += src->ok;
-  dst->failed += src->failed;
-  for (size_t i = 0; i < src->n_lat && dst->n_lat < SUMMARY_MAX_LATENCIES; i++) dst->lat_us[dst->n_lat++] = src->lat_us[i];
-}
-
 void summary_add_failure(struct summary *s) { s->failed++; }
 
 static int cmp_u32(const void *a, const void *b) {
@@ -84,13 +76,18 @@ uint32_t summary_latency_quantile(struct summary *s, double q) {
   return s->lat_us[idx];
 }
 
-int summary_format(struct summary *s, int64_t window_ms, int final, char *buf, size_t len) {
+int summary_format(struct summary *s, int64_t window_ms, const struct summary_totals *totals, char *buf,
+                   size_t len) {
   uint32_t p50 = summary_latency_quantile(s, 0.50);
   uint32_t p99 = summary_latency_quantile(s, 0.99);
+  char final[80] = "";
+  if (totals)
+    snprintf(final, sizeof final, "total_ok=%llu total_failed=%llu final=1 ", (unsigned long long)totals->ok,
+             (unsigned long long)totals->failed);
   size_t off = 0;
   int n = snprintf(buf, len, "summary window_ms=%lld ok=%llu failed=%llu p50_us=%u p99_us=%u %sservers=%zu",
-                   (long long)window_ms, (unsigned long long)s->ok, (unsigned long long)s->failed, p50, p99,
-                   final ? "final=1 " : "", s->n_servers + (s->other ? 1 : 0));
+                   (long long)window_ms, (unsigned long long)s->ok, (unsigned long long)s->failed, p50, p99, final,
+                   s->n_servers + (s->other ? 1 : 0));
   if (n < 0) return n;
   off = (size_t)n;
   for (size_t i = 0; i <= s->n_servers; i++) {

@@ -4,8 +4,9 @@
  * The line (documented in the README), after the "YYYY/MM/DD HH:MM:SS " prefix:
  *   summary window_ms=W ok=N failed=F p50_us=A p99_us=B servers=K NAME=COUNT/PCT% ...
  * NAME is the server name from the reply ("<NAME>: Hello ..."), with spaces and '=' replaced by '_';
- * servers are listed by name; PCT has one decimal and is COUNT/ok. A final summary adds "final=1"
- * before "servers=". */
+ * servers are listed by name; PCT has one decimal and is COUNT/ok. The summary printed at exit
+ * covers the time since the previous one and adds the run's totals before "servers=":
+ *   ... p99_us=B total_ok=T total_failed=U final=1 servers=K ... */
 #ifndef GREETER_SUMMARY_H
 #define GREETER_SUMMARY_H
 
@@ -42,13 +43,17 @@ int summary_server_of(const char *message, char *out, size_t outlen);
 /* Counts one successful reply. */
 void summary_add_reply(struct summary *s, const char *message, uint32_t latency_us);
 void summary_add_failure(struct summary *s);
-/* Adds the counts and latency samples of `src` to `dst` (a run total from its windows). */
-void summary_merge(struct summary *dst, const struct summary *src);
+/* The whole run's counts, for the summary printed at exit. */
+struct summary_totals {
+  uint64_t ok, failed;
+};
 
 /* The q-quantile (0..1) of the window's latencies in microseconds (sorts the samples); 0 if none. */
 uint32_t summary_latency_quantile(struct summary *s, double q);
 
-/* Writes the summary line (without time prefix or newline). Returns the length snprintf would write. */
-int summary_format(struct summary *s, int64_t window_ms, int final, char *buf, size_t len);
+/* Writes the summary line (without time prefix or newline); `totals` is NULL except for the line at
+ * exit. Returns the length snprintf would write. */
+int summary_format(struct summary *s, int64_t window_ms, const struct summary_totals *totals, char *buf,
+                   size_t len);
 
 #endif

@@ -21,6 +21,24 @@ static void test_duration(void) {
   CHECK(parse_duration_ms(NULL, &ms) == -1);
   CHECK(parse_duration_ms("10s ", &ms) == -1);
   CHECK(parse_duration_ms("99999999999999999h", &ms) == -1);
+  /* Go syntax only: no exponents, no hex; decimal fractions are exact. */
+  CHECK(parse_duration_ms("1e3s", &ms) == -1);
+  CHECK(parse_duration_ms("0x10s", &ms) == -1);
+  CHECK(parse_duration_ms(".5s", &ms) == 0 && ms == 500);
+  CHECK(parse_duration_ms("1.005s", &ms) == 0 && ms == 1005);
+  CHECK(parse_duration_ms("0.001s", &ms) == 0 && ms == 1);
+  CHECK(parse_duration_ms("1.s", &ms) == 0 && ms == 1000);
+  CHECK(parse_duration_ms(".s", &ms) == -1);
+  CHECK(parse_duration_ms("1..5s", &ms) == -1);
+  CHECK(parse_duration_ms("1h1m1s1ms", &ms) == 0 && ms == 3661001);
+  /* Every x.yyy s from 0 to 99.999 s parses to exactly x*1000+yyy ms. */
+  int exact = 1;
+  for (int i = 0; i < 100000 && exact; i++) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d.%03ds", i / 1000, i % 1000);
+    exact = parse_duration_ms(buf, &ms) == 0 && ms == i;
+  }
+  CHECK(exact);
 }
 
 static void test_uint(void) {

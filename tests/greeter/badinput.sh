@@ -7,7 +7,7 @@
 expect2() {
   local prog=$1 var=$2 val=$3 rc
   # Valid defaults first, the variable under test last (env: the last assignment wins).
-  env SERVER_ADDRESS=127.0.0.1:1 ROUNDS=1 RPC_TIMEOUT=1s "$var=$val" timeout 10 "$BIN/$prog" >"$T/out.txt" 2>"$T/err.txt"
+  env SERVER_ADDRESS=127.0.0.1:1 LISTEN_ADDRESS=127.0.1.41:50051 ROUNDS=1 RPC_TIMEOUT=1s "$var=$val" timeout 10 "$BIN/$prog" >"$T/out.txt" 2>"$T/err.txt"
   rc=$?
   check "$prog $var='$val' exits 2 (got $rc)" test $rc -eq 2
   check "$prog $var='$val' message names the variable and value" grep -qF "var=$var value=\"$val\"" "$T/err.txt"
@@ -15,6 +15,9 @@ expect2() {
 
 for v in abc 10 -1s 1x; do expect2 greeter-server RESPONSE_DELAY "$v"; done
 expect2 greeter-server MAX_CONNECTION_AGE 10
+expect2 greeter-server MAX_CONNECTION_AGE 0
+expect2 greeter-server MAX_CONNECTION_AGE 1000h
+expect2 greeter-server LOG_LEVEL loud
 expect2 greeter-server MAX_CONNECTION_AGE_GRACE 5seconds
 expect2 greeter-server SHUTDOWN_GRACE x
 expect2 greeter-server LISTEN_ADDRESS nohostport
@@ -28,6 +31,8 @@ expect2 greeter-client RPC_TIMEOUT 1x
 expect2 greeter-client RPC_TIMEOUT 0
 expect2 greeter-client SUMMARY_INTERVAL often
 expect2 greeter-client DNS_MIN_RESOLUTION_INTERVAL 1
+expect2 greeter-client DNS_MIN_RESOLUTION_INTERVAL 99999h
+expect2 greeter-client LOG_LEVEL loud
 expect2 greeter-client PRINT_REPLIES maybe
 expect2 greeter-client WAIT_FOR_READY 2
 expect2 greeter-client HEALTH_CHECK yes

@@ -21,6 +21,16 @@ check "unknown method gets UNIMPLEMENTED" grep -q 'grpc-status: 12' "$T/unknown.
 grpc_post /helloworld.Greeter/SayHello "$T/short.bin" >"$T/short.txt"
 check "truncated frame gets a gRPC status, not a crash" grep -q 'grpc-status:' "$T/short.txt"
 
+# grpc.health.v1: "" is SERVING (status 1 = the byte 0x08 0x01), an unknown service is NOT_FOUND (5).
+printf '\x00\x00\x00\x00\x00' >"$T/health_all.bin"
+printf '\x00\x00\x00\x00\x09\x0a\x07no.such' >"$T/health_unknown.bin"
+nghttp -v -H ':method: POST' -H 'content-type: application/grpc' -H 'te: trailers' -d "$T/health_all.bin" \
+  http://127.0.1.60:50051/grpc.health.v1.Health/Check >"$T/h1.txt" 2>&1
+check "Health/Check \"\" answers OK" grep -q 'grpc-status: 0' "$T/h1.txt"
+check "Health/Check \"\" says SERVING" grep -q 'recv DATA frame <length=7' "$T/h1.txt"
+grpc_post /grpc.health.v1.Health/Check "$T/health_unknown.bin" >"$T/h2.txt"
+check "Health/Check of an unknown service is NOT_FOUND" grep -q 'grpc-status: 5' "$T/h2.txt"
+
 env SERVER_ADDRESS=127.0.1.60:50051 ROUNDS=1 PRINT_REPLIES=1 NAME=after "$BIN/greeter-client" >"$T/client.out" 2>"$T/client.log"
 check "the server still serves after bad input" grep -q 's: Hello after_1' "$T/client.out"
 kill -TERM "$SPID"

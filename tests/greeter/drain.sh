@@ -28,4 +28,4 @@ wait_exit "$CPID" 30
 rc=$EXIT_STATUS
 cat "$T/client.log" | grep summary
 check "client saw no failed RPC (exit 0)" test "$rc" -eq 0
-check "client completed all 200 RPCs" grep -q 'ok=200 failed=0' "$T/client.log"
+check "client completed all 200 RPCs" grep -q 'total_ok=200 total_failed=0 final=1' "$T/client.log"

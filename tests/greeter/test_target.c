@@ -17,6 +17,7 @@ int main(void) {
                        "ipv4:server:1", "ipv4:127.0.0.1", "ipv4:", "ipv6:127.0.0.1:1", "xds:///",
                        "xds:///name/", "xds://server", "http://server:80", "server:99999", "unix:", NULL};
   for (int i = 0; bad[i]; i++) {
+    why[0] = '\0';
     int rc = target_validate(bad[i], why, sizeof why);
     if (rc == 0) fprintf(stderr, "accepted bad target '%s'\n", bad[i]);
     CHECK(rc == -1 && why[0]);
