@@ -281,6 +281,9 @@ int run_scenario(struct run *r, const struct scenario *sc, const struct run_opti
   }
   char log_path[PATH_MAX + 32];
   if ((size_t)snprintf(log_path, sizeof log_path, "%s/lab-commands.log", r->dir) >= sizeof log_path) return -1;
+  /* Also the mark that this folder is the lab's (clear_dir). */
+  FILE *mark = fopen(log_path, "a");
+  if (mark) fclose(mark);
   int has_clusterip = 0;
   for (size_t i = 0; i < sc->n_services; i++) has_clusterip |= sc->services[i].type == SC_SERVICE_CLUSTERIP;
   enum clusterip_mode mode = CLUSTERIP_IPTABLES;
