@@ -31,8 +31,9 @@ struct stream {
   grpc_metadata_array request_md;
   grpc_byte_buffer *recv_buf; /* set by RECV_MESSAGE; destroyed after decoding */
   grpc_byte_buffer *send_buf; /* owned while its batch is in flight */
-  int cancelled;              /* RECV_CLOSE_ON_SERVER output */
+  int cancelled;              /* RECV_CLOSE_ON_SERVER output (that op is started only by stream_finish) */
   int ops;                    /* batches in flight; the stream is freed when 0 and closed */
+                              /* closed: the final batch (status + close) completed, or failed to start */
   unsigned accepted : 1, closed : 1, send_busy : 1, md_sent : 1, half_closed : 1, status_sent : 1, is_sotw : 1;
   unsigned pending;           /* bit per type: compute and maybe send a response */
   unsigned forced;            /* bit per type: send even if unchanged (subscription changed) */
@@ -108,10 +109,14 @@ static int start_batch(struct stream *s, grpc_op *ops, size_t n, struct tag *tag
   return 0;
 }
 
-/* Ends the call with OK (after a client half-close), or with `code` for unimplemented methods. */
-static void stream_send_status(struct stream *s, grpc_status_code code, const char *details) {
-  if (s->status_sent || s->send_busy || s->closed) return;
-  grpc_op ops[2];
+/* Ends the call: status OK after the client half-closed or went away, or `code` for unimplemented
+ * methods, together with RECV_CLOSE_ON_SERVER. That receive is only started here, at the end, and not
+ * kept outstanding for the stream's life: an idle stream then has one pending tag (its RECV_MESSAGE),
+ * which matters because gRPC core as Debian builds it (without NDEBUG) checks every completion against
+ * a linear list of the queue's pending tags. Waits for an in-flight send (on_send calls again). */
+static void stream_finish(struct stream *s, grpc_status_code code, const char *details) {
+  if (s->status_sent || s->send_busy) return;
+  grpc_op ops[3];
   memset(ops, 0, sizeof ops);
   size_t n = 0;
   if (!s->md_sent) {
@@ -123,9 +128,11 @@ static void stream_send_status(struct stream *s, grpc_status_code code, const ch
   ops[n].data.send_status_from_server.status = code;
   ops[n].data.send_status_from_server.status_details = &d;
   n++;
+  ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  ops[n].data.recv_close_on_server.cancelled = &s->cancelled;
+  n++;
   s->status_sent = 1;
-  s->send_busy = 1;
-  start_batch(s, ops, n, &s->send_tag);
+  if (start_batch(s, ops, n, &s->close_tag) != 0) s->closed = 1;
   grpc_slice_unref(d);
 }
 
@@ -224,7 +231,7 @@ out:
 
 /* Sends the next pending response, in type order, when no send is in flight. */
 static void stream_pump(struct stream *s) {
-  while (!s->send_busy && !s->closed && !s->half_closed && s->pending && s->ads->snap) {
+  while (!s->send_busy && !s->closed && !s->half_closed && !s->status_sent && s->pending && s->ads->snap) {
     int t = 0;
     while (!(s->pending & (1u << t))) t++;
     int forced = (s->forced >> t) & 1;
@@ -317,7 +324,7 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
 }
 
 static void start_recv(struct stream *s) {
-  if (s->closed || s->half_closed) return;
+  if (s->closed || s->half_closed || s->status_sent) return;
   grpc_op op;
   memset(&op, 0, sizeof op);
   op.op = GRPC_OP_RECV_MESSAGE;
@@ -331,7 +338,7 @@ static void on_recv(struct tag *tag, bool ok) {
   if (!ok || !s->recv_buf) {
     /* The client half-closed (or the call died): finish with OK if the call is still up. */
     s->half_closed = 1;
-    stream_send_status(s, GRPC_STATUS_OK, "");
+    stream_finish(s, GRPC_STATUS_OK, "");
     stream_maybe_free(s);
     return;
   }
@@ -359,7 +366,7 @@ static void on_send(struct tag *tag, bool ok) {
     s->send_buf = NULL;
   }
   if (ok) stream_pump(s);
-  if (s->half_closed) stream_send_status(s, GRPC_STATUS_OK, "");
+  if (s->half_closed) stream_finish(s, GRPC_STATUS_OK, "");
   stream_maybe_free(s);
 }
 
@@ -395,21 +402,13 @@ static void on_accept(struct tag *tag, bool ok) {
   s->send_tag.handler = on_send;
   s->close_tag.handler = on_close;
 
-  grpc_op op;
-  memset(&op, 0, sizeof op);
-  op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-  op.data.recv_close_on_server.cancelled = &s->cancelled;
-  if (start_batch(s, &op, 1, &s->close_tag) != 0) {
-    s->closed = 1;
-    stream_maybe_free(s);
-    return;
-  }
   if (grpc_slice_str_cmp(s->details.method, SOTW_METHOD) != 0) {
     char *m = grpc_slice_to_c_string(s->details.method);
     log_info("msg=\"unimplemented method\" method=%s peer=%s", m, s->peer ? s->peer : "?");
     gpr_free(m);
     a->unimplemented_total++;
-    stream_send_status(s, GRPC_STATUS_UNIMPLEMENTED, "xdsd serves only state-of-the-world ADS");
+    stream_finish(s, GRPC_STATUS_UNIMPLEMENTED, "xdsd serves only state-of-the-world ADS");
+    stream_maybe_free(s);
     return;
   }
   s->is_sotw = 1;
