@@ -131,7 +131,123 @@ static void test_judge(void) {
   sample_free(&s);
 }
 
+static const char l7[] =
+    "name: l7\n"
+    "title: t\n"
+    "demo_claim: c\n"
+    "deployments:\n"
+    "  - {name: v1, replicas: 2}\n"
+    "  - {name: v2, replicas: 2}\n"
+    "  - {name: proxy, image: haproxy, replicas: 1, upstreams: [{service: v1}]}\n"
+    "services:\n"
+    "  - {name: v1, type: headless, port: 50051, selector: v1}\n"
+    "  - {name: v2, type: headless, port: 50051, selector: v2}\n"
+    "xds_configs:\n"
+    "  a: |\n"
+    "    name: x\n"
+    "  b: |\n"
+    "    name: y\n"
+    "clients:\n"
+    "  - name: client\n"
+    "    sidecar: {upstreams: [{service: v1, weight: 99}, {service: v2, weight: 1}]}\n"
+    "  - {name: proxyless, xds: server}\n"
+    "timeline:\n"
+    "  - {phase: start, duration: 5s}\n"
+    "  - {phase: half, duration: 5s, set_weights: {client: client, live: true, upstreams: [{service: v2, weight: 50}]}}\n"
+    "  - {phase: swap, duration: 5s, xds_config: b}\n"
+    "  - {phase: crash, duration: 5s, kill: v1}\n"
+    "expect:\n"
+    "  - {check: group_share, phase: half, deployment: v2, target: 50, tolerance: 2, settle: 1s, min_rpcs: 10, claim: g}\n"
+    "  - {check: stops, phase: crash, deployment: v1, select: gone, within: 2s, claim: s}\n";
+
+static void test_l7_and_xds(void) {
+  static struct scenario sc;
+  char err[512];
+  CHECK(parse(l7, 0, &sc, err, sizeof err) == 0);
+  if (err[0]) fprintf(stderr, "%s\n", err);
+  CHECK(sc.deployments[2].image == SC_IMAGE_HAPROXY && sc.deployments[2].port == 8080);
+  CHECK(sc.deployments[2].proxy.n_upstreams == 1 && sc.deployments[2].proxy.upstreams[0].weight == 100);
+  CHECK(sc.clients[0].has_sidecar && sc.clients[0].sidecar.upstreams[1].weight == 1);
+  CHECK_STR(sc.clients[1].xds, "server");
+  CHECK(sc.n_xds_configs == 2);
+  CHECK_STR(sc.xds_configs[1].text, "name: y\n");
+  CHECK(sc.steps[1].action == SC_ACTION_WEIGHTS && sc.steps[1].live && sc.steps[1].n_weights == 1);
+  CHECK(sc.steps[2].action == SC_ACTION_XDS_CONFIG && sc.steps[3].action == SC_ACTION_KILL);
+  CHECK(sc.expects[0].check == SC_CHECK_GROUP_SHARE && sc.expects[0].settle_ms == 1000 && sc.expects[0].min_rpcs == 10);
+  CHECK(sc.expects[1].check == SC_CHECK_STOPS && sc.expects[1].select == SC_SELECT_GONE);
+
+  /* Errors that name what is wrong. */
+  struct {
+    const char *from, *to, *want;
+  } cases[] = {
+      {"upstreams: [{service: v1}]", "upstreams: [{service: v9}]", "upstream: no service named \"v9\""},
+      {"image: haproxy", "image: envoy", "unknown image \"envoy\""},
+      {"{name: v1, replicas: 2}", "{name: v1, replicas: 2, upstreams: [{service: v1}]}", "upstreams and port are for image: haproxy"},
+      {"xds_config: b", "xds_config: c", "no xds config named \"c\""},
+      {"{service: v2, weight: 50}", "{service: v3, weight: 50}", "\"v3\" is not an upstream of the sidecar"},
+      {"client: client, live", "client: proxyless, live", "not a client with a sidecar"},
+      {"weight: 99", "weight: 300", "\"weight\" must be an integer in 0..256"},
+      {"select: gone", "select: new", "select: new needs a phase that scales"},
+      {"{name: proxyless, xds: server}", "{name: proxyless, xds: server, service: v1}", "has no service and no sidecar"},
+  };
+  static char text[8192];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *at = strstr(l7, cases[i].from);
+    CHECK(at != NULL);
+    if (!at) continue;
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - l7), l7, cases[i].to, at + strlen(cases[i].from));
+    CHECK(parse(text, 0, &sc, err, sizeof err) == -1);
+    if (!strstr(err, cases[i].want)) {
+      fprintf(stderr, "error \"%s\" lacks \"%s\"\n", err, cases[i].want);
+      unit_failed++;
+    }
+  }
+}
+
+static void test_judge_group_and_stops(void) {
+  static struct scenario sc;
+  char err[512];
+  CHECK(parse(l7, 0, &sc, err, sizeof err) == 0);
+  struct sample_set s;
+  sample_init(&s);
+  const char *names[] = {"v1-1", "v1-2", "v2-1", "v2-2"};
+  for (int i = 0; i < 4; i++) sample_declare(&s, names[i]);
+  struct sample_line l;
+  /* 0-5 s: v1 only; 5-10 s: 50/50 (one transition second); 15-20 s: v1-1 killed at 15.2 s, answers
+   * in second 15, failures in second 16. */
+  for (int t = 1; t < 20; t++) {
+    const char *line = t <= 5 ? "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=2 v1-1=5/50.0% v1-2=5/50.0%"
+                       : t == 6 ? "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=3 v1-1=4/40.0% v1-2=4/40.0% v2-1=2/20.0%"
+                       : t < 16 ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=25/25.0% "
+                                  "v1-2=25/25.0% v2-1=25/25.0% v2-2=25/25.0%"
+                       : t == 16 ? "summary window_ms=1000 ok=99 failed=1 p50_us=1 p99_us=2 servers=3 v1-2=33/33.3% "
+                                   "v2-1=33/33.3% v2-2=33/33.3%"
+                                 : "summary window_ms=1000 ok=99 failed=0 p50_us=1 p99_us=2 servers=3 v1-2=33/33.3% "
+                                   "v2-1=33/33.3% v2-2=33/33.3%";
+    CHECK(sample_parse_line(line, &l) == 0);
+    sample_add(&s, t * 1000 + 100, &l);
+  }
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3}, {"v1-2", 0, 0, -1}, {"v2-1", 1, 0, -1}, {"v2-2", 1, 0, -1}};
+  struct judge_timing tm = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
+  struct judge_result r;
+  judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
+  CHECK(r.pass && r.value > 49.9 && r.value < 50.1);
+  /* Without the settle time the transition second counts, and the share is off. */
+  sc.expects[0].settle_ms = 0;
+  sc.expects[0].tolerance = 0.5;
+  judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
+  CHECK(!r.pass);
+  judge_expect(&sc, &sc.expects[1], &s, pods, 4, &tm, &r);
+  CHECK(r.pass && strstr(r.measured, "v1-1: answered until 0.8 s") && strstr(r.measured, "1 RPCs failed"));
+  sc.expects[1].within_ms = 1000; /* the failure in second 16 ends 1.8 s after the kill */
+  judge_expect(&sc, &sc.expects[1], &s, pods, 4, &tm, &r);
+  CHECK(!r.pass);
+  sample_free(&s);
+}
+
 int main(void) {
+  test_l7_and_xds();
+  test_judge_group_and_stops();
   test_good();
   test_bad();
   test_judge();
