@@ -63,3 +63,13 @@ void fatal(int status, const char *fmt, ...) {
   va_end(ap);
   exit(status);
 }
+
+void log_sanitize(const char *in, size_t inlen, char *out, size_t outlen) {
+  if (outlen == 0) return;
+  size_t n = inlen < outlen - 1 ? inlen : outlen - 1;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)in[i];
+    out[i] = (ch <= ' ' || ch == '=' || ch == '"' || ch == 0x7f) ? '_' : (char)ch;
+  }
+  out[n] = '\0';
+}

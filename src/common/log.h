@@ -4,6 +4,7 @@
 #define COMMON_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
@@ -20,6 +21,11 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+/* Copies an untrusted string (a client's name, a peer's message) for use as a log field value:
+ * at most outlen-1 of its inlen bytes, with anything that would break "one line, key=value"
+ * (control characters, spaces, '=', '"', DEL) replaced by '_'. */
+void log_sanitize(const char *in, size_t inlen, char *out, size_t outlen);
 
 /* Logs at error level and exits with `status` (2 for bad usage, 1 for runtime failures). */
 void fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

@@ -193,17 +193,6 @@ static void watchers_remove(struct server *s, struct call *c) {
     }
 }
 
-/* Copies an untrusted string for a log field: at most outlen-1 bytes, and anything that would break
- * "one line, key=value" (controls, spaces, '=', quotes) becomes '_'. */
-static void log_safe(const char *in, size_t inlen, char *out, size_t outlen) {
-  size_t n = inlen < outlen - 1 ? inlen : outlen - 1;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)in[i];
-    out[i] = (ch <= ' ' || ch == '=' || ch == '"' || ch == 0x7f) ? '_' : (char)ch;
-  }
-  out[n] = '\0';
-}
-
 /* Health/Check as grpc.health.v1 specifies it: the server ("") and the Greeter service have a status;
  * any other service name is NOT_FOUND, so that a probe naming the wrong service fails. */
 static void handle_health_check(struct call *c) {
@@ -244,9 +233,9 @@ static int handle_sayhello(struct call *c) {
     const char *us = strrchr(req->name, '_');
     size_t full = strlen(req->name);
     char name[160], from[160], counter[32];
-    log_safe(req->name, full, name, sizeof name);
-    log_safe(req->name, us ? (size_t)(us - req->name) : full, from, sizeof from);
-    log_safe(us ? us + 1 : "-", us ? strlen(us + 1) : 1, counter, sizeof counter);
+    log_sanitize(req->name, full, name, sizeof name);
+    log_sanitize(req->name, us ? (size_t)(us - req->name) : full, from, sizeof from);
+    log_sanitize(us ? us + 1 : "-", us ? strlen(us + 1) : 1, counter, sizeof counter);
     char *peer = grpc_call_get_peer(c->call);
     log_info("msg=received rpc=SayHello name=%s from=%s counter=%s peer=%s", name, from, counter, peer);
     gpr_free(peer);

@@ -1,0 +1,19 @@
+#include "log.h"
+
+#include "../unit.h"
+
+int main(void) {
+  char out[16];
+  log_sanitize("client-1_42", 11, out, sizeof out);
+  CHECK_STR(out, "client-1_42");
+  log_sanitize("a b=c\"d\ne\x7f", 10, out, sizeof out);
+  CHECK_STR(out, "a_b_c_d_e_");
+  log_sanitize("0123456789abcdefghij", 20, out, sizeof out);
+  CHECK_STR(out, "0123456789abcde"); /* truncated to outlen-1 */
+  log_sanitize("abc", 1, out, sizeof out);
+  CHECK_STR(out, "a"); /* only inlen bytes */
+  CHECK(log_enabled(LOG_LEVEL_ERROR));
+  log_set_level(LOG_LEVEL_WARN);
+  CHECK(!log_enabled(LOG_LEVEL_INFO) && log_enabled(LOG_LEVEL_WARN));
+  return unit_result("test_log");
+}
