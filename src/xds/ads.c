@@ -33,7 +33,8 @@ struct stream {
   grpc_byte_buffer *send_buf; /* owned while its batch is in flight */
   int cancelled;              /* RECV_CLOSE_ON_SERVER output (that op is started only by stream_finish) */
   int ops;                    /* batches in flight; the stream is freed when 0 and closed */
-                              /* closed: the final batch (status + close) completed, or failed to start */
+  /* closed: the final batch (status + close) completed or failed to start; half_closed: the receive
+   * side ended (client half-close or cancel); status_sent: the final batch was started. */
   unsigned accepted : 1, closed : 1, send_busy : 1, md_sent : 1, half_closed : 1, status_sent : 1, is_sotw : 1;
   unsigned pending;           /* bit per type: compute and maybe send a response */
   unsigned forced;            /* bit per type: send even if unchanged (subscription changed) */

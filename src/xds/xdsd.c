@@ -141,6 +141,8 @@ static void publish(struct xdsd *x) {
   jsonw_str(f, x->opt->config_path);
   fputs(",\"name\":", f);
   jsonw_str(f, x->cfg ? x->cfg->name : NULL);
+  /* The served config's version: 1 for the first valid file, +1 for every valid change. */
+  fprintf(f, ",\"version\":%llu", (unsigned long long)x->reloads_ok);
   fputs(",\"last_reload\":", f);
   jsonw_str(f, x->last_reload[0] ? x->last_reload : NULL);
   fprintf(f, ",\"last_reload_ok\":%s,\"error\":", x->error ? "false" : "true");
