@@ -22,6 +22,7 @@
 #define WATCH_PERIOD_MS 2000   /* fallback content check */
 #define DNS_SETTLE_MS 2000     /* how long a new snapshot waits for first DNS answers */
 #define PUBLISH_MS 200         /* admin documents refresh at most this often */
+#define PUBLISH_IDLE_MS 1000   /* and at least this often */
 #define SHUTDOWN_MS 5000
 #define TRIM_MS 5000          /* give freed heap back to the kernel at most this often */
 
@@ -222,7 +223,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
            o->admin ? o->admin : "-", o->config_path, o->dns_server ? o->dns_server : "system",
            (long long)o->dns_refresh_ms);
   check_config(&x, clock_now_ms());
-  int64_t next_tick = 0, next_publish = 0, next_trim = 0;
+  int64_t next_tick = 0, next_publish = 0, next_trim = 0, last_publish = 0;
   while (!*stop) {
     grpc_event ev = grpc_completion_queue_next(x.cq, clock_deadline_in_ms(TICK_MS), NULL);
     if (ev.type == GRPC_OP_COMPLETE) {
@@ -248,9 +249,11 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
       malloc_trim(0);
       next_trim = now + TRIM_MS;
     }
-    if (x.admin && x.dirty && now >= next_publish) {
+    /* Publish soon after a change, and every second anyway (DNS errors, connected times). */
+    if (x.admin && now >= next_publish && (x.dirty || now >= last_publish + PUBLISH_IDLE_MS)) {
       publish(&x);
       x.dirty = 0;
+      last_publish = now;
       /* /status lists every stream: with thousands of them, render it less often. */
       next_publish = now + PUBLISH_MS + (int64_t)ads_streams(x.ads) / 10;
     }
