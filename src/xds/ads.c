@@ -110,6 +110,15 @@ static int start_batch(struct stream *s, grpc_op *ops, size_t n, struct tag *tag
   return 0;
 }
 
+/* The server's initial metadata goes with the first thing it sends: puts SEND_INITIAL_METADATA in
+ * ops[0] the first time and returns how many ops it used (0 or 1). */
+static size_t add_initial_metadata(struct stream *s, grpc_op *ops) {
+  if (s->md_sent) return 0;
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  s->md_sent = 1;
+  return 1;
+}
+
 /* Ends the call: status OK after the client half-closed or went away, or `code` for unimplemented
  * methods, together with RECV_CLOSE_ON_SERVER. That receive is only started here, at the end, and not
  * kept outstanding for the stream's life: an idle stream then has one pending tag (its RECV_MESSAGE),
@@ -119,11 +128,7 @@ static void stream_finish(struct stream *s, grpc_status_code code, const char *d
   if (s->status_sent || s->send_busy) return;
   grpc_op ops[3];
   memset(ops, 0, sizeof ops);
-  size_t n = 0;
-  if (!s->md_sent) {
-    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
-    s->md_sent = 1;
-  }
+  size_t n = add_initial_metadata(s, ops);
   grpc_slice d = grpc_slice_from_copied_string(details);
   ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
   ops[n].data.send_status_from_server.status = code;
@@ -204,11 +209,7 @@ static int send_response(struct stream *s, int t, uint64_t hash, int forced) {
   if (!s->send_buf) goto out;
   grpc_op ops[2];
   memset(ops, 0, sizeof ops);
-  size_t nops = 0;
-  if (!s->md_sent) {
-    ops[nops++].op = GRPC_OP_SEND_INITIAL_METADATA;
-    s->md_sent = 1;
-  }
+  size_t nops = add_initial_metadata(s, ops);
   ops[nops].op = GRPC_OP_SEND_MESSAGE;
   ops[nops++].data.send_message.send_message = s->send_buf;
   s->send_busy = 1;

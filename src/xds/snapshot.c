@@ -108,6 +108,17 @@ static int pack_any(const ProtobufCMessage *msg, const char *url, Google__Protob
   return 0;
 }
 
+/* A ConfigSource saying "over ADS, v3 resources" (RDS in the HCM, EDS in a Cluster); `ads` is the
+ * empty message it points at, owned by the caller like `cs`. */
+static void ads_config_source(Envoy__Config__Core__V3__AggregatedConfigSource *ads,
+                              Envoy__Config__Core__V3__ConfigSource *cs) {
+  envoy__config__core__v3__aggregated_config_source__init(ads);
+  envoy__config__core__v3__config_source__init(cs);
+  cs->config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
+  cs->ads = ads;
+  cs->resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
+}
+
 /* The HttpConnectionManager shared by API and socket listeners: RDS over ADS naming the route
  * configuration `route_name`, and exactly one filter, the router (typed, empty). */
 static int build_hcm(const char *name, const char *route_name, Google__Protobuf__Any *out) {
@@ -120,11 +131,9 @@ static int build_hcm(const char *name, const char *route_name, Google__Protobuf_
   filter.config_type_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG;
   filter.typed_config = &router_any;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *filters[1] = {&filter};
-  Envoy__Config__Core__V3__AggregatedConfigSource ads = ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
-  Envoy__Config__Core__V3__ConfigSource cs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
-  cs.config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
-  cs.ads = &ads;
-  cs.resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
+  Envoy__Config__Core__V3__AggregatedConfigSource ads;
+  Envoy__Config__Core__V3__ConfigSource cs;
+  ads_config_source(&ads, &cs);
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds rds =
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__RDS__INIT;
   rds.config_source = &cs;
@@ -278,11 +287,9 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
   entry.key = UPSTREAM_HTTP_KEY;
   entry.value = &hpo_any;
   Envoy__Config__Cluster__V3__Cluster__TypedExtensionProtocolOptionsEntry *entries[1] = {&entry};
-  Envoy__Config__Core__V3__AggregatedConfigSource ads = ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
-  Envoy__Config__Core__V3__ConfigSource cs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
-  cs.config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
-  cs.ads = &ads;
-  cs.resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
+  Envoy__Config__Core__V3__AggregatedConfigSource ads;
+  Envoy__Config__Core__V3__ConfigSource cs;
+  ads_config_source(&ads, &cs);
   Envoy__Config__Cluster__V3__Cluster__EdsClusterConfig eds = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
   eds.eds_config = &cs;
   Google__Protobuf__Duration ct = GOOGLE__PROTOBUF__DURATION__INIT;

@@ -32,9 +32,7 @@ check "while xdsd is away: traffic goes on with 50/50" within "$(pct "$v2" "$ok"
 start_xdsd
 wait_for 30 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.nodes[] | select(.id == \"client-1\") | .types.eds.version_acked != null' >/dev/null"
 echo "resynced: $(status | jq -c '.nodes[0].types | map_values(.version_acked)')"
-t0=$(now_ms)
-configmap_swap "$T/c0.yaml"
-wait_until $((t0 + 2000))
+swap_and_settle "$T/c0.yaml"
 read -r ok failed v1 v2 w <<<"$(collect "$(lines)" 1000 30)"
 echo "after the change on the new xdsd: ok=$ok v1=$v1 v2=$v2"
 check "the new xdsd's change reached the client" test "$v2" -eq "$ok"

@@ -28,9 +28,7 @@ check "95/5: v2 share is 5% +- 3" within "$(pct "$v2" "$ok")" 2 8
 check "95/5: all five replicas answered" sh -c "tail -n 20 '$T/client.log' | grep ' summary ' | grep -v final | tail -n 8 | grep -o 'v[12]-[0-9]=' | sort -u | wc -l | grep -qx 5"
 
 # A ConfigMap update to 50/50: the new share holds from 2 s after the swap, no restart.
-t0=$(now_ms)
-configmap_swap "$T/c50.yaml"
-wait_until $((t0 + 2000))
+swap_and_settle "$T/c50.yaml"
 read -r ok failed v1 v2 w <<<"$(collect "$(lines)" 2000 30)"
 echo "50/50: ok=$ok v1=$v1 v2=$v2 windows=$w v2_share=$(pct "$v2" "$ok")%"
 check "50/50 from 2 s after the swap: v2 share is 50% +- 5" within "$(pct "$v2" "$ok")" 45 55
@@ -48,9 +46,7 @@ wait_for 2 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.snapsho
 echo "ok: the new replica is in /status"
 
 # v2 only: v1 gets nothing from 2 s after the swap.
-t0=$(now_ms)
-configmap_swap "$T/c0.yaml"
-wait_until $((t0 + 2000))
+swap_and_settle "$T/c0.yaml"
 read -r ok failed v1 v2 w <<<"$(collect "$(lines)" 1000 30)"
 echo "v2 only: ok=$ok v1=$v1 v2=$v2 windows=$w"
 check "v2 only: v1 gets nothing" test "$v1" -eq 0

@@ -44,9 +44,7 @@ wait_for 30 grep -q '^js window ok=[1-9]' "$T/js.log"
 read -r ok failed v1 v2 <<<"$(js_collect "$(wc -l <"$T/js.log")" 500)"
 echo "v1 only: ok=$ok v1=$v1 v2=$v2"
 check "grpc-js: every RPC went to v1" test "$v1" -eq "$ok"
-t0=$(now_ms)
-configmap_swap "$T/c0.yaml"
-wait_until $((t0 + 2000))
+swap_and_settle "$T/c0.yaml"
 read -r ok failed v1 v2 <<<"$(js_collect "$(wc -l <"$T/js.log")" 500)"
 echo "v2 only: ok=$ok v1=$v1 v2=$v2"
 check "grpc-js: after the swap every RPC goes to v2" test "$v2" -eq "$ok"

@@ -142,3 +142,12 @@ YAML
 # wait_until EPOCH_MS: returns when the wall clock reaches EPOCH_MS (a measured deadline, not a guess).
 now_ms() { date +%s%3N; }
 wait_until() { while [ "$(now_ms)" -lt "$1" ]; do sleep 0.02; done; }
+
+# swap_and_settle FILE: a ConfigMap update to FILE, then returns 2 s after it (the time the issue allows
+# for the new config to hold); summaries counted from then on reflect only the new config.
+swap_and_settle() {
+  local t0
+  t0=$(now_ms)
+  configmap_swap "$1"
+  wait_until $((t0 + 2000))
+}
