@@ -1,4 +1,5 @@
 /* xdsd: flags -> options -> run (or --check). Bad flags exit 2 naming the flag and the value. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <grpc/grpc.h>
 #include <signal.h>
@@ -80,8 +81,13 @@ int main(int argc, char **argv) {
     o.admin = NULL;
   else if (parse_hostport(o.admin, host, sizeof host, &port) != 0)
     bad_flag("--admin", o.admin, "use IPV4:PORT or off");
-  if (o.dns_server && (parse_hostport(o.dns_server, host, sizeof host, &port) != 0 || host[0] == '\0'))
-    bad_flag("--dns-server", o.dns_server, "use HOST:PORT");
+  if (o.dns_server) {
+    /* c-ares takes server addresses, not names. */
+    unsigned char addr[16];
+    if (parse_hostport(o.dns_server, host, sizeof host, &port) != 0 ||
+        (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1))
+      bad_flag("--dns-server", o.dns_server, "use IP:PORT (an IPv6 address in brackets)");
+  }
   if (o.config_path[0] == '\0') bad_flag("--config", o.config_path, "empty path");
 
   struct sigaction sa;

@@ -20,6 +20,7 @@ expect_exit 2 'flag=--dns-refresh value="10ms"' --dns-refresh 10ms
 expect_exit 2 'flag=--listen value="nope"' --listen nope
 expect_exit 2 'flag=--admin value="localhost"' --admin localhost
 expect_exit 2 'flag=--dns-server value=":53"' --dns-server :53
+expect_exit 2 'flag=--dns-server value="dns.example:53"' --dns-server dns.example:53
 expect_exit 2 'flag=--frobnicate' --frobnicate
 XDSD_DNS_REFRESH=forever "$BIN/xdsd" --help >"$T/out.txt" 2>&1
 check "a bad XDSD_DNS_REFRESH exits 2" test $? -eq 2
