@@ -8,7 +8,7 @@ PKGS=(
   libgrpc-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   protobuf-c-compiler libprotobuf-c-dev
   libyaml-dev libmicrohttpd-dev libc-ares-dev
-  dnsmasq-base haproxy iptables iproute2 gnuplot-nox
+  dnsmasq-base haproxy iptables iproute2 gnuplot-nox curl jq
   nghttp2-client valgrind clang libclang-rt-14-dev
   ca-certificates
 )
