@@ -17,6 +17,7 @@
 
 #define SOTW_METHOD "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
 #define ACCEPT_SLOTS 32 /* pending request_call slots, so a new stream never waits for one */
+#define ADS_MAX_REQUEST_BYTES (4 * 1024 * 1024)
 
 /* Push latency buckets, in seconds (Prometheus histogram). */
 static const double latency_buckets[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -38,7 +39,8 @@ struct stream {
   unsigned accepted : 1, closed : 1, send_busy : 1, md_sent : 1, half_closed : 1, status_sent : 1, is_sotw : 1;
   unsigned pending;           /* bit per type: compute and maybe send a response */
   unsigned forced;            /* bit per type: send even if unchanged (subscription changed) */
-  char *node_id, *node_cluster, *user_agent, *peer; /* owned */
+  char *node_id, *node_cluster, *user_agent, *peer; /* owned; as the client sent them (for /status) */
+  char *node_log;             /* node_id through log_sanitize, for log fields (owned) */
   int64_t started_ms;
   struct sotw_state st[XDS_NTYPES];
   struct stream *prev, *next;
@@ -54,8 +56,8 @@ struct ads {
   size_t n_streams, n_accepting;
   uint64_t next_id, next_nonce;
   /* metrics */
-  uint64_t streams_total, requests_total, stale_total[XDS_NTYPES], pushes_total[XDS_NTYPES],
-      acks_total[XDS_NTYPES], nacks_total[XDS_NTYPES], unimplemented_total;
+  uint64_t streams_total, requests_total, stale_total[XDS_NTYPES], stale_nacks_total[XDS_NTYPES],
+      pushes_total[XDS_NTYPES], acks_total[XDS_NTYPES], nacks_total[XDS_NTYPES], unimplemented_total;
   uint64_t lat_buckets[N_BUCKETS], lat_count;
   double lat_sum;
 };
@@ -70,6 +72,15 @@ static void on_close(struct tag *tag, bool ok);
 
 static char *dupstr(const char *s) { return strdup(s ? s : ""); }
 
+/* A client-controlled string made safe for a key=value log field (log_sanitize) in buf[len]. */
+static const char *field(const char *in, char *buf, size_t len) {
+  log_sanitize(in ? in : "", in ? strlen(in) : 0, buf, len);
+  return buf;
+}
+
+/* The node id for log lines ("-" before the first request named one). */
+static const char *node_log(const struct stream *s) { return s->node_log ? s->node_log : "-"; }
+
 static void stream_free(struct stream *s) {
   struct ads *a = s->ads;
   if (s->accepted) {
@@ -80,8 +91,8 @@ static void stream_free(struct stream *s) {
     if (s->next) s->next->prev = s->prev;
     a->n_streams--;
     if (s->is_sotw)
-      log_info("msg=\"stream closed\" stream=%" PRIu64 " node=\"%s\" peer=%s secs=%.1f", s->id,
-               s->node_id ? s->node_id : "", s->peer ? s->peer : "?", (clock_now_ms() - s->started_ms) / 1000.0);
+      log_info("msg=\"stream closed\" stream=%" PRIu64 " node=%s peer=%s secs=%.1f", s->id, node_log(s),
+               s->peer ? s->peer : "?", (clock_now_ms() - s->started_ms) / 1000.0);
   }
   for (int t = 0; t < XDS_NTYPES; t++) sotw_free(&s->st[t]);
   if (s->call) grpc_call_unref(s->call);
@@ -90,6 +101,7 @@ static void stream_free(struct stream *s) {
   if (s->recv_buf) grpc_byte_buffer_destroy(s->recv_buf);
   if (s->send_buf) grpc_byte_buffer_destroy(s->send_buf);
   free(s->node_id);
+  free(s->node_log);
   free(s->node_cluster);
   free(s->user_agent);
   if (s->peer) gpr_free(s->peer);
@@ -221,8 +233,8 @@ static int send_response(struct stream *s, int t, uint64_t hash, int forced) {
   }
   sotw_sent(&s->st[t], nonce_n, a->snap->version, hash, forced ? 0 : a->snap->created_us);
   a->pushes_total[t]++;
-  log_debug("msg=sent stream=%" PRIu64 " node=\"%s\" type=%s version=%s nonce=%s resources=%zu", s->id,
-            s->node_id ? s->node_id : "", snapshot_type_name(t), version, nonce, n);
+  log_debug("msg=sent stream=%" PRIu64 " node=%s type=%s version=%s nonce=%s resources=%zu", s->id, node_log(s),
+            snapshot_type_name(t), version, nonce, n);
   rc = 0;
 out:
   free(res);
@@ -231,16 +243,31 @@ out:
   return rc;
 }
 
+/* Whether a response of type t is due on this stream: the subscription changed (forced), or the
+ * content differs from what was sent and rejected. RDS and EDS responses without resources are never
+ * due: for those types an empty response means nothing (xds-facts.md §2), so none is sent. */
+static int response_due(const struct stream *s, int t, int forced, uint64_t *hash) {
+  size_t n;
+  uint64_t h = content(s, t, NULL, &n);
+  if (hash) *hash = h;
+  if ((t == XDS_RDS || t == XDS_EDS) && n == 0) return 0;
+  return sotw_should_send(&s->st[t], h, forced);
+}
+
+static int stream_live(const struct stream *s) {
+  return s->is_sotw && !s->closed && !s->half_closed && !s->status_sent;
+}
+
 /* Sends the next pending response, in type order, when no send is in flight. */
 static void stream_pump(struct stream *s) {
-  while (!s->send_busy && !s->closed && !s->half_closed && !s->status_sent && s->pending && s->ads->snap) {
+  while (!s->send_busy && stream_live(s) && s->pending && s->ads->snap) {
     int t = 0;
     while (!(s->pending & (1u << t))) t++;
     int forced = (s->forced >> t) & 1;
     s->pending &= ~(1u << t);
     s->forced &= ~(1u << t);
-    uint64_t h = content(s, t, NULL, NULL);
-    if (!sotw_should_send(&s->st[t], h, forced)) continue;
+    uint64_t h;
+    if (!response_due(s, t, forced, &h)) continue;
     if (send_response(s, t, h, forced) != 0) return;
   }
 }
@@ -270,23 +297,40 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
                  ? req->node->user_agent_version
                  : "");
     s->user_agent = dupstr(ua);
-    log_info("msg=\"node connected\" stream=%" PRIu64 " node=\"%s\" cluster=\"%s\" user_agent=\"%s\" peer=%s", s->id,
-             s->node_id, s->node_cluster, s->user_agent, s->peer ? s->peer : "?");
+    char nb[128], cb[128], ub[256];
+    s->node_log = strdup(field(s->node_id, nb, sizeof nb));
+    log_info("msg=\"node connected\" stream=%" PRIu64 " node=%s cluster=%s user_agent=%s peer=%s", s->id,
+             node_log(s), field(s->node_cluster, cb, sizeof cb), field(s->user_agent, ub, sizeof ub),
+             s->peer ? s->peer : "?");
   }
+  char tb[128], vb[64], nb[64], eb[512];
   int t = snapshot_type_of_url(req->type_url ? req->type_url : "");
   if (t < 0) {
-    log_warn("msg=\"unknown type ignored\" stream=%" PRIu64 " type_url=\"%s\"", s->id, req->type_url);
+    log_warn("msg=\"unknown type ignored\" stream=%" PRIu64 " node=%s type_url=%s", s->id, node_log(s),
+             field(req->type_url, tb, sizeof tb));
     return;
   }
   const char *err = req->error_detail ? (req->error_detail->message ? req->error_detail->message : "") : NULL;
+  /* Whether the client holds the current content of everything it subscribed to so far. */
+  int up_to_date = a->snap && s->st[t].nonce_sent && content(s, t, NULL, NULL) == s->st[t].hash_sent;
   int respond = 0;
   int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err,
                           req->version_info, &respond);
   switch (v) {
     case SOTW_STALE:
+      /* Ignored for the subscription (SotW: the next request brings the current state), but a NACK is
+       * a client saying it rejected something: that is never silent. */
       a->stale_total[t]++;
-      log_debug("msg=\"stale nonce ignored\" stream=%" PRIu64 " type=%s nonce=%s", s->id, snapshot_type_name(t),
-                req->response_nonce);
+      if (err) {
+        a->stale_nacks_total[t]++;
+        log_warn("msg=\"nack with a stale nonce\" stream=%" PRIu64 " node=%s type=%s nonce=%s nonce_sent=%" PRIu64
+                 " version_kept=%s error=%s",
+                 s->id, node_log(s), snapshot_type_name(t), field(req->response_nonce, nb, sizeof nb),
+                 s->st[t].nonce_sent, field(req->version_info, vb, sizeof vb), field(err, eb, sizeof eb));
+      } else {
+        log_debug("msg=\"stale nonce ignored\" stream=%" PRIu64 " type=%s nonce=%s", s->id, snapshot_type_name(t),
+                  field(req->response_nonce, nb, sizeof nb));
+      }
       return;
     case SOTW_ACK:
       a->acks_total[t]++;
@@ -294,15 +338,14 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
         observe_latency(a, clock_now_us() - s->st[t].push_start_us);
         s->st[t].push_start_us = 0;
       }
-      log_debug("msg=ack stream=%" PRIu64 " node=\"%s\" type=%s version=%s", s->id, s->node_id ? s->node_id : "",
-                snapshot_type_name(t), req->version_info);
+      log_debug("msg=ack stream=%" PRIu64 " node=%s type=%s version=%s", s->id, node_log(s), snapshot_type_name(t),
+                field(req->version_info, vb, sizeof vb));
       break;
     case SOTW_NACK:
       a->nacks_total[t]++;
-      log_warn("msg=nack stream=%" PRIu64 " node=\"%s\" type=%s version_sent=%" PRIu64
-               " version_kept=%s error=\"%s\"",
-               s->id, s->node_id ? s->node_id : "", snapshot_type_name(t), s->st[t].version_sent,
-               req->version_info, err);
+      log_warn("msg=nack stream=%" PRIu64 " node=%s type=%s version_sent=%" PRIu64 " version_kept=%s error=%s", s->id,
+               node_log(s), snapshot_type_name(t), s->st[t].version_sent, field(req->version_info, vb, sizeof vb),
+               field(err, eb, sizeof eb));
       break;
     case SOTW_FIRST:
       break;
@@ -310,7 +353,7 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
       log_error("msg=\"out of memory handling a request\" stream=%" PRIu64, s->id);
       return;
   }
-  if (!respond && a->snap && s->st[t].nonce_sent && s->st[t].version_sent == a->snap->version) {
+  if (!respond && up_to_date) {
     /* A narrowed subscription: the client holds the current content of the names it kept, so what was
      * "sent" is now that subset; without this, the next unrelated change would look like a change. */
     s->st[t].hash_sent = content(s, t, NULL, NULL);
@@ -406,7 +449,8 @@ static void on_accept(struct tag *tag, bool ok) {
 
   if (grpc_slice_str_cmp(s->details.method, SOTW_METHOD) != 0) {
     char *m = grpc_slice_to_c_string(s->details.method);
-    log_info("msg=\"unimplemented method\" method=%s peer=%s", m, s->peer ? s->peer : "?");
+    char mb[128];
+    log_info("msg=\"unimplemented method\" method=%s peer=%s", field(m, mb, sizeof mb), s->peer ? s->peer : "?");
     gpr_free(m);
     a->unimplemented_total++;
     stream_finish(s, GRPC_STATUS_UNIMPLEMENTED, "xdsd serves only state-of-the-world ADS");
@@ -466,10 +510,12 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out) {
   args[1].type = GRPC_ARG_INTEGER;
   args[1].key = GRPC_ARG_ALLOW_REUSEPORT;
   args[1].value.integer = 0;
-  /* The minimal stack drops optional per-call filters: a smaller arena for every idle stream. */
+  /* A DiscoveryRequest is a few names: anything bigger is refused with RESOURCE_EXHAUSTED before it is
+   * buffered. The limit is enforced by gRPC core's message-size filter, which GRPC_ARG_MINIMAL_STACK
+   * leaves out of the stack (then 60 MB requests were accepted): so no minimal stack. */
   args[2].type = GRPC_ARG_INTEGER;
-  args[2].key = GRPC_ARG_MINIMAL_STACK;
-  args[2].value.integer = 1;
+  args[2].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+  args[2].value.integer = ADS_MAX_REQUEST_BYTES;
   grpc_channel_args ch_args = {.num_args = 3, .args = args};
   a->server = grpc_server_create(&ch_args, NULL);
   grpc_server_register_completion_queue(a->server, cq, NULL);
@@ -497,6 +543,30 @@ void ads_set_snapshot(struct ads *a, struct snapshot *snap) {
       if (sotw_subscribed(&s->st[t])) s->pending |= 1u << t;
     stream_pump(s);
   }
+}
+
+int ads_removal_settled(const struct ads *a, const struct snapshot *next) {
+  if (!a->snap) return 1;
+  for (const struct stream *s = a->streams; s; s = s->next) {
+    if (!stream_live(s)) continue;
+    /* The routes: the current LDS and RDS content was sent and answered (or nothing is owed). */
+    for (int t = XDS_LDS; t <= XDS_RDS; t++) {
+      const struct sotw_state *st = &s->st[t];
+      if (!sotw_subscribed(st)) continue;
+      if (response_due(s, t, (s->forced >> t) & 1, NULL)) return 0;
+      if (st->nonce_sent && !st->replied) return 0;
+    }
+    /* The clusters: a client that names its subscriptions (gRPC) drops a cluster's CDS and EDS names
+     * once no route and no call uses it any more; until then the removal would fail its calls. Wildcard
+     * (Envoy) subscriptions never drop names: for them the routes above are the signal. */
+    for (int t = XDS_CDS; t <= XDS_EDS; t++) {
+      const struct sotw_state *st = &s->st[t];
+      if (st->wildcard) continue;
+      for (size_t i = 0; i < st->n_names; i++)
+        if (snapshot_drops(a->snap, next, t, st->names[i])) return 0;
+    }
+  }
+  return 1;
 }
 
 const struct snapshot *ads_snapshot(const struct ads *a) { return a->snap; }
@@ -565,6 +635,8 @@ void ads_metrics_text(struct ads *a, FILE *out) {
       {"xdsd_acks_total", "ACKs received.", a->acks_total},
       {"xdsd_nacks_total", "NACKs received.", a->nacks_total},
       {"xdsd_stale_requests_total", "Requests with a stale nonce, ignored.", a->stale_total},
+      {"xdsd_stale_nacks_total", "Stale requests that carried error_detail (logged, then ignored).",
+       a->stale_nacks_total},
   };
   for (size_t m = 0; m < sizeof per_type / sizeof per_type[0]; m++) {
     fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", per_type[m].name, per_type[m].help, per_type[m].name);
@@ -595,6 +667,11 @@ int ads_done(const struct ads *a) { return a->shutdown_done && a->n_streams == 0
 
 void ads_free(struct ads *a) {
   if (!a) return;
+  /* Streams still here had every batch completed (the queue was drained) but never closed. */
+  while (a->streams) {
+    if (a->streams->ops) log_error("msg=\"stream freed with batches in flight\" stream=%" PRIu64, a->streams->id);
+    stream_free(a->streams);
+  }
   grpc_server_destroy(a->server);
   snapshot_free(a->snap);
   free(a);

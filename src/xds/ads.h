@@ -22,6 +22,12 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out);
  * subscribed content changed. `snap->version` must already be set by the caller. */
 void ads_set_snapshot(struct ads *a, struct snapshot *snap);
 
+/* Whether the clients stopped using what `next` removes from the served snapshot (CDS and EDS names;
+ * see snapshot_with_removed): every open stream was sent, and answered, the current LDS and RDS
+ * content, and no stream that names its subscriptions still subscribes to a Cluster or
+ * ClusterLoadAssignment that `next` drops. */
+int ads_removal_settled(const struct ads *a, const struct snapshot *next);
+
 /* The snapshot being served (owned by ads), or NULL before the first. */
 const struct snapshot *ads_snapshot(const struct ads *a);
 
@@ -33,7 +39,8 @@ void ads_metrics_text(struct ads *a, FILE *out);
 size_t ads_streams(const struct ads *a);
 
 /* Starts a shutdown: no new streams, every open stream cancelled. Then keep dispatching the cq until
- * ads_done() is true, and call ads_free. */
+ * ads_done() is true (or a deadline), shut the cq down and drain it, still dispatching, and call
+ * ads_free, which frees whatever streams are left. */
 void ads_shutdown(struct ads *a);
 int ads_done(const struct ads *a);
 void ads_free(struct ads *a);

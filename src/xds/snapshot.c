@@ -419,6 +419,60 @@ fail:
   return -1;
 }
 
+/* Appends a copy of resource `r` to table `t` (sorted and hashed later by table_finish). */
+static int table_copy(struct snapshot_table *t, const struct snapshot_resource *r) {
+  struct snapshot_resource *n = realloc(t->res, (t->n + 1) * sizeof *n);
+  if (!n) return -1;
+  t->res = n;
+  struct snapshot_resource *c = &t->res[t->n];
+  c->name = strdup(r->name);
+  c->data = malloc(r->len ? r->len : 1);
+  if (!c->name || !c->data) {
+    free(c->name);
+    free(c->data);
+    return -1;
+  }
+  if (r->len) memcpy(c->data, r->data, r->len);
+  c->len = r->len;
+  c->hash = r->hash;
+  t->n++;
+  return 0;
+}
+
+int snapshot_with_removed(const struct snapshot *cur, const struct snapshot *next, struct snapshot **out) {
+  *out = NULL;
+  if (!cur) return 0;
+  int dropped = 0;
+  for (int t = SNAP_CDS; t <= SNAP_EDS; t++)
+    for (size_t i = 0; i < cur->tables[t].n && !dropped; i++)
+      if (!snapshot_find(&next->tables[t], cur->tables[t].res[i].name)) dropped = 1;
+  if (!dropped) return 0;
+  struct snapshot *s = calloc(1, sizeof *s);
+  if (!s) return -1;
+  s->created_us = next->created_us;
+  s->n_endpoints = next->n_endpoints;
+  for (int t = 0; t < SNAP_NTABLES; t++) {
+    for (size_t i = 0; i < next->tables[t].n; i++)
+      if (table_copy(&s->tables[t], &next->tables[t].res[i])) goto fail;
+    if (t == SNAP_CDS || t == SNAP_EDS)
+      for (size_t i = 0; i < cur->tables[t].n; i++)
+        if (!snapshot_find(&next->tables[t], cur->tables[t].res[i].name) &&
+            table_copy(&s->tables[t], &cur->tables[t].res[i]))
+          goto fail;
+    table_finish(&s->tables[t]);
+  }
+  *out = s;
+  return 0;
+fail:
+  snapshot_free(s);
+  return -1;
+}
+
+int snapshot_drops(const struct snapshot *cur, const struct snapshot *next, enum xds_type type, const char *name) {
+  if (type != XDS_CDS && type != XDS_EDS) return 0;
+  return snapshot_find(&cur->tables[type], name) && !snapshot_find(&next->tables[type], name);
+}
+
 void snapshot_free(struct snapshot *s) {
   if (!s) return;
   for (int t = 0; t < SNAP_NTABLES; t++) {

@@ -53,6 +53,17 @@ void snapshot_free(struct snapshot *s);
 /* Whether two snapshots hold the same resources (versions are not compared). NULLs differ from non-NULL. */
 int snapshot_same(const struct snapshot *a, const struct snapshot *b);
 
+/* Make before break for removals (xds-facts.md §2 Ordering: remove stale clusters and endpoints last).
+ * When `next` drops Cluster or ClusterLoadAssignment resources that `cur` serves, stores in *out a new
+ * snapshot (version 0) holding `next` plus those dropped resources, unchanged: served first, it moves
+ * the routes off the clusters while the clusters still exist; `next` itself is served once the clients
+ * no longer use them. Stores NULL when nothing is dropped (or `cur` is NULL). `n_endpoints` is next's.
+ * Returns 0, or -1 on allocation failure. */
+int snapshot_with_removed(const struct snapshot *cur, const struct snapshot *next, struct snapshot **out);
+
+/* Whether `name` of `type` (CDS or EDS) is in `cur` but not in `next`. */
+int snapshot_drops(const struct snapshot *cur, const struct snapshot *next, enum xds_type type, const char *name);
+
 /* The resource named `name` in table `t`, or NULL. */
 const struct snapshot_resource *snapshot_find(const struct snapshot_table *t, const char *name);
 

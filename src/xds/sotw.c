@@ -58,10 +58,11 @@ int sotw_on_request(struct sotw_state *st, char *const *names, size_t n, const c
   *respond = 0;
   char nonce_str[24];
   snprintf(nonce_str, sizeof nonce_str, "%" PRIu64, st->nonce_sent);
-  int has_nonce = nonce && nonce[0];
+  /* Nothing sent yet for this type on this stream: a nonce can only come from an earlier stream (a
+   * client reconnecting with its last nonce). It answers nothing here, so the request is a first one. */
+  int has_nonce = nonce && nonce[0] && st->nonce_sent;
   /* A request answering an older response carries old state: SotW says ignore it, the next will follow. */
-  if (has_nonce && st->nonce_sent && strcmp(nonce, nonce_str) != 0) return SOTW_STALE;
-  if (has_nonce && !st->nonce_sent) return SOTW_STALE; /* a nonce we never sent on this stream */
+  if (has_nonce && strcmp(nonce, nonce_str) != 0) return SOTW_STALE;
 
   char **nn;
   size_t nnn;
@@ -86,6 +87,7 @@ int sotw_on_request(struct sotw_state *st, char *const *names, size_t n, const c
     st->nack_message = keep;
     st->nacked = 1;
     st->hash_nacked = st->hash_sent;
+    st->replied = 1;
     verdict = SOTW_NACK;
   } else if (has_nonce) {
     if (!(keep = strdup(version ? version : ""))) {
@@ -95,6 +97,7 @@ int sotw_on_request(struct sotw_state *st, char *const *names, size_t n, const c
     free(st->version_acked);
     st->version_acked = keep;
     st->nacked = 0;
+    st->replied = 1;
     verdict = SOTW_ACK;
   }
   free_names(st->names, st->n_names);
@@ -127,4 +130,5 @@ void sotw_sent(struct sotw_state *st, uint64_t nonce, uint64_t version, uint64_t
   st->version_sent = version;
   st->hash_sent = hash;
   st->push_start_us = push_start_us;
+  st->replied = 0;
 }

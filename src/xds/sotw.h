@@ -13,6 +13,7 @@ struct sotw_state {
   unsigned ever_named : 1; /* a request listed a name: an empty list now means "nothing" */
   unsigned nacked : 1;     /* the last response was NACKed; cleared by the next ACK */
   unsigned no_wildcard : 1; /* RDS and EDS: an empty list never means "everything" (set by the owner) */
+  unsigned replied : 1;    /* the last response was ACKed or NACKed; cleared by sotw_sent */
   char **names;            /* sorted, unique (owned, each owned) */
   size_t n_names;
   uint64_t nonce_sent;     /* nonce of the last response (0: none sent yet) */
@@ -25,10 +26,11 @@ struct sotw_state {
 };
 
 enum sotw_verdict {
-  SOTW_FIRST = 0, /* first request of the type, or a request without nonce */
+  SOTW_FIRST = 0, /* first request of the type, or a request without nonce (or with a nonce when
+                     nothing was sent yet for the type on this stream: it is from an earlier stream) */
   SOTW_ACK,       /* nonce of the last response, no error_detail */
   SOTW_NACK,      /* nonce of the last response, error_detail present */
-  SOTW_STALE,     /* nonce of an older response: ignored entirely */
+  SOTW_STALE,     /* nonce of an older response: ignored entirely (the caller may still log a NACK) */
 };
 
 void sotw_init(struct sotw_state *st);

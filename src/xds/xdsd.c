@@ -25,6 +25,7 @@
 #define PUBLISH_IDLE_MS 1000   /* and at least this often */
 #define SHUTDOWN_MS 5000
 #define TRIM_MS 5000          /* give freed heap back to the kernel at most this often */
+#define REMOVAL_MAX_MS 1000   /* longest wait before removed clusters go, for clients that never say */
 
 struct xdsd {
   const struct xdsd_options *opt;
@@ -41,6 +42,10 @@ struct xdsd {
   uint64_t reloads_ok, reloads_failed;
   int rebuild_wanted;
   int64_t rebuild_deadline_ms;
+  /* Two-phase removal: the snapshot to serve once the clients stopped using the clusters it removes
+   * (owned; NULL when no removal is under way), and when to serve it anyway. */
+  struct snapshot *final;
+  int64_t final_deadline_ms;
   int dirty;
 };
 
@@ -56,49 +61,60 @@ static void set_error(struct xdsd *x, const char *err) {
   x->error = err ? strdup(err) : NULL;
 }
 
+/* Forgets the broken content last reported: the next time it appears it is reported again. */
+static void forget_bad(struct xdsd *x) {
+  free(x->bad_bytes);
+  x->bad_bytes = NULL;
+}
+
 /* Re-reads the config by path; a changed, valid file replaces the config, a bad one is reported and
- * the last good config stays. */
+ * the last good config stays. Each failure is reported once, for as long as it lasts: the same broken
+ * content seen again after something else (a good file, an unreadable one) is reported again. */
 static void check_config(struct xdsd *x, int64_t now_ms) {
-  char err[1024];
+  char err[1024], ebuf[1024];
   char *buf;
   size_t len;
   if (config_read_file(x->opt->config_path, &buf, &len, err, sizeof err) != 0) {
     if (!x->error || strcmp(x->error, err) != 0) {
-      log_error("msg=\"cannot read config, keeping the last good one\" error=\"%s\"", err);
+      log_sanitize(err, strlen(err), ebuf, sizeof ebuf);
+      log_error("msg=\"cannot read config, keeping the last good one\" error=%s", ebuf);
       utc_now(x->last_reload, sizeof x->last_reload);
       x->reloads_failed++;
       set_error(x, err);
+      forget_bad(x);
       x->dirty = 1;
     }
     return;
   }
-  if ((x->cfg_bytes && strcmp(buf, x->cfg_bytes) == 0 && !x->error) || (x->bad_bytes && strcmp(buf, x->bad_bytes) == 0)) {
-    free(buf);
-    return;
-  }
   if (x->cfg_bytes && strcmp(buf, x->cfg_bytes) == 0) {
-    /* Back to the content being served (after a broken or unreadable file): nothing to rebuild. */
     free(buf);
+    if (!x->error) return;
+    /* Back to the content being served (after a broken or unreadable file): nothing to rebuild. */
     set_error(x, NULL);
+    forget_bad(x);
     x->dirty = 1;
     log_info("msg=\"config is back to the served content\"");
+    return;
+  }
+  if (x->bad_bytes && strcmp(buf, x->bad_bytes) == 0) {
+    free(buf); /* the broken content already reported */
     return;
   }
   utc_now(x->last_reload, sizeof x->last_reload);
   x->dirty = 1;
   struct config *c;
   if (config_parse(x->opt->config_path, buf, len, &c, err, sizeof err) != 0) {
-    log_error("msg=\"invalid config, keeping the last good one\" error=\"%s\"", err);
+    log_sanitize(err, strlen(err), ebuf, sizeof ebuf);
+    log_error("msg=\"invalid config, keeping the last good one\" error=%s", ebuf);
     x->reloads_failed++;
     set_error(x, err);
-    free(x->bad_bytes);
+    forget_bad(x);
     x->bad_bytes = buf;
     return;
   }
   config_free(x->cfg);
   free(x->cfg_bytes);
-  free(x->bad_bytes);
-  x->bad_bytes = NULL;
+  forget_bad(x);
   x->cfg = c;
   x->cfg_bytes = buf;
   x->reloads_ok++;
@@ -106,30 +122,73 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
   if (discovery_set_names(x->dns, c) != 0) log_error("msg=\"out of memory setting dns names\"");
   x->rebuild_wanted = 1;
   x->rebuild_deadline_ms = now_ms + DNS_SETTLE_MS;
-  log_info("msg=\"config loaded\" path=%s name=\"%s\" listeners=%zu clusters=%zu", x->opt->config_path, c->name,
+  char nbuf[128];
+  log_sanitize(c->name, strlen(c->name), nbuf, sizeof nbuf);
+  log_info("msg=\"config loaded\" path=%s name=%s listeners=%zu clusters=%zu", x->opt->config_path, nbuf,
            c->n_listeners, c->n_clusters);
 }
 
-/* Builds a snapshot from the config and DNS; swaps it in with a new version when it differs. */
-static void rebuild(struct xdsd *x) {
+/* Serves `s` (owned by ads from here) with the next version. */
+static void serve(struct xdsd *x, struct snapshot *s, const char *phase) {
+  const struct snapshot *cur = ads_snapshot(x->ads);
+  s->version = cur ? cur->version + 1 : 1;
+  log_info("msg=\"snapshot\" version=%llu phase=%s listeners=%zu routes=%zu clusters=%zu endpoints=%zu streams=%zu",
+           (unsigned long long)s->version, phase, s->tables[SNAP_LDS_API].n, s->tables[SNAP_RDS].n,
+           s->tables[SNAP_CDS].n, s->n_endpoints, ads_streams(x->ads));
+  ads_set_snapshot(x->ads, s);
+  x->dirty = 1;
+}
+
+/* Builds a snapshot from the config and DNS and serves it when it differs from what is served.
+ * Removing clusters takes two snapshots (make before break, xds-facts.md §2): first the new one plus
+ * the removed Clusters and ClusterLoadAssignments, so that routes leave them while they still exist;
+ * then, from finish_removal, the new one alone. */
+static void rebuild(struct xdsd *x, int64_t now_ms) {
   x->rebuild_wanted = 0;
   if (!x->cfg) return;
-  struct snapshot *s;
+  struct snapshot *s, *trans;
   if (snapshot_build(x->cfg, discovery_lookup, x->dns, &s) != 0) {
     log_error("msg=\"out of memory building a snapshot\"");
     return;
   }
+  if (x->final && snapshot_same(x->final, s)) { /* that removal is already under way */
+    snapshot_free(s);
+    return;
+  }
+  snapshot_free(x->final); /* superseded: the removal is recomputed against what is served */
+  x->final = NULL;
   const struct snapshot *cur = ads_snapshot(x->ads);
   if (cur && snapshot_same(cur, s)) {
     snapshot_free(s);
     return;
   }
-  s->version = cur ? cur->version + 1 : 1;
-  log_info("msg=\"snapshot\" version=%llu listeners=%zu routes=%zu clusters=%zu endpoints=%zu streams=%zu",
-           (unsigned long long)s->version, s->tables[SNAP_LDS_API].n, s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n,
-           s->n_endpoints, ads_streams(x->ads));
-  ads_set_snapshot(x->ads, s);
-  x->dirty = 1;
+  if (snapshot_with_removed(cur, s, &trans) != 0) {
+    log_error("msg=\"out of memory building a snapshot\"");
+    snapshot_free(s);
+    return;
+  }
+  if (!trans) {
+    serve(x, s, "all");
+    return;
+  }
+  /* When only unused clusters go, the first phase changes nothing: skip it, the second follows. */
+  if (snapshot_same(cur, trans))
+    snapshot_free(trans);
+  else
+    serve(x, trans, "keep-removed");
+  x->final = s;
+  x->final_deadline_ms = now_ms + REMOVAL_MAX_MS;
+}
+
+/* The second phase of a removal: once the clients have left the removed clusters (or the wait is over). */
+static void finish_removal(struct xdsd *x, int64_t now_ms) {
+  if (!x->final) return;
+  int settled = ads_removal_settled(x->ads, x->final);
+  if (!settled && now_ms < x->final_deadline_ms) return;
+  if (!settled) log_info("msg=\"removing clusters that clients may still use\" waited_ms=%d", REMOVAL_MAX_MS);
+  struct snapshot *s = x->final;
+  x->final = NULL;
+  serve(x, s, "remove");
 }
 
 static void publish(struct xdsd *x) {
@@ -192,6 +251,7 @@ static void teardown(struct xdsd *x) {
   free(x->cfg_bytes);
   free(x->bad_bytes);
   free(x->error);
+  snapshot_free(x->final);
 }
 
 int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload) {
@@ -242,7 +302,8 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     if (x.watch && watch_poll(x.watch, now)) look = 1;
     if (look) check_config(&x, now);
     if (discovery_poll(x.dns, now)) x.rebuild_wanted = 1;
-    if (x.rebuild_wanted && (discovery_settled(x.dns) || now >= x.rebuild_deadline_ms)) rebuild(&x);
+    if (x.rebuild_wanted && (discovery_settled(x.dns) || now >= x.rebuild_deadline_ms)) rebuild(&x, now);
+    finish_removal(&x, now);
     if (now >= next_trim) {
       /* Thousands of streams connecting leave freed memory in malloc's arenas (gRPC's threads have
        * their own); returning it keeps RSS close to what the open streams really use. */
@@ -265,12 +326,16 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     grpc_event ev = grpc_completion_queue_next(x.cq, clock_deadline_in_ms(100), NULL);
     if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
   }
-  ads_free(x.ads);
+  if (!ads_done(x.ads)) log_warn("msg=\"streams still open after the shutdown grace\" streams=%zu", ads_streams(x.ads));
+  /* Every batch still in flight completes before the queue reports shutdown: keep dispatching them, so
+   * that each stream's last completion frees it, and only then free what is left. */
   grpc_completion_queue_shutdown(x.cq);
   for (;;) {
     grpc_event ev = grpc_completion_queue_next(x.cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
     if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
+    if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
   }
+  ads_free(x.ads);
   grpc_completion_queue_destroy(x.cq);
   teardown(&x);
   log_info("msg=stopped");

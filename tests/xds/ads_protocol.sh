@@ -5,33 +5,28 @@ NET_BASE=70
 DNS_PORT=5370
 . "$(dirname "$0")/xlib.sh"
 mkdir -p "$CFG_DIR"
-cat >"$CFG" <<YAML
-name: proto
-spec:
-  listeners:
-  - name: server
-    routes:
-    - clusters:
-      - name: c1
-  clusters:
-  - name: c1
-    endpoints:
-    - address: 127.0.2.71
-      port: 50051
-YAML
+# xdsd starts with the very config the test begins from (the test then rewrites it step by step).
+"$BIN/test_ads_protocol" --initial-config "$CFG"
 start_dns
 start_xdsd
+wait_for 10 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.snapshot.version == \"1\"' >/dev/null"
 "$BIN/test_ads_protocol" "$XDS_ADDR:$XDS_PORT" "$CFG" >"$T/protocol.log" 2>&1
 rc=$?
 cat "$T/protocol.log"
 check "the ADS protocol test passed" test "$rc" -eq 0
 wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_nacks_total{type=\"eds\"} 1'" # published at most every 200 ms
 echo "ok: /metrics counted the NACK"
-wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_stale_requests_total{type=\"eds\"} 1'" # published at most every 200 ms
-echo "ok: /metrics counted the stale request"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_stale_requests_total{type=\"eds\"} 2'" # published at most every 200 ms
+echo "ok: /metrics counted both stale requests"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_stale_nacks_total{type=\"eds\"} 1'"
+echo "ok: /metrics counted the stale NACK"
+check "xdsd logged the stale NACK, its message on one line" grep -q 'msg="nack with a stale nonce" .*type=eds.*error=stale__rejection__second_line$' "$T/xdsd.log"
 wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_unimplemented_total 1'" # published at most every 200 ms
 echo "ok: /metrics counted the delta call"
-check "xdsd logged the NACK with its message" grep -q 'msg=nack .*type=eds.*error="xDS response validation errors: \[test\]"' "$T/xdsd.log"
+check "xdsd logged the NACK with its message" grep -q 'msg=nack .*type=eds.*error=xDS_response_validation_errors:_\[test\]$' "$T/xdsd.log"
+check "removing c2 waited for the client only the first time (the second time the client let go of it)" \
+  test "$(grep -c 'msg="removing clusters that clients may still use"' "$T/xdsd.log")" -eq 1
+check "both removals ran in two phases" test "$(grep -c 'msg="snapshot" .*phase=remove' "$T/xdsd.log")" -eq 2
 wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.nodes | length == 0' >/dev/null" # published at most every 200 ms
 echo "ok: every stream was closed"
 kill -TERM "$XDSD_PID"

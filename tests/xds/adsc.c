@@ -103,7 +103,9 @@ int adsc_send(struct adsc *c, const char *type_url, const char *const *names, si
 }
 
 adsc_response *adsc_recv(struct adsc *c, int ms) {
-  if (!c->recv_pending) {
+  /* A receive may have completed while adsc_send waited for its send: that message comes first (a
+   * new receive would overwrite recv_buf). */
+  if (!c->recv_pending && !c->recv_buf) {
     if (c->status_done) return NULL;
     grpc_op ops[2];
     memset(ops, 0, sizeof ops);
@@ -113,8 +115,8 @@ adsc_response *adsc_recv(struct adsc *c, int ms) {
     if (grpc_call_start_batch(c->call, ops, n, (void *)(intptr_t)TAG_RECV, NULL) != GRPC_CALL_OK) return NULL;
     c->recv_pending = 1;
   }
-  int w = wait_tag(c, TAG_RECV, ms);
-  if (w != 1 || !c->recv_buf) return NULL;
+  if (c->recv_pending && wait_tag(c, TAG_RECV, ms) != 1) return NULL;
+  if (!c->recv_buf) return NULL;
   adsc_response *r = NULL;
   pbuf_unpack(c->recv_buf, &envoy__service__discovery__v3__discovery_response__descriptor, (ProtobufCMessage **)&r);
   grpc_byte_buffer_destroy(c->recv_buf);

@@ -1,7 +1,9 @@
 /* ADS protocol tests against a running xdsd: ACK, NACK, stale nonce, subscription change,
- * unsubscribe, resource removal, reconnect, wildcard, unknown types, delta UNIMPLEMENTED.
- * Usage: test_ads_protocol ADDR CONFIG_PATH (xdsd was started on CONFIG_PATH; this test rewrites it
- * by rename, as an editor does, and waits for the pushes). */
+ * unsubscribe, resource removal (make before break), reconnect, wildcard, unknown types, oversized
+ * requests, delta UNIMPLEMENTED.
+ * Usage: test_ads_protocol --initial-config CONFIG_PATH (writes the config xdsd must be started with),
+ * then test_ads_protocol ADDR CONFIG_PATH (rewrites it by rename, as an editor does, and waits for the
+ * pushes). */
 #include <grpc/grpc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,16 +104,38 @@ static uint32_t weight_of(const adsc_response *r, const char *cluster) {
   return w;
 }
 
+/* Sends `bytes` of resource names on a new stream: xdsd must refuse the request (RESOURCE_EXHAUSTED)
+ * without harm to itself. */
+static void oversized_request(size_t bytes) {
+  size_t n = bytes / 1024 + 1;
+  char *name = malloc(1024);
+  const char **names = calloc(n, sizeof *names);
+  memset(name, 'x', 1023);
+  name[1023] = '\0';
+  for (size_t i = 0; i < n; i++) names[i] = name;
+  struct adsc *big = adsc_open(addr, ADSC_SOTW, "big-1", "test", 0);
+  adsc_send(big, CDS, names, n, "", "", NULL); /* may fail: the server can end the call mid-message */
+  int code = adsc_status(big, 10000);
+  CHECK(code == GRPC_STATUS_RESOURCE_EXHAUSTED, "a %zu-byte request ends the stream with RESOURCE_EXHAUSTED (got %d)",
+        bytes, code);
+  adsc_close(big);
+  free(names);
+  free(name);
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--initial-config") == 0) {
+    cfg_path = argv[2];
+    write_config(50, 50, 71, 72, 1);
+    return 0;
+  }
   if (argc != 3) {
-    fprintf(stderr, "usage: %s ADDR CONFIG_PATH\n", argv[0]);
+    fprintf(stderr, "usage: %s ADDR CONFIG_PATH | --initial-config CONFIG_PATH\n", argv[0]);
     return 2;
   }
   addr = argv[1];
   cfg_path = argv[2];
   grpc_init();
-  write_config(50, 50, 71, 72, 1);
-  /* Give xdsd the same content it may already have: no push expected from this. */
 
   const char *server[] = {"server"}, *route[] = {"server"}, *clusters[] = {"c1", "c2"}, *c1only[] = {"c1"};
   struct adsc *s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
@@ -186,6 +210,10 @@ int main(int argc, char **argv) {
   const char *more[] = {"c1", "c2", "c9"};
   CHECK(adsc_send(s, EDS, more, 3, eds->version_info, old_eds_nonce, NULL) == 0, "request with a stale nonce sent");
   expect_quiet(s, "a stale nonce");
+  /* A NACK with a stale nonce is ignored the same way (ads_protocol.sh checks it was logged and counted). */
+  CHECK(adsc_send(s, EDS, more, 3, eds->version_info, old_eds_nonce, "stale \"rejection\"\nsecond line") == 0,
+        "NACK with a stale nonce sent");
+  expect_quiet(s, "a NACK with a stale nonce");
   /* Narrowing the subscription to c1 needs no answer... */
   CHECK(adsc_send(s, EDS, c1only, 1, eds3->version_info, eds3->nonce, NULL) == 0, "EDS narrowed to c1");
   expect_quiet(s, "a narrowed subscription");
@@ -210,15 +238,33 @@ int main(int argc, char **argv) {
   CHECK(eds5->n_resources == 1 && strcmp(ip, "127.0.2.77") == 0, "c1 at 127.0.2.77, the current content");
   ack(s, eds5, c1only, 1);
 
-  /* Removal: c2 leaves the config; CDS is pushed without it (SotW deletion), before RDS. */
+  /* Removal, make before break (xds-facts §2: remove stale clusters last): c2 leaves the config. The
+   * route moves to c1 first, while c2 still exists; CDS without c2 (SotW deletion) only follows. This
+   * client keeps c2 subscribed, as one with calls still on c2 would: xdsd waits for that (at most 1 s). */
   write_config(100, -1, 77, 0, 1);
-  adsc_response *cds2 = expect(s, CDS, "removal of c2 pushes CDS first");
-  CHECK(cds2->n_resources == 1, "CDS now holds only c1 (c2 removed)");
-  adsc_response *rds4 = expect(s, RDS, "then RDS");
+  adsc_response *rds4 = expect(s, RDS, "removal of c2: RDS comes first");
   CHECK(weight_of(rds4, "c1") == 100, "the route goes to c1 only");
-  ack(s, cds2, c1only, 1);
   ack(s, rds4, route, 1);
+  adsc_response *cds2 = expect(s, CDS, "then CDS");
+  CHECK(cds2->n_resources == 1, "CDS now holds only c1 (c2 removed)");
+  ack(s, cds2, clusters, 2);
   expect_quiet(s, "after ACKing the removal");
+  /* Again, with a client that lets go of c2 once the route left it, as gRPC clients do: CDS without c2
+   * then changes nothing for it, and xdsd removes c2 at once (ads_protocol.sh checks in the log that
+   * the wait above was the only one that ran out). */
+  write_config(50, 50, 77, 78, 1);
+  adsc_response *cds3 = expect(s, CDS, "c2 is back: CDS");
+  CHECK(cds3->n_resources == 2, "CDS holds c1 and c2 again");
+  ack(s, cds3, clusters, 2);
+  adsc_response *rds5 = expect(s, RDS, "then RDS");
+  CHECK(weight_of(rds5, "c2") == 50, "the route is 50/50 again");
+  ack(s, rds5, route, 1);
+  write_config(100, -1, 77, 0, 1);
+  adsc_response *rds6 = expect(s, RDS, "c2 removed again: RDS first");
+  CHECK(weight_of(rds6, "c1") == 100, "the route goes to c1 only");
+  ack(s, rds6, route, 1);
+  ack(s, cds3, c1only, 1); /* the client drops c2 */
+  expect_quiet(s, "a client that dropped c2 gets no CDS for its removal");
 
   /* Reconnect: a new stream gets everything again, with the version it had. */
   char last_lds_version[32];
@@ -256,13 +302,21 @@ int main(int argc, char **argv) {
   expect_quiet(e, "\"*\" is the same wildcard subscription");
   adsc_close(e);
 
+  /* A DiscoveryRequest over the 4 MB limit is refused, and xdsd goes on serving. */
+  oversized_request(5 * 1024 * 1024);
+  struct adsc *after = adsc_open(addr, ADSC_SOTW, "after-big", "test", 0);
+  CHECK(adsc_send(after, LDS, server, 1, "", "", NULL) == 0, "a new stream after the oversized request");
+  adsc_response *lds4 = expect(after, LDS, "xdsd still serves");
+  adsc_close(after);
+
   /* Delta ADS: UNIMPLEMENTED. */
   struct adsc *d = adsc_open(addr, ADSC_DELTA, "delta-1", "test", 0);
   int code = adsc_status(d, 5000);
   CHECK(code == GRPC_STATUS_UNIMPLEMENTED, "DeltaAggregatedResources answers UNIMPLEMENTED (got %d)", code);
   adsc_close(d);
 
-  adsc_response *all[] = {lds, rds, cds, eds, rds2, eds2, rds3, eds3, eds4, eds5, cds2, rds4, lds2, lds3, wc, wl};
+  adsc_response *all[] = {lds,  rds,  cds,  eds,  rds2, eds2, rds3, eds3, eds4, eds5, cds2, rds4, cds3,
+                          rds5, rds6, lds2, lds3, lds4, wc,   wl};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) adsc_free_response(all[i]);
   adsc_close(s);
   grpc_shutdown();

@@ -88,6 +88,28 @@ int main(void) {
   a = envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
   CHECK(a && a->n_endpoints == 0, "an empty cluster is an assignment without localities");
   envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
+  /* Two-phase removal: s (server-v1, server-v2) -> s2 (server-v2 only). */
+  struct snapshot *t;
+  CHECK(snapshot_with_removed(s, s2, &t) == 0 && t != NULL, "dropping server-v1 gives a first phase");
+  CHECK(t->tables[SNAP_CDS].n == 2 && t->tables[SNAP_EDS].n == 2, "which keeps the dropped Cluster and assignment");
+  CHECK(snapshot_find(&t->tables[SNAP_CDS], "server-v1")->hash == snapshot_find(&s->tables[SNAP_CDS], "server-v1")->hash &&
+            snapshot_find(&t->tables[SNAP_EDS], "server-v1")->hash ==
+                snapshot_find(&s->tables[SNAP_EDS], "server-v1")->hash,
+        "unchanged");
+  CHECK(t->tables[SNAP_RDS].hash == s2->tables[SNAP_RDS].hash && t->tables[SNAP_LDS_API].hash == s2->tables[SNAP_LDS_API].hash &&
+            t->tables[SNAP_LDS_SOCKET].hash == s2->tables[SNAP_LDS_SOCKET].hash,
+        "while listeners and routes are the new ones");
+  CHECK(snapshot_find(&t->tables[SNAP_EDS], "server-v2")->hash == snapshot_find(&s2->tables[SNAP_EDS], "server-v2")->hash,
+        "and kept clusters have their new content");
+  CHECK(strcmp(t->tables[SNAP_CDS].res[0].name, "server-v1") == 0, "tables stay sorted");
+  CHECK(snapshot_drops(s, s2, XDS_CDS, "server-v1") && snapshot_drops(s, s2, XDS_EDS, "server-v1") &&
+            !snapshot_drops(s, s2, XDS_CDS, "server-v2") && !snapshot_drops(s, s2, XDS_RDS, "server"),
+        "snapshot_drops names what goes");
+  struct snapshot *t2;
+  CHECK(snapshot_with_removed(t, s, &t2) == 0 && t2 == NULL, "adding back is a single phase");
+  CHECK(snapshot_with_removed(s2, s, &t2) == 0 && t2 == NULL, "so is adding");
+  CHECK(snapshot_with_removed(NULL, s2, &t2) == 0 && t2 == NULL, "and the first snapshot");
+  snapshot_free(t);
   snapshot_free(s2);
   config_free(c);
   snapshot_free(s);

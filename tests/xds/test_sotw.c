@@ -39,6 +39,26 @@ int main(void) {
   CHECK(!sotw_should_send(&st, 10, 1), "nothing is sent to an unsubscribed type");
   sotw_free(&st);
 
+  /* A client reconnecting carries the nonce of its previous stream: nothing was sent on this one yet,
+   * so it is a first request (answered), not a stale one (which would never be answered). */
+  sotw_init(&st);
+  CHECK(sotw_on_request(&st, ab, 3, "41", NULL, "7", &respond) == SOTW_FIRST && respond,
+        "an old stream's nonce before anything was sent: a first request, answered");
+  CHECK(sotw_subscribed(&st) && st.n_names == 2, "and its names are taken");
+  sotw_sent(&st, 1, 8, 7, 0);
+  CHECK(sotw_on_request(&st, ab, 3, "1", NULL, "8", &respond) == SOTW_ACK && st.replied, "then the usual ACK");
+  sotw_free(&st);
+  sotw_init(&st);
+  CHECK(sotw_on_request(&st, a, 1, "41", "rejected on the old stream", "7", &respond) == SOTW_FIRST && respond &&
+            !st.nacked,
+        "an old stream's NACK is not a NACK of this stream");
+  sotw_sent(&st, 2, 8, 7, 0);
+  CHECK(!st.replied, "a response not answered yet");
+  CHECK(sotw_on_request(&st, a, 1, "1", "late", "7", &respond) == SOTW_STALE && !st.nacked && !st.replied,
+        "a NACK with a stale nonce changes nothing (ads.c logs and counts it)");
+  CHECK(sotw_on_request(&st, a, 1, "2", "bad", "7", &respond) == SOTW_NACK && st.replied, "a NACK answers");
+  sotw_free(&st);
+
   /* Wildcard (Envoy). */
   sotw_init(&st);
   CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && respond && st.wildcard,
