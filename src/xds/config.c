@@ -108,22 +108,37 @@ int config_weights_check(const uint32_t *weights, size_t n, uint32_t *sum) {
   return s == 100 ? 0 : -1;
 }
 
+const char *config_prefix_problem(const char *prefix) {
+  if (prefix[0] != '/') return "must start with \"/\"";
+  if (prefix[1] == '/') return "must not start with \"//\" (gRPC clients ignore such a route)";
+  size_t slashes = 0;
+  for (const char *c = prefix; *c; c++) slashes += *c == '/';
+  if (slashes > 2) return "has more than 2 slashes (gRPC clients ignore such a route; paths are /service/method)";
+  return NULL;
+}
+
 static int parse_route(struct cparse *p, const struct ytree *t, struct config_route *r) {
   static const char *const keys[] = {"name", "prefix", "clusters", NULL};
   r->line = t->line;
   if (want_map(p, t, "a route") || check_keys(p, t, "a route", keys)) return -1;
   if (get_str(p, t, "name", "", &r->name) || get_str(p, t, "prefix", "/", &r->prefix)) return -1;
-  if (r->prefix[0] != '/') return perr(p, t->line, "route prefix \"%s\" must start with \"/\"", r->prefix);
+  const char *why = config_prefix_problem(r->prefix);
+  if (why) {
+    const struct ytree *pv = ytree_get(t, "prefix");
+    return perr(p, pv ? pv->line : t->line, "route prefix \"%s\" %s", r->prefix, why);
+  }
   const struct ytree *cl = ytree_get(t, "clusters");
   if (want_seq(p, cl, "route clusters")) return -1;
-  r->n_clusters = ytree_len(cl);
-  if (r->n_clusters == 0) return perr(p, t->line, "route \"%s\" has no clusters", r->name);
-  r->clusters = calloc(r->n_clusters, sizeof *r->clusters);
-  uint32_t *w = calloc(r->n_clusters, sizeof *w);
+  size_t n = ytree_len(cl);
+  if (n == 0) return perr(p, t->line, "route \"%s\" has no clusters", r->name);
+  /* Counts are set only once their arrays exist: config_free walks them. */
+  r->clusters = calloc(n, sizeof *r->clusters);
+  uint32_t *w = calloc(n, sizeof *w);
   if (!r->clusters || !w) {
     free(w);
     return perr(p, t->line, "out of memory");
   }
+  r->n_clusters = n;
   size_t i = 0;
   int rc = 0;
   for (const struct ytree *c = cl->child; c && rc == 0; c = c->next, i++) {
@@ -169,10 +184,10 @@ static int parse_listener(struct cparse *p, const struct ytree *t, struct config
     return perr(p, t->line, "listener address \"%s\" must be an IPv4 address", l->address);
   const struct ytree *rt = ytree_get(t, "routes");
   if (want_seq(p, rt, "listener routes")) return -1;
-  l->n_routes = ytree_len(rt);
-  if (l->n_routes == 0) return perr(p, t->line, "listener \"%s\" has no routes", l->name);
-  l->routes = calloc(l->n_routes, sizeof *l->routes);
-  if (!l->routes) return perr(p, t->line, "out of memory");
+  size_t n = ytree_len(rt);
+  if (n == 0) return perr(p, t->line, "listener \"%s\" has no routes", l->name);
+  if (!(l->routes = calloc(n, sizeof *l->routes))) return perr(p, t->line, "out of memory");
+  l->n_routes = n;
   size_t i = 0;
   for (const struct ytree *c = rt->child; c; c = c->next, i++)
     if (parse_route(p, c, &l->routes[i])) return -1;
@@ -187,10 +202,10 @@ static int parse_cluster(struct cparse *p, const struct ytree *t, struct config_
   if (cl->name[0] == '\0') return perr(p, t->line, "cluster name must not be empty");
   const struct ytree *ep = ytree_get(t, "endpoints");
   if (want_seq(p, ep, "cluster endpoints")) return -1;
-  cl->n_endpoints = ytree_len(ep);
-  if (cl->n_endpoints) {
-    cl->endpoints = calloc(cl->n_endpoints, sizeof *cl->endpoints);
-    if (!cl->endpoints) return perr(p, t->line, "out of memory");
+  size_t n = ytree_len(ep);
+  if (n) {
+    if (!(cl->endpoints = calloc(n, sizeof *cl->endpoints))) return perr(p, t->line, "out of memory");
+    cl->n_endpoints = n;
   }
   size_t i = 0;
   for (const struct ytree *c = ep ? ep->child : NULL; c; c = c->next, i++) {
@@ -208,13 +223,18 @@ static int parse_cluster(struct cparse *p, const struct ytree *t, struct config_
   return 0;
 }
 
-/* Cross-checks: unique names, and every cluster a route names exists. */
+/* Cross-checks: unique names, unique socket addresses, and every cluster a route names exists. */
 static int validate(struct cparse *p, const struct config *c) {
   for (size_t i = 0; i < c->n_listeners; i++)
-    for (size_t j = 0; j < i; j++)
-      if (strcmp(c->listeners[i].name, c->listeners[j].name) == 0)
-        return perr(p, c->listeners[i].line, "listener \"%s\" is defined twice (first on line %d)",
-                    c->listeners[i].name, c->listeners[j].line);
+    for (size_t j = 0; j < i; j++) {
+      const struct config_listener *a = &c->listeners[i], *b = &c->listeners[j];
+      if (strcmp(a->name, b->name) == 0)
+        return perr(p, a->line, "listener \"%s\" is defined twice (first on line %d)", a->name, b->line);
+      /* Envoy refuses a second listener on an address:port already in use by another. */
+      if (a->port && a->port == b->port && strcmp(a->address, b->address) == 0)
+        return perr(p, a->line, "listener \"%s\" uses %s:%u, as listener \"%s\" does (line %d)", a->name, a->address,
+                    a->port, b->name, b->line);
+    }
   for (size_t i = 0; i < c->n_clusters; i++)
     for (size_t j = 0; j < i; j++)
       if (strcmp(c->clusters[i].name, c->clusters[j].name) == 0)
@@ -270,13 +290,13 @@ int config_parse(const char *path, const char *buf, size_t len, struct config **
   if (want_map(&p, spec, "spec") || check_keys(&p, spec, "spec", spec_keys)) goto out;
   const struct ytree *ls = ytree_get(spec, "listeners"), *cs = ytree_get(spec, "clusters");
   if (want_seq(&p, ls, "spec.listeners") || want_seq(&p, cs, "spec.clusters")) goto out;
-  c->n_listeners = ytree_len(ls);
-  c->n_clusters = ytree_len(cs);
-  if ((c->n_listeners && !(c->listeners = calloc(c->n_listeners, sizeof *c->listeners))) ||
-      (c->n_clusters && !(c->clusters = calloc(c->n_clusters, sizeof *c->clusters)))) {
+  size_t nl = ytree_len(ls), nc = ytree_len(cs);
+  if ((nl && !(c->listeners = calloc(nl, sizeof *c->listeners))) || (nc && !(c->clusters = calloc(nc, sizeof *c->clusters)))) {
     perr(&p, spec->line, "out of memory");
     goto out;
   }
+  c->n_listeners = nl; /* only now: config_free walks them */
+  c->n_clusters = nc;
   size_t i = 0;
   for (const struct ytree *t = ls ? ls->child : NULL; t; t = t->next, i++)
     if (parse_listener(&p, t, &c->listeners[i])) goto out;

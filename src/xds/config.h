@@ -7,8 +7,9 @@
  *     clusters:  [{name, endpoints: [{address, port}]}]
  *
  * Additions and rules (docs/xdsd.md): listener `port` may be left out (then no Envoy socket listener is
- * generated, the listener only serves gRPC clients); `address` defaults to 0.0.0.0; route `prefix`
- * defaults to "/" and must start with "/"; route weights must sum to exactly 100 (a single cluster may
+ * generated, the listener only serves gRPC clients); `address` defaults to 0.0.0.0; no two socket
+ * listeners share an address:port; route `prefix` defaults to "/", starts with "/" but not "//" and has
+ * at most 2 slashes; route weights must sum to exactly 100 (a single cluster may
  * leave its weight out); every cluster a route names must be defined; names are unique. */
 #ifndef XDS_CONFIG_H
 #define XDS_CONFIG_H
@@ -77,6 +78,10 @@ const struct config_cluster *config_find_cluster(const struct config *c, const c
 /* The weight policy, pure: checks that `n` weights sum to exactly 100 and each is <= 100.
  * Returns 0, -1 when the sum is not 100 (stores it in *sum), -2 when n is 0. */
 int config_weights_check(const uint32_t *weights, size_t n, uint32_t *sum);
+
+/* Why gRPC clients would ignore a route with this prefix (C-core: it must start with "/", must not start
+ * with "//", and has at most 2 slashes), or NULL when the prefix is fine. */
+const char *config_prefix_problem(const char *prefix);
 
 /* Whether `s` is a valid DNS host name (letters, digits, '-', '.', labels 1..63, total <= 253). */
 int config_is_hostname(const char *s);

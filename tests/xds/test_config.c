@@ -87,6 +87,32 @@ int main(void) {
   bad("spec:\n  clusters:\n  - name: a\n    endpoint: []\n", "t.yaml:4: unknown key \"endpoint\" in a cluster");
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - prefix: api\n      clusters:\n      - name: a\n",
       "t.yaml:5: route prefix \"api\" must start with \"/\"");
+  /* Prefixes gRPC C-core would silently ignore (the route vanishes for proxyless clients). */
+  bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - name: r\n      prefix: /pkg.Svc/Method/\n      clusters:\n"
+      "      - name: a\n  clusters:\n  - name: a\n",
+      "t.yaml:6: route prefix \"/pkg.Svc/Method/\" has more than 2 slashes");
+  bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - name: r\n      prefix: //x\n      clusters:\n"
+      "      - name: a\n  clusters:\n  - name: a\n",
+      "t.yaml:6: route prefix \"//x\" must not start with \"//\"");
+  bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - prefix: //\n      clusters:\n      - name: a\n",
+      "t.yaml:5: route prefix \"//\" must not start with \"//\"");
+  CHECK(!config_prefix_problem("/") && !config_prefix_problem("/pkg.Svc/") && !config_prefix_problem("/pkg.Svc/Say") &&
+            !config_prefix_problem("/pkg"),
+        "prefixes gRPC clients honour: /, /service/, /service/method-prefix, /service-prefix");
+  CHECK(config_prefix_problem("") && config_prefix_problem("a/") && config_prefix_problem("/a/b/c") &&
+            config_prefix_problem("//"),
+        "prefixes they ignore");
+  /* Two socket listeners on one address:port: Envoy refuses the second. */
+  bad("spec:\n  listeners:\n  - name: a\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
+      "  - name: b\n    address: 0.0.0.0\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
+      "  clusters:\n  - name: c\n",
+      "t.yaml:8: listener \"b\" uses 0.0.0.0:8080, as listener \"a\" does (line 3)");
+  c = ok("spec:\n  listeners:\n  - name: a\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
+         "  - name: b\n    port: 8081\n    routes:\n    - clusters:\n      - name: c\n"
+         "  - name: grpc-only\n    routes:\n    - clusters:\n      - name: c\n"
+         "  - name: grpc-only-2\n    routes:\n    - clusters:\n      - name: c\n  clusters:\n  - name: c\n");
+  CHECK(c->n_listeners == 4, "other ports are fine, and listeners without a port have no socket");
+  config_free(c);
   bad("spec:\n  listeners:\n  - name: l\n    address: example\n    routes: []\n",
       "t.yaml:3: listener address \"example\" must be an IPv4 address");
   bad("name: x\n", "t.yaml:1: missing \"spec\"");
