@@ -62,6 +62,7 @@ static int pod_start(struct cluster *c, size_t deployment, int step) {
   p->deployment = deployment;
   p->born_step = step;
   p->gone_step = -1;
+  p->first_rx_ms = -1;
   uint16_t port = pod_port(c->sc, deployment);
   if (d->image == SC_IMAGE_HAPROXY) {
     struct l7proxy_env env = {c->tools->haproxy, c->dir, CLUSTER_DNS_IP, c->dns_port, c->sc};

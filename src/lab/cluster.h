@@ -29,6 +29,8 @@ struct pod {
   int born_step;              /* the timeline step that created it (0: at start) */
   int gone_step;              /* the step that removed it, or -1 */
   int is_proxy;               /* an HAProxy pod (l7), else a greeter server (proc) */
+  int64_t first_rx_ms;        /* when it received its first RPC, from its log, in ms since the clients
+                                 started (-1: none, or not read yet) */
   struct proc proc;
   struct l7proxy l7;
 };

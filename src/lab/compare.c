@@ -51,11 +51,12 @@ static void discovery(const struct run *r, struct compare_row *row) {
       if (p->born_step != (int)k) continue;
       int col = sample_server(&r->samples, p->name);
       n++;
-      if (col < 0 || r->samples.first_ms[col] < 0) {
+      int64_t first = p->first_rx_ms >= 0 ? p->first_rx_ms : col >= 0 ? r->samples.first_ms[col] : -1;
+      if (first < 0) {
         never = 1;
         continue;
       }
-      double s = (double)(r->samples.first_ms[col] - r->timing.step_start_ms[k]) / 1000.0;
+      double s = (double)(first - r->timing.step_start_ms[k]) / 1000.0;
       worst = s > worst ? s : worst;
     }
     if (!n) continue;
@@ -63,7 +64,7 @@ static void discovery(const struct run *r, struct compare_row *row) {
     if (never)
       snprintf(row->discovery, sizeof row->discovery, "no (none in %.0f s)", (double)(end - r->timing.step_start_ms[k]) / 1000.0);
     else
-      snprintf(row->discovery, sizeof row->discovery, "yes, after %.1f s", worst);
+      snprintf(row->discovery, sizeof row->discovery, "yes, after %.2f s", worst);
     return;
   }
 }

@@ -15,6 +15,8 @@ struct judge_pod {
   size_t deployment;  /* index in the scenario */
   int born_step;      /* the step that created it */
   int gone_step;      /* the step that removed it, or -1 */
+  int64_t first_rx_ms; /* when the server logged its first received RPC (ms since the clients started),
+                          or -1 when unknown: then the first summary line counting it is used */
 };
 
 /* When things happened, in ms since the clients started. */

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -243,12 +244,37 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
     run_fail(r, "out of memory");
 }
 
+/* Reads when each server received its first RPC from its log ("<UTC time> greeter-server info
+ * msg=received ..."), in ms since the clients started. */
+static void read_first_received(struct run *r) {
+  for (size_t i = 0; i < r->cluster.n_pods; i++) {
+    struct pod *p = &r->cluster.pods[i];
+    if (p->is_proxy) continue;
+    char path[PATH_MAX + 80], line[1024];
+    snprintf(path, sizeof path, "%s/%s.log", r->dir, p->name);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    while (fgets(line, sizeof line, f)) {
+      if (!strstr(line, " msg=received ")) continue;
+      struct tm tm;
+      memset(&tm, 0, sizeof tm);
+      const char *rest = strptime(line, "%Y-%m-%dT%H:%M:%S", &tm);
+      if (!rest || *rest != '.') break;
+      int64_t ms = (int64_t)timegm(&tm) * 1000 + atoi(rest + 1);
+      p->first_rx_ms = ms - r->t0_wall_ms;
+      break;
+    }
+    fclose(f);
+  }
+}
+
 static void judge_all(struct run *r) {
   struct judge_pod pods[CLUSTER_MAX_PODS];
+  read_first_received(r);
   for (size_t i = 0; i < r->cluster.n_pods; i++) {
     const struct pod *p = &r->cluster.pods[i];
     pods[i] = (struct judge_pod){.name = p->name, .deployment = p->deployment, .born_step = p->born_step,
-                                 .gone_step = p->gone_step};
+                                 .gone_step = p->gone_step, .first_rx_ms = p->first_rx_ms};
   }
   r->passed = 1;
   for (size_t i = 0; i < r->sc->n_expects; i++) {

@@ -112,7 +112,7 @@ static void test_judge(void) {
     sample_add(&s, t * 1000 + 50, &l);
   }
   struct judge_pod pods[5];
-  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1};
+  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1};
   struct judge_timing tm = {.step_start_ms = {0, 6200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[0], &s, pods, 5, &tm, &r);
@@ -123,6 +123,19 @@ static void test_judge(void) {
   /* even: the first whole second after 6.2 s is 7; window 10 s fits in [7, 20). */
   judge_expect(&sc, &sc.expects[2], &s, pods, 5, &tm, &r);
   CHECK(r.pass && r.value >= 0 && r.value < 1.0);
+  /* first_rpc: the servers' own first-received times win over the 1 s samples. */
+  struct sc_expect first = sc.expects[1];
+  first.check = SC_CHECK_FIRST_RPC;
+  first.within_ms = 800;
+  judge_expect(&sc, &first, &s, pods, 5, &tm, &r);
+  CHECK(!r.pass && strstr(r.measured, "server-4 after 0.85 s (1 s sample)")); /* counted in the line at 7.05 s */
+  pods[3].first_rx_ms = 6500;
+  pods[4].first_rx_ms = 6900;
+  judge_expect(&sc, &first, &s, pods, 5, &tm, &r);
+  CHECK(r.pass && strstr(r.measured, "server-4 after 0.30 s, server-5 after 0.70 s") && r.value > 0.69 && r.value < 0.71);
+  pods[4].first_rx_ms = 7300;
+  judge_expect(&sc, &first, &s, pods, 5, &tm, &r);
+  CHECK(!r.pass);
   size_t from, to;
   judge_phase_seconds(&tm, 2, 0, &from, &to);
   CHECK(from == 0 && to == 6);
@@ -227,7 +240,7 @@ static void test_judge_group_and_stops(void) {
     CHECK(sample_parse_line(line, &l) == 0);
     sample_add(&s, t * 1000 + 100, &l);
   }
-  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3}, {"v1-2", 0, 0, -1}, {"v2-1", 1, 0, -1}, {"v2-2", 1, 0, -1}};
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1}, {"v1-2", 0, 0, -1, -1}, {"v2-1", 1, 0, -1, -1}, {"v2-2", 1, 0, -1, -1}};
   struct judge_timing tm = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
