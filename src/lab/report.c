@@ -315,7 +315,7 @@ static int write_md(const struct run *r) {
           "## Files\n\n`samples.csv` (per second: phase, RPCs ok/failed, p50/p99 in us, share %% per server, RPCs per "
           "server), `chart.png` (`chart.gp`), `*.out` (the clients' summary lines), `*.log` (every process), "
           "`dnsmasq.log` (every DNS query).\n\nShares come from the clients' summary lines (one per second); a "
-          "first-RPC time is when the first summary line counting the server arrived (1 s resolution).\n");
+          "first-RPC time is when the server logged its first received RPC (ms).\n");
   return fclose(f);
 }
 
@@ -446,8 +446,8 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
           fast ? "`--fast`" : "default (the demo's)");
   if (n_rows > 1) {
     fprintf(f, "## Comparison\n\nMeasured in this run. Balanced: the busiest and the idlest pod's share in the first "
-               "phase. New replicas: time from the scale (pods ready, DNS updated) to the first summary line counting "
-               "each new pod (1 s resolution). Latency: median per-second p50 / p99 in the first phase, and the "
+               "phase. New replicas: time from the scale (pods ready, DNS updated) to the last new pod's first received "
+               "RPC (from its log). Latency: median per-second p50 / p99 in the first phase, and the "
                "difference to headless where the servers answer with the same delay.\n\n");
     write_compare_md(f, rows, n_rows);
     fprintf(f, "\n## Verdicts\n\n");
