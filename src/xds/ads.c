@@ -545,17 +545,33 @@ void ads_set_snapshot(struct ads *a, struct snapshot *snap) {
   }
 }
 
+/* Whether type t of the stream has nothing due and its last response was answered. */
+static int type_settled(const struct stream *s, int t) {
+  const struct sotw_state *st = &s->st[t];
+  if (!sotw_subscribed(st)) return 1;
+  if (response_due(s, t, (s->forced >> t) & 1, NULL)) return 0;
+  return !st->nonce_sent || st->replied;
+}
+
+int ads_clusters_warm(const struct ads *a) {
+  if (!a->snap) return 1;
+  const struct snapshot_table *cds = &a->snap->tables[SNAP_CDS];
+  for (const struct stream *s = a->streams; s; s = s->next) {
+    if (!stream_live(s)) continue;
+    if (!type_settled(s, XDS_CDS) || !type_settled(s, XDS_EDS)) return 0;
+    /* Every cluster the stream holds must have its endpoints asked for (and, by the above, sent). */
+    for (size_t i = 0; i < cds->n; i++)
+      if (sotw_wants(&s->st[XDS_CDS], cds->res[i].name) && !sotw_wants(&s->st[XDS_EDS], cds->res[i].name)) return 0;
+  }
+  return 1;
+}
+
 int ads_removal_settled(const struct ads *a, const struct snapshot *next) {
   if (!a->snap) return 1;
   for (const struct stream *s = a->streams; s; s = s->next) {
     if (!stream_live(s)) continue;
     /* The routes: the current LDS and RDS content was sent and answered (or nothing is owed). */
-    for (int t = XDS_LDS; t <= XDS_RDS; t++) {
-      const struct sotw_state *st = &s->st[t];
-      if (!sotw_subscribed(st)) continue;
-      if (response_due(s, t, (s->forced >> t) & 1, NULL)) return 0;
-      if (st->nonce_sent && !st->replied) return 0;
-    }
+    if (!type_settled(s, XDS_LDS) || !type_settled(s, XDS_RDS)) return 0;
     /* The clusters: a client that names its subscriptions (gRPC) drops a cluster's CDS and EDS names
      * once no route and no call uses it any more; until then the removal would fail its calls. Wildcard
      * (Envoy) subscriptions never drop names: for them the routes above are the signal. */

@@ -22,10 +22,12 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out);
  * subscribed content changed. `snap->version` must already be set by the caller. */
 void ads_set_snapshot(struct ads *a, struct snapshot *snap);
 
-/* Whether the clients stopped using what `next` removes from the served snapshot (CDS and EDS names;
- * see snapshot_with_removed): every open stream was sent, and answered, the current LDS and RDS
- * content, and no stream that names its subscriptions still subscribes to a Cluster or
- * ClusterLoadAssignment that `next` drops. */
+/* The waits of the phases of snapshot_plan (snapshot.h), over every open stream.
+ * ads_clusters_warm: the current CDS and EDS content was sent and answered, and every Cluster a stream
+ * holds has its ClusterLoadAssignment subscribed (clients ask for it once they have the Cluster).
+ * ads_removal_settled: the current LDS and RDS content was sent and answered, and no stream that names
+ * its subscriptions (gRPC clients) still subscribes to a Cluster or assignment that `next` drops. */
+int ads_clusters_warm(const struct ads *a);
 int ads_removal_settled(const struct ads *a, const struct snapshot *next);
 
 /* The snapshot being served (owned by ads), or NULL before the first. */

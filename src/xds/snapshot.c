@@ -439,25 +439,34 @@ static int table_copy(struct snapshot_table *t, const struct snapshot_resource *
   return 0;
 }
 
-int snapshot_with_removed(const struct snapshot *cur, const struct snapshot *next, struct snapshot **out) {
-  *out = NULL;
-  if (!cur) return 0;
-  int dropped = 0;
-  for (int t = SNAP_CDS; t <= SNAP_EDS; t++)
-    for (size_t i = 0; i < cur->tables[t].n && !dropped; i++)
-      if (!snapshot_find(&next->tables[t], cur->tables[t].res[i].name)) dropped = 1;
-  if (!dropped) return 0;
+int snapshot_drops(const struct snapshot *cur, const struct snapshot *next, enum xds_type type, const char *name) {
+  if (type != XDS_CDS && type != XDS_EDS) return 0;
+  return snapshot_find(&cur->tables[type], name) && !snapshot_find(&next->tables[type], name);
+}
+
+/* Whether table t of `a` has a name that table t of `b` lacks. */
+static int has_more(const struct snapshot *a, const struct snapshot *b, int t) {
+  for (size_t i = 0; i < a->tables[t].n; i++)
+    if (!snapshot_find(&b->tables[t], a->tables[t].res[i].name)) return 1;
+  return 0;
+}
+
+/* Listeners and routes of `routes`; Clusters and assignments of `clusters`, plus those of `also` that
+ * `clusters` lacks, unchanged. n_endpoints is that of `clusters`. */
+static int mix(const struct snapshot *routes, const struct snapshot *clusters, const struct snapshot *also,
+               struct snapshot **out) {
   struct snapshot *s = calloc(1, sizeof *s);
   if (!s) return -1;
-  s->created_us = next->created_us;
-  s->n_endpoints = next->n_endpoints;
+  s->created_us = clusters->created_us;
+  s->n_endpoints = clusters->n_endpoints;
   for (int t = 0; t < SNAP_NTABLES; t++) {
-    for (size_t i = 0; i < next->tables[t].n; i++)
-      if (table_copy(&s->tables[t], &next->tables[t].res[i])) goto fail;
-    if (t == SNAP_CDS || t == SNAP_EDS)
-      for (size_t i = 0; i < cur->tables[t].n; i++)
-        if (!snapshot_find(&next->tables[t], cur->tables[t].res[i].name) &&
-            table_copy(&s->tables[t], &cur->tables[t].res[i]))
+    int is_cluster = t == SNAP_CDS || t == SNAP_EDS;
+    const struct snapshot_table *from = is_cluster ? &clusters->tables[t] : &routes->tables[t];
+    for (size_t i = 0; i < from->n; i++)
+      if (table_copy(&s->tables[t], &from->res[i])) goto fail;
+    if (is_cluster)
+      for (size_t i = 0; i < also->tables[t].n; i++)
+        if (!snapshot_find(from, also->tables[t].res[i].name) && table_copy(&s->tables[t], &also->tables[t].res[i]))
           goto fail;
     table_finish(&s->tables[t]);
   }
@@ -468,9 +477,26 @@ fail:
   return -1;
 }
 
-int snapshot_drops(const struct snapshot *cur, const struct snapshot *next, enum xds_type type, const char *name) {
-  if (type != XDS_CDS && type != XDS_EDS) return 0;
-  return snapshot_find(&cur->tables[type], name) && !snapshot_find(&next->tables[type], name);
+int snapshot_plan(const struct snapshot *cur, const struct snapshot *target, struct snapshot **out) {
+  *out = NULL;
+  if (!cur) return SNAPSHOT_PHASE_FINAL;
+  if (has_more(target, cur, SNAP_CDS) || has_more(target, cur, SNAP_EDS))
+    return mix(cur, target, cur, out) ? -1 : SNAPSHOT_PHASE_ADD;
+  if (has_more(cur, target, SNAP_CDS) || has_more(cur, target, SNAP_EDS)) {
+    if (mix(target, target, cur, out)) return -1;
+    if (!snapshot_same(cur, *out)) return SNAPSHOT_PHASE_KEEP;
+    snapshot_free(*out); /* only unused clusters go: nothing to do first */
+    *out = NULL;
+  }
+  return SNAPSHOT_PHASE_FINAL;
+}
+
+const char *snapshot_phase_name(int phase) {
+  switch (phase) {
+    case SNAPSHOT_PHASE_ADD: return "add-clusters";
+    case SNAPSHOT_PHASE_KEEP: return "keep-removed";
+    default: return "final";
+  }
 }
 
 void snapshot_free(struct snapshot *s) {

@@ -53,13 +53,23 @@ void snapshot_free(struct snapshot *s);
 /* Whether two snapshots hold the same resources (versions are not compared). NULLs differ from non-NULL. */
 int snapshot_same(const struct snapshot *a, const struct snapshot *b);
 
-/* Make before break for removals (xds-facts.md §2 Ordering: remove stale clusters and endpoints last).
- * When `next` drops Cluster or ClusterLoadAssignment resources that `cur` serves, stores in *out a new
- * snapshot (version 0) holding `next` plus those dropped resources, unchanged: served first, it moves
- * the routes off the clusters while the clusters still exist; `next` itself is served once the clients
- * no longer use them. Stores NULL when nothing is dropped (or `cur` is NULL). `n_endpoints` is next's.
- * Returns 0, or -1 on allocation failure. */
-int snapshot_with_removed(const struct snapshot *cur, const struct snapshot *next, struct snapshot **out);
+/* Make before break (xds-facts.md §2 Ordering): clusters must exist, warm, before a route points at
+ * them, and go only after the routes left them. A change that adds or removes clusters is served in
+ * phases, each a snapshot of its own:
+ *   SNAPSHOT_PHASE_ADD   the listeners and routes being served, with the target's clusters (and the
+ *                        others kept): clients fetch the new clusters' endpoints while no route uses them;
+ *   SNAPSHOT_PHASE_KEEP  the target's listeners and routes, with the target's clusters plus those it
+ *                        removes: routes leave the removed clusters while they still exist;
+ *   SNAPSHOT_PHASE_FINAL the target itself.
+ * From `cur` (served; NULL before the first) towards `target`, snapshot_plan returns the phase to serve
+ * next and stores its snapshot (version 0) in *out; for FINAL, *out is NULL (serve `target`). The owner
+ * serves the phase, waits until the clients are through it (ads_clusters_warm, ads_removal_settled) or
+ * a deadline, and calls again with the phase as `cur`. A phase that would change nothing is skipped.
+ * Returns -1 on allocation failure. */
+enum snapshot_phase { SNAPSHOT_PHASE_FINAL = 0, SNAPSHOT_PHASE_ADD, SNAPSHOT_PHASE_KEEP };
+int snapshot_plan(const struct snapshot *cur, const struct snapshot *target, struct snapshot **out);
+/* "add-clusters", "keep-removed", "final" (for logs). */
+const char *snapshot_phase_name(int phase);
 
 /* Whether `name` of `type` (CDS or EDS) is in `cur` but not in `next`. */
 int snapshot_drops(const struct snapshot *cur, const struct snapshot *next, enum xds_type type, const char *name);

@@ -25,7 +25,7 @@
 #define PUBLISH_IDLE_MS 1000   /* and at least this often */
 #define SHUTDOWN_MS 5000
 #define TRIM_MS 5000          /* give freed heap back to the kernel at most this often */
-#define REMOVAL_MAX_MS 1000   /* longest wait before removed clusters go, for clients that never say */
+#define PHASE_MAX_MS 1000     /* longest wait in a phase of a cluster change (snapshot_plan) */
 
 struct xdsd {
   const struct xdsd_options *opt;
@@ -42,10 +42,11 @@ struct xdsd {
   uint64_t reloads_ok, reloads_failed;
   int rebuild_wanted;
   int64_t rebuild_deadline_ms;
-  /* Two-phase removal: the snapshot to serve once the clients stopped using the clusters it removes
-   * (owned; NULL when no removal is under way), and when to serve it anyway. */
-  struct snapshot *final;
-  int64_t final_deadline_ms;
+  /* A change served in phases (snapshot_plan): the snapshot it leads to (owned; NULL when none is
+   * under way), the phase being served and when to move on even if the clients are not through it. */
+  struct snapshot *target;
+  int phase;
+  int64_t phase_deadline_ms;
   int dirty;
 };
 
@@ -129,66 +130,68 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
 }
 
 /* Serves `s` (owned by ads from here) with the next version. */
-static void serve(struct xdsd *x, struct snapshot *s, const char *phase) {
+static void serve(struct xdsd *x, struct snapshot *s, int phase) {
   const struct snapshot *cur = ads_snapshot(x->ads);
   s->version = cur ? cur->version + 1 : 1;
   log_info("msg=\"snapshot\" version=%llu phase=%s listeners=%zu routes=%zu clusters=%zu endpoints=%zu streams=%zu",
-           (unsigned long long)s->version, phase, s->tables[SNAP_LDS_API].n, s->tables[SNAP_RDS].n,
-           s->tables[SNAP_CDS].n, s->n_endpoints, ads_streams(x->ads));
+           (unsigned long long)s->version, snapshot_phase_name(phase), s->tables[SNAP_LDS_API].n,
+           s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n, s->n_endpoints, ads_streams(x->ads));
   ads_set_snapshot(x->ads, s);
   x->dirty = 1;
 }
 
-/* Builds a snapshot from the config and DNS and serves it when it differs from what is served.
- * Removing clusters takes two snapshots (make before break, xds-facts.md §2): first the new one plus
- * the removed Clusters and ClusterLoadAssignments, so that routes leave them while they still exist;
- * then, from finish_removal, the new one alone. */
+/* Moves the change under way to its next phase once the clients are through the current one (or its
+ * time is up): make before break, see snapshot_plan. */
+static void advance(struct xdsd *x, int64_t now_ms) {
+  if (!x->target) return;
+  if (x->phase != SNAPSHOT_PHASE_FINAL) {
+    int through = x->phase == SNAPSHOT_PHASE_ADD ? ads_clusters_warm(x->ads) : ads_removal_settled(x->ads, x->target);
+    if (!through && now_ms < x->phase_deadline_ms) return;
+    if (!through)
+      log_info("msg=\"phase timed out, moving on\" phase=%s waited_ms=%d", snapshot_phase_name(x->phase), PHASE_MAX_MS);
+  }
+  struct snapshot *p;
+  int phase = snapshot_plan(ads_snapshot(x->ads), x->target, &p);
+  if (phase < 0) {
+    log_error("msg=\"out of memory building a snapshot\"");
+    return; /* tried again on the next tick */
+  }
+  x->phase = phase;
+  if (phase == SNAPSHOT_PHASE_FINAL) {
+    p = x->target;
+    x->target = NULL;
+  } else {
+    x->phase_deadline_ms = now_ms + PHASE_MAX_MS;
+  }
+  serve(x, p, phase);
+}
+
+/* Builds a snapshot from the config and DNS and, when it differs from what is served, starts serving
+ * it (in phases when clusters come or go). A new one replaces a change still under way: the next
+ * phases are planned from what is served. */
 static void rebuild(struct xdsd *x, int64_t now_ms) {
   x->rebuild_wanted = 0;
   if (!x->cfg) return;
-  struct snapshot *s, *trans;
+  struct snapshot *s;
   if (snapshot_build(x->cfg, discovery_lookup, x->dns, &s) != 0) {
     log_error("msg=\"out of memory building a snapshot\"");
     return;
   }
-  if (x->final && snapshot_same(x->final, s)) { /* that removal is already under way */
+  if (x->target && snapshot_same(x->target, s)) { /* already under way */
     snapshot_free(s);
     return;
   }
-  snapshot_free(x->final); /* superseded: the removal is recomputed against what is served */
-  x->final = NULL;
+  snapshot_free(x->target);
+  x->target = NULL;
   const struct snapshot *cur = ads_snapshot(x->ads);
   if (cur && snapshot_same(cur, s)) {
     snapshot_free(s);
+    x->phase = SNAPSHOT_PHASE_FINAL;
     return;
   }
-  if (snapshot_with_removed(cur, s, &trans) != 0) {
-    log_error("msg=\"out of memory building a snapshot\"");
-    snapshot_free(s);
-    return;
-  }
-  if (!trans) {
-    serve(x, s, "all");
-    return;
-  }
-  /* When only unused clusters go, the first phase changes nothing: skip it, the second follows. */
-  if (snapshot_same(cur, trans))
-    snapshot_free(trans);
-  else
-    serve(x, trans, "keep-removed");
-  x->final = s;
-  x->final_deadline_ms = now_ms + REMOVAL_MAX_MS;
-}
-
-/* The second phase of a removal: once the clients have left the removed clusters (or the wait is over). */
-static void finish_removal(struct xdsd *x, int64_t now_ms) {
-  if (!x->final) return;
-  int settled = ads_removal_settled(x->ads, x->final);
-  if (!settled && now_ms < x->final_deadline_ms) return;
-  if (!settled) log_info("msg=\"removing clusters that clients may still use\" waited_ms=%d", REMOVAL_MAX_MS);
-  struct snapshot *s = x->final;
-  x->final = NULL;
-  serve(x, s, "remove");
+  /* A phase being served is still waited for (against the new target) before the next is planned. */
+  x->target = s;
+  advance(x, now_ms);
 }
 
 static void publish(struct xdsd *x) {
@@ -251,7 +254,7 @@ static void teardown(struct xdsd *x) {
   free(x->cfg_bytes);
   free(x->bad_bytes);
   free(x->error);
-  snapshot_free(x->final);
+  snapshot_free(x->target);
 }
 
 int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload) {
@@ -303,7 +306,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     if (look) check_config(&x, now);
     if (discovery_poll(x.dns, now)) x.rebuild_wanted = 1;
     if (x.rebuild_wanted && (discovery_settled(x.dns) || now >= x.rebuild_deadline_ms)) rebuild(&x, now);
-    finish_removal(&x, now);
+    advance(&x, now);
     if (now >= next_trim) {
       /* Thousands of streams connecting leave freed memory in malloc's arenas (gRPC's threads have
        * their own); returning it keeps RSS close to what the open streams really use. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reload that does not miss and does not break: a broken config swapped in (ConfigMap style) is
 # reported with file:line in /status and /metrics while the last good config keeps being served and no
-# RPC fails; --check rejects the same file; an editor's rename-on-save and an in-place write are seen.
+# RPC fails; after the good config is restored, the same broken config is reported again; --check
+# rejects the same file; an editor's rename-on-save and an in-place write are seen.
 NET_BASE=30
 DNS_PORT=5330
 . "$(dirname "$0")/xlib.sh"
@@ -40,6 +41,18 @@ read -r ok failed v1 v2 w <<<"$(collect "$(lines)" 1000 30)"
 echo "after the broken config: ok=$ok v1=$v1 v2=$v2"
 check "the last good config (50/50) is still served" within "$(pct "$v2" "$ok")" 42 58
 check "xdsd logged the error once" test "$(grep -c 'invalid config' "$T/xdsd.log")" -eq 1
+
+# The good config restored, then the same broken bytes again: reported again (it used to be ignored).
+configmap_swap "$T/c50.yaml"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.config.error == null' >/dev/null"
+echo "ok: the good config restored clears the error"
+configmap_swap "$T/bad.yaml"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.config.error != null' >/dev/null"
+echo "ok: the same broken config a second time shows in /status again"
+check "and is logged again" test "$(grep -c 'invalid config' "$T/xdsd.log")" -eq 2
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_reloads_total{result=\"failed\"} 2'"
+echo "ok: /metrics counts the second failed reload"
+check "the log line is one key=value line (error sanitized)" grep -q 'msg="invalid config, keeping the last good one" error=[^ "]*the_weights_of_route__all__sum_to_90' "$T/xdsd.log"
 
 # An editor's save: write a temporary file and rename it over config.yaml.
 cp "$T/c0.yaml" "$CFG_DIR/.config.yaml.swp"

@@ -88,10 +88,10 @@ int main(void) {
   a = envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
   CHECK(a && a->n_endpoints == 0, "an empty cluster is an assignment without localities");
   envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
-  /* Two-phase removal: s (server-v1, server-v2) -> s2 (server-v2 only). */
-  struct snapshot *t;
-  CHECK(snapshot_with_removed(s, s2, &t) == 0 && t != NULL, "dropping server-v1 gives a first phase");
-  CHECK(t->tables[SNAP_CDS].n == 2 && t->tables[SNAP_EDS].n == 2, "which keeps the dropped Cluster and assignment");
+  /* Phases (make before break). Removal: s (server-v1, server-v2) -> s2 (server-v2 only). */
+  struct snapshot *t, *t2;
+  CHECK(snapshot_plan(s, s2, &t) == SNAPSHOT_PHASE_KEEP && t != NULL, "dropping server-v1: first keep it");
+  CHECK(t->tables[SNAP_CDS].n == 2 && t->tables[SNAP_EDS].n == 2, "the phase keeps the dropped Cluster and assignment");
   CHECK(snapshot_find(&t->tables[SNAP_CDS], "server-v1")->hash == snapshot_find(&s->tables[SNAP_CDS], "server-v1")->hash &&
             snapshot_find(&t->tables[SNAP_EDS], "server-v1")->hash ==
                 snapshot_find(&s->tables[SNAP_EDS], "server-v1")->hash,
@@ -102,14 +102,49 @@ int main(void) {
   CHECK(snapshot_find(&t->tables[SNAP_EDS], "server-v2")->hash == snapshot_find(&s2->tables[SNAP_EDS], "server-v2")->hash,
         "and kept clusters have their new content");
   CHECK(strcmp(t->tables[SNAP_CDS].res[0].name, "server-v1") == 0, "tables stay sorted");
+  CHECK(snapshot_plan(t, s2, &t2) == SNAPSHOT_PHASE_FINAL && t2 == NULL, "then the target itself");
   CHECK(snapshot_drops(s, s2, XDS_CDS, "server-v1") && snapshot_drops(s, s2, XDS_EDS, "server-v1") &&
             !snapshot_drops(s, s2, XDS_CDS, "server-v2") && !snapshot_drops(s, s2, XDS_RDS, "server"),
         "snapshot_drops names what goes");
-  struct snapshot *t2;
-  CHECK(snapshot_with_removed(t, s, &t2) == 0 && t2 == NULL, "adding back is a single phase");
-  CHECK(snapshot_with_removed(s2, s, &t2) == 0 && t2 == NULL, "so is adding");
-  CHECK(snapshot_with_removed(NULL, s2, &t2) == 0 && t2 == NULL, "and the first snapshot");
   snapshot_free(t);
+  /* Addition: s2 -> s (server-v1 comes): first the clusters under the old routes. */
+  CHECK(snapshot_plan(s2, s, &t) == SNAPSHOT_PHASE_ADD && t != NULL, "adding server-v1: clusters first");
+  CHECK(t->tables[SNAP_CDS].n == 2 && snapshot_find(&t->tables[SNAP_EDS], "server-v1") &&
+            t->tables[SNAP_RDS].hash == s2->tables[SNAP_RDS].hash && t->tables[SNAP_LDS_API].hash == s2->tables[SNAP_LDS_API].hash,
+        "the phase has the new cluster and the old listeners and routes");
+  CHECK(t->n_endpoints == s->n_endpoints, "its endpoint count is the target's");
+  CHECK(snapshot_plan(t, s, &t2) == SNAPSHOT_PHASE_FINAL && t2 == NULL, "then the target itself");
+  snapshot_free(t);
+  /* Both (server-v1 -> server-v3): add, then keep, then the target. */
+  struct config *c3 = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v3\n"
+                          "  clusters:\n  - name: server-v3\n");
+  struct config *c1 = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
+                          "  clusters:\n  - name: server-v1\n");
+  struct snapshot *s1, *p1, *p2, *p3;
+  CHECK(snapshot_build(c1, NULL, NULL, &s1) == 0 && snapshot_build(c3, NULL, NULL, &s3) == 0, "builds");
+  CHECK(snapshot_plan(s1, s3, &p1) == SNAPSHOT_PHASE_ADD && p1->tables[SNAP_CDS].n == 2 &&
+            p1->tables[SNAP_RDS].hash == s1->tables[SNAP_RDS].hash,
+        "a swap of clusters: v3 added under the old route");
+  CHECK(snapshot_plan(p1, s3, &p2) == SNAPSHOT_PHASE_KEEP && p2->tables[SNAP_CDS].n == 2 &&
+            p2->tables[SNAP_RDS].hash == s3->tables[SNAP_RDS].hash,
+        "then the new route, v1 still there");
+  CHECK(snapshot_plan(p2, s3, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL, "then the target");
+  CHECK(snapshot_plan(NULL, s3, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL, "the first snapshot is served at once");
+  /* Dropping an unused cluster changes no route: nothing to do first. */
+  struct config *cu = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
+                          "  clusters:\n  - name: server-v1\n  - name: unused\n");
+  struct snapshot *su;
+  CHECK(snapshot_build(cu, NULL, NULL, &su) == 0 && snapshot_plan(su, s1, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL,
+        "an unused cluster goes in one step");
+  CHECK(strcmp(snapshot_phase_name(SNAPSHOT_PHASE_KEEP), "keep-removed") == 0, "phase names");
+  snapshot_free(su);
+  snapshot_free(p2);
+  snapshot_free(p1);
+  snapshot_free(s3);
+  snapshot_free(s1);
+  config_free(cu);
+  config_free(c3);
+  config_free(c1);
   snapshot_free(s2);
   config_free(c);
   snapshot_free(s);
