@@ -290,6 +290,13 @@ int main(int argc, char **argv) {
   CHECK(lds3->n_resources == 1, "LDS without \"other\" (the client deletes it)");
   ack(s, lds3, both, 2);
 
+  /* RDS and EDS for names that do not exist: no response at all (an empty one would mean nothing). */
+  const char *nope[] = {"nope"};
+  CHECK(adsc_send(s, RDS, nope, 1, "", "", NULL) == 0, "RDS for a route that does not exist");
+  expect_quiet(s, "RDS without resources");
+  CHECK(adsc_send(s, EDS, nope, 1, "", "", NULL) == 0, "EDS for a cluster that does not exist");
+  expect_quiet(s, "EDS without resources");
+
   /* Unknown types are ignored. */
   CHECK(adsc_send(s, "type.googleapis.com/envoy.config.core.v3.Nothing", NULL, 0, "", "", NULL) == 0,
         "unknown type sent");
