@@ -100,3 +100,19 @@ check() {
   "$@" || fail "$what"
   echo "ok: $what"
 }
+
+# npm_ci_into SRC DIR: installs SRC's package.json and package-lock.json with `npm ci` into DIR (in the
+# build tree, git-ignored), once: skipped when DIR already holds an install of that very lock.
+npm_ci_into() {
+  local src=$1 dir=$2
+  command -v npm >/dev/null || fail "npm is missing (Debian: nodejs npm; make deps)"
+  if [ -d "$dir/node_modules" ] && cmp -s "$src/package-lock.json" "$dir/installed-lock.json"; then
+    echo "ok: $src/package-lock.json already installed in $dir"
+    return 0
+  fi
+  mkdir -p "$dir" && rm -f "$dir/installed-lock.json" && cp "$src/package.json" "$src/package-lock.json" "$dir/" ||
+    fail "cannot prepare $dir"
+  (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed in $dir"
+  cp "$src/package-lock.json" "$dir/installed-lock.json" || fail "cannot record the install in $dir"
+  echo "ok: $src/package-lock.json installed in $dir"
+}

@@ -1,17 +1,5 @@
 #!/usr/bin/env bash
 # Installs grpc-js for the compat tests with `npm ci` from the committed package-lock.json, into
 # COMPAT_JS_DIR (in the build tree: git-ignored, one per build). Skipped when that lock is already installed.
-set -euo pipefail
-src=$(cd "$(dirname "$0")/js" && pwd)
-dir=${COMPAT_JS_DIR:?COMPAT_JS_DIR must name the install folder}
-command -v npm >/dev/null || { echo "FAIL: npm is missing (Debian: nodejs npm; make deps)" >&2; exit 1; }
-if [ -d "$dir/node_modules" ] && cmp -s "$src/package-lock.json" "$dir/installed-lock.json"; then
-  echo "ok: grpc-js already installed in $dir"
-  exit 0
-fi
-mkdir -p "$dir"
-rm -f "$dir/installed-lock.json"
-cp "$src/package.json" "$src/package-lock.json" "$dir/"
-(cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
-cp "$src/package-lock.json" "$dir/installed-lock.json"
-echo "ok: grpc-js installed in $dir"
+. "$(dirname "$0")/../lib.sh"
+npm_ci_into "$(cd "$(dirname "$0")/js" && pwd)" "${COMPAT_JS_DIR:?COMPAT_JS_DIR must name the install folder}"
