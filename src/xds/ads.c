@@ -51,6 +51,7 @@ struct ads {
   grpc_completion_queue *cq;
   struct tag shutdown_tag;
   int shutting_down, shutdown_done;
+  int cq_closing; /* the completion queue is shutting down: no batch may start (gRPC asserts) */
   struct snapshot *snap;
   struct stream *streams; /* open (accepted) streams */
   size_t n_streams, n_accepting;
@@ -113,6 +114,7 @@ static void stream_maybe_free(struct stream *s) {
 }
 
 static int start_batch(struct stream *s, grpc_op *ops, size_t n, struct tag *tag) {
+  if (s->ads->cq_closing) return -1;
   grpc_call_error err = grpc_call_start_batch(s->call, ops, n, tag, NULL);
   if (err != GRPC_CALL_OK) {
     log_error("msg=\"start_batch failed\" stream=%" PRIu64 " err=%d", s->id, err);
@@ -678,6 +680,8 @@ void ads_shutdown(struct ads *a) {
   /* ADS streams never end on their own: cancel them; clients keep their config and reconnect. */
   grpc_server_cancel_all_calls(a->server);
 }
+
+void ads_cq_closing(struct ads *a) { a->cq_closing = 1; }
 
 int ads_done(const struct ads *a) { return a->shutdown_done && a->n_streams == 0 && a->n_accepting == 0; }
 

@@ -45,6 +45,9 @@ size_t ads_streams(const struct ads *a);
  * ads_free, which frees whatever streams are left. */
 void ads_shutdown(struct ads *a);
 int ads_done(const struct ads *a);
+/* Says the completion queue is about to shut down: from now on no batch is started (completions still
+ * run, and free their streams). */
+void ads_cq_closing(struct ads *a);
 void ads_free(struct ads *a);
 
 #endif

@@ -332,6 +332,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
   if (!ads_done(x.ads)) log_warn("msg=\"streams still open after the shutdown grace\" streams=%zu", ads_streams(x.ads));
   /* Every batch still in flight completes before the queue reports shutdown: keep dispatching them, so
    * that each stream's last completion frees it, and only then free what is left. */
+  ads_cq_closing(x.ads);
   grpc_completion_queue_shutdown(x.cq);
   for (;;) {
     grpc_event ev = grpc_completion_queue_next(x.cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
