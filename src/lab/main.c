@@ -250,6 +250,9 @@ int main(int argc, char **argv) {
   find_tools(&a, &opt.tools);
   opt.clusterip = a.clusterip;
   opt.netns = !a.no_netns && netns_available();
+  if (!a.no_netns && !opt.netns)
+    fprintf(stderr, "lab: no network namespace (needs root and the capability): running on the host loopback, "
+                    "ClusterIP by HAProxy\n");
   opt.progress_tty = isatty(2);
   if (a.clusterip == RUN_CLUSTERIP_IPTABLES && !opt.netns)
     bad_usage("%s=iptables needs root and a network namespace%s", "--clusterip", a.no_netns ? " (drop --no-netns)" : "");

@@ -22,7 +22,13 @@
 static int original_fd = -1; /* the lab's own namespace while inside another one */
 static int counter;
 
-int netns_available(void) { return geteuid() == 0 && access(IP_CMD, X_OK) == 0; }
+int netns_available(void) {
+  if (geteuid() != 0 || access(IP_CMD, X_OK) != 0) return 0;
+  char name[64];
+  if (netns_create_and_enter(name, sizeof name, "/dev/null") != 0) return 0;
+  netns_leave_and_delete(name, "/dev/null");
+  return 1;
+}
 
 int netns_create_and_enter(char *name, size_t namelen, const char *log_path) {
   snprintf(name, namelen, NETNS_PREFIX "%d-%d", (int)getpid(), counter++);

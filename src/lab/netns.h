@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-/* True when namespaces can be used: running as root with `ip` available. */
+/* True when namespaces can be used: running as root with `ip` available, and a trial namespace can
+ * be created and entered (a container may lack the capability). */
 int netns_available(void);
 
 /* Creates a namespace with a unique name (written to name[namelen]), brings its loopback up and
