@@ -42,6 +42,10 @@ static void yfail(struct yparse *p, int line, const char *msg) {
 static int next_event(struct yparse *p, yaml_event_t *ev) {
   if (!yaml_parser_parse(&p->parser, ev)) {
     char msg[256];
+    if (p->parser.error == YAML_MEMORY_ERROR) {
+      yfail(p, (int)p->parser.problem_mark.line + 1, "out of memory");
+      return -1;
+    }
     snprintf(msg, sizeof msg, "%s%s%s", p->parser.problem ? p->parser.problem : "syntax error",
              p->parser.context ? " " : "", p->parser.context ? p->parser.context : "");
     yfail(p, (int)p->parser.problem_mark.line + 1, msg);
@@ -59,6 +63,11 @@ static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev) {
       n = node_new(YTREE_SCALAR, line);
       if (n) n->value = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
       yaml_event_delete(ev);
+      if (!n || !n->value) {
+        ytree_free(n);
+        yfail(p, line, "out of memory");
+        return NULL;
+      }
       return n;
     case YAML_ALIAS_EVENT:
       yaml_event_delete(ev);
@@ -70,7 +79,10 @@ static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev) {
       yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
       yaml_event_delete(ev);
       n = node_new(is_map ? YTREE_MAP : YTREE_SEQ, line);
-      if (!n) return NULL;
+      if (!n) {
+        yfail(p, line, "out of memory");
+        return NULL;
+      }
       struct ytree **tail = &n->child;
       for (;;) {
         yaml_event_t e;
@@ -89,6 +101,10 @@ static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev) {
           key = strndup((const char *)e.data.scalar.value, e.data.scalar.length);
           int kline = (int)e.start_mark.line + 1;
           yaml_event_delete(&e);
+          if (!key) {
+            yfail(p, kline, "out of memory");
+            goto fail;
+          }
           for (struct ytree *c = n->child; c; c = c->next)
             if (strcmp(c->key, key) == 0) {
               char msg[300];
@@ -138,6 +154,7 @@ struct ytree *ytree_parse(const char *buf, size_t len, char *err, size_t errlen)
   if (ev.type == YAML_STREAM_END_EVENT) {
     yaml_event_delete(&ev);
     root = node_new(YTREE_MAP, 1);
+    if (!root) snprintf(err, errlen, "line 1: out of memory");
     goto out;
   }
   yaml_event_delete(&ev);
