@@ -1,15 +1,13 @@
 #include "cluster.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
+#include "probe.h"
 
 #define POD_READY_MS 10000
 #define POD_STOP_GRACE_MS 3000
@@ -28,16 +26,6 @@ static uint16_t pod_port(const struct scenario *sc, size_t deployment) {
 }
 
 static int pod_alive(const struct pod *p) { return p->gone_step < 0; }
-
-static int listening(const char *ip, uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-  inet_pton(AF_INET, ip, &sa.sin_addr);
-  int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-  close(fd);
-  return ok;
-}
 
 static int next_address(struct cluster *c, char *ip, size_t len) {
   if (c->next_ip == 53) c->next_ip++; /* the cluster DNS */
@@ -91,7 +79,7 @@ static int pod_start(struct cluster *c, size_t deployment, int step) {
   if (proc_start(&p->proc, &spec) != 0) return -1;
   c->n_pods++;
   int64_t deadline = clock_now_ms() + POD_READY_MS;
-  while (!listening(p->ip, port)) {
+  while (!probe_tcp(p->ip, port)) {
     if (proc_poll_exit(&p->proc, NULL) != 0 || clock_now_ms() > deadline) {
       log_error("msg=\"pod did not become ready\" pod=%s address=%s:%u log=%s", p->name, p->ip, port, log_path);
       return -1;

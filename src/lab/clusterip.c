@@ -1,17 +1,15 @@
 #include "clusterip.h"
 
-#include <arpa/inet.h>
 #define _GNU_SOURCE /* fmemopen */
 #include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
+#include "probe.h"
 
 #define CMD_TIMEOUT_MS 10000
 #define READY_MS 5000
@@ -34,16 +32,6 @@ static int iptables(struct clusterip *c, const char *const *args) {
   int rc = proc_run(NULL, argv, log_path, CMD_TIMEOUT_MS);
   if (rc != 0) log_error("msg=\"iptables failed\" chain=%s status=%d log=%s", c->chain, rc, log_path);
   return rc == 0 ? 0 : -1;
-}
-
-static int connectable(const char *ip, uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-  inet_pton(AF_INET, ip, &sa.sin_addr);
-  int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-  close(fd);
-  return ok;
 }
 
 /* Counts the lines of HAProxy's log that contain `what`. */
@@ -146,7 +134,7 @@ int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *t
   if (proc_start(&c->haproxy, &spec) != 0) return -1;
   int64_t deadline = clock_now_ms() + READY_MS;
   c->loads = 1;
-  while (!connectable(vip, port) || log_count(c, "Loading success") < 1) {
+  while (!probe_tcp(vip, port) || log_count(c, "Loading success") < 1) {
     if (proc_poll_exit(&c->haproxy, NULL) != 0 || clock_now_ms() > deadline) {
       log_error("msg=\"haproxy did not listen\" vip=%s:%u log=%s", vip, port, log_path);
       clusterip_stop(c);

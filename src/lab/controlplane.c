@@ -1,49 +1,27 @@
 #include "controlplane.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
+#include "probe.h"
 
 #define READY_MS 10000
 
 /* GET `path` from the admin port; the body (after the headers) goes to out[outlen]. Returns 0 or -1. */
 static int admin_get(const struct controlplane *cp, const char *path, char *out, size_t outlen) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(cp->admin_port)};
-  inet_pton(AF_INET, cp->ip, &sa.sin_addr);
-  int rc = -1;
-  size_t len = 0;
   char req[256];
-  int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, cp->ip);
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || write(fd, req, (size_t)n) != n) goto out;
-  int64_t deadline = clock_now_ms() + 2000;
-  for (;;) {
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    int64_t left = deadline - clock_now_ms();
-    if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) goto out;
-    ssize_t r = read(fd, out + len, outlen - 1 - len);
-    if (r < 0) goto out;
-    if (r == 0 || (len += (size_t)r) == outlen - 1) break;
-  }
-  out[len] = '\0';
+  snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, cp->ip);
+  if (probe_exchange(cp->ip, cp->admin_port, NULL, req, out, outlen, 2000) < 0) return -1;
   char *body = strstr(out, "\r\n\r\n");
-  if (!body) goto out;
+  if (!body) return -1;
   memmove(out, body + 4, strlen(body + 4) + 1);
-  rc = 0;
-out:
-  close(fd);
-  return rc;
+  return 0;
 }
 
 /* The number of endpoints the current snapshot serves (from /status), or -1. */

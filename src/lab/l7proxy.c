@@ -1,19 +1,15 @@
 #include "l7proxy.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "dns.h"
 #include "log.h"
+#include "probe.h"
 
 #define READY_MS 10000
 #define RUNTIME_TIMEOUT_MS 2000
@@ -44,31 +40,9 @@ static int write_config(const struct l7proxy *p, const struct l7proxy_env *env) 
 
 /* Sends one runtime API command and reads the whole answer into out[outlen]. Returns its length or -1. */
 static ssize_t runtime(const struct l7proxy *p, const char *cmd, char *out, size_t outlen) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", p->sock_path);
-  size_t len = 0;
-  ssize_t rc = -1;
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) goto out;
-  size_t clen = strlen(cmd);
-  if (write(fd, cmd, clen) != (ssize_t)clen || write(fd, "\n", 1) != 1) goto out;
-  int64_t deadline = clock_now_ms() + RUNTIME_TIMEOUT_MS;
-  for (;;) {
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    int64_t left = deadline - clock_now_ms();
-    if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) goto out;
-    ssize_t n = read(fd, out + len, outlen - 1 - len);
-    if (n < 0) goto out;
-    if (n == 0) break;
-    len += (size_t)n;
-    if (len == outlen - 1) break;
-  }
-  out[len] = '\0';
-  rc = (ssize_t)len;
-out:
-  close(fd);
-  return rc;
+  char req[512];
+  snprintf(req, sizeof req, "%s\n", cmd);
+  return probe_exchange(NULL, 0, p->sock_path, req, out, outlen, RUNTIME_TIMEOUT_MS);
 }
 
 /* The value of column `col` in the CSV line (0-based), copied into v[vlen]. */
@@ -114,16 +88,6 @@ static int resolved_servers(const struct l7proxy *p) {
   return n;
 }
 
-static int listening(const char *ip, uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-  inet_pton(AF_INET, ip, &sa.sin_addr);
-  int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-  close(fd);
-  return ok;
-}
-
 int l7proxy_start(struct l7proxy *p, const struct l7proxy_env *env, const char *name, const char *ip, uint16_t port,
                   const struct sc_proxy *upstreams) {
   memset(p, 0, sizeof *p);
@@ -146,7 +110,7 @@ int l7proxy_start(struct l7proxy *p, const struct l7proxy_env *env, const char *
   struct proc_spec spec = {.name = p->name, .argv = argv, .log_path = log_path};
   if (proc_start(&p->proc, &spec) != 0) return -1;
   int64_t deadline = clock_now_ms() + READY_MS;
-  while (!listening(ip, port) || resolved_servers(p) < 1) {
+  while (!probe_tcp(ip, port) || resolved_servers(p) < 1) {
     if (proc_poll_exit(&p->proc, NULL) != 0 || clock_now_ms() > deadline) {
       log_error("msg=\"proxy not ready (listening, with a resolved upstream)\" proxy=%s address=%s:%u log=%s", name, ip,
                 port, log_path);
