@@ -244,6 +244,14 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  /* Children (dnsmasq among them) may change directory: every path handed to them is absolute. */
+  static char out_abs[PATH_MAX];
+  char cwd[PATH_MAX / 2];
+  if (a.out[0] != '/' && getcwd(cwd, sizeof cwd) && strlen(a.out) < PATH_MAX / 2 - 1)
+    snprintf(out_abs, sizeof out_abs, "%s/%.*s", cwd, PATH_MAX / 2 - 2, a.out);
+  else
+    snprintf(out_abs, sizeof out_abs, "%s", a.out);
+  a.out = out_abs;
   struct run_options opt;
   memset(&opt, 0, sizeof opt);
   snprintf(opt.out_dir, sizeof opt.out_dir, "%s", a.out);

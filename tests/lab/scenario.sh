@@ -3,7 +3,10 @@
 . "$(dirname "$0")/lablib.sh"
 name=$1 n=$2
 shift 2
-LOG_LEVEL=info "$LAB" run "$name" --fast --out "$T/out" "$@" >"$T/lab.log" 2>"$T/lab-stderr.log"
+# Run from $T with a relative --out, as `make lab` does with its default lab-out/: the lab must hand
+# absolute paths to the processes it starts (dnsmasq changes directory).
+scen=$(cd "$(dirname "$0")/../../lab/scenarios" && pwd)
+(cd "$T" && LOG_LEVEL=info "$LAB" run "$name" --fast --scenarios "$scen" --out out "$@") >"$T/lab.log" 2>"$T/lab-stderr.log"
 rc=$?
 cat "$T/lab.log"
 [ "$rc" -eq 0 ] || { cp "$T"/out/"$name"/*.log "$T"/ 2>/dev/null; tail -30 "$T/lab-stderr.log"; fail "lab exited $rc"; }
