@@ -53,7 +53,11 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
   (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
 done
 [ -n "$port" ] || { bad "no free port"; exit 1; }
-run greeter-server NAME=image-server LISTEN_ADDRESS="127.0.0.1:$port" RESPONSE_DELAY=0 -- >"$T/server.log" 2>&1 &
+# Started directly (not through the `run` function): a function in the background is a subshell, whose
+# PID is not the server's, and killing it would leave the server running. env and chroot exec, so $! is
+# the server itself.
+env -i NAME=image-server LISTEN_ADDRESS="127.0.0.1:$port" RESPONSE_DELAY=0 \
+  "$CHROOT" --userspec=65532:65532 "$T/rootfs/greeter-server" /usr/local/bin/greeter-server >"$T/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 if run greeter-client NAME=image-client SERVER_ADDRESS="ipv4:127.0.0.1:$port" ROUNDS=2 CONCURRENCY=3 RPC_TIMEOUT=10s -- >"$T/client.log" 2>&1 &&
@@ -62,6 +66,12 @@ if run greeter-client NAME=image-client SERVER_ADDRESS="ipv4:127.0.0.1:$port" RO
 else
   bad "server/client from their image contents:"; tail -n 20 "$T/server.log" "$T/client.log"
 fi
+# The server drains and exits 0 on SIGTERM, as the kubelet stops it.
+kill -TERM "$SERVER_PID"
+rc=
+for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || { wait "$SERVER_PID"; rc=$?; break; }; sleep 0.05; done
+if [ "$rc" = 0 ]; then ok "greeter-server from its image contents stops on SIGTERM with status 0"; SERVER_PID=
+else bad "greeter-server from its image contents did not exit 0 within 5 s of SIGTERM (status '$rc')"; fi
 
 if [ -d "$T/rootfs/xdsd" ]; then
   configmap_yaml "$ROOT/deploy/xds/xds.yaml" xdsconfig >"$T/rootfs/xdsd/config.yaml"
