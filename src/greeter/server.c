@@ -39,6 +39,7 @@ struct call {
   int sending;                /* a send batch is in flight */
   int finished;               /* the status has been sent (or is being sent) */
   int watch_sent_status;      /* Watch: the health status last sent, -1 none */
+  int watch_unknown;          /* Watch: the service named is not ours (SERVICE_UNKNOWN) */
   grpc_call *call;
   grpc_call_details details;  /* generic calls only */
   gpr_timespec deadline;      /* registered calls */
@@ -172,7 +173,8 @@ static grpc_byte_buffer *health_message(int status) {
 static void watch_update(struct call *c) {
   struct server *s = c->srv;
   if (c->sending || c->finished || c->closed) return;
-  int status = health_status(s);
+  int status = c->watch_unknown ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN
+                                 : health_status(s);
   if (status != c->watch_sent_status) {
     send_batch(c, c->watch_sent_status == -1, health_message(status), 0, GRPC_STATUS_OK, "");
     c->watch_sent_status = status;
@@ -193,16 +195,25 @@ static void watchers_remove(struct server *s, struct call *c) {
     }
 }
 
-/* Health/Check as grpc.health.v1 specifies it: the server ("") and the Greeter service have a status;
- * any other service name is NOT_FOUND, so that a probe naming the wrong service fails. */
-static void handle_health_check(struct call *c) {
+/* Whether a HealthCheckRequest names a service we have a status for: the server ("") and the
+ * Greeter. Returns 1 or 0, or -1 when the request cannot be decoded. */
+static int health_known_service(struct call *c) {
   Grpc__Health__V1__HealthCheckRequest *req = NULL;
-  if (pbuf_unpack(c->payload, &grpc__health__v1__health_check_request__descriptor, (ProtobufCMessage **)&req) != 0) {
+  if (pbuf_unpack(c->payload, &grpc__health__v1__health_check_request__descriptor, (ProtobufCMessage **)&req) != 0)
+    return -1;
+  int known = strcmp(req->service, "") == 0 || strcmp(req->service, "helloworld.Greeter") == 0;
+  protobuf_c_message_free_unpacked(&req->base, NULL);
+  return known;
+}
+
+/* Health/Check as grpc.health.v1 specifies it: any other service name is NOT_FOUND, so that a probe
+ * naming the wrong service fails. (Watch answers SERVICE_UNKNOWN instead, as the protocol says.) */
+static void handle_health_check(struct call *c) {
+  int known = health_known_service(c);
+  if (known < 0) {
     send_unary(c, NULL, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode HealthCheckRequest");
     return;
   }
-  int known = strcmp(req->service, "") == 0 || strcmp(req->service, "helloworld.Greeter") == 0;
-  protobuf_c_message_free_unpacked(&req->base, NULL);
   if (known)
     send_unary(c, health_message(health_status(c->srv)), GRPC_STATUS_OK, "");
   else
@@ -273,6 +284,13 @@ static void handle_arrival(struct call *c) {
       handle_health_check(c);
       break;
     case CALL_HEALTH_WATCH:
+      c->watch_unknown = health_known_service(c);
+      if (c->watch_unknown < 0) {
+        send_unary(c, NULL, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode HealthCheckRequest");
+        break;
+      }
+      c->watch_unknown = !c->watch_unknown;
+      log_info("msg=\"health watch\" service_known=%d", !c->watch_unknown);
       c->next = s->watchers;
       s->watchers = c;
       watch_update(c);

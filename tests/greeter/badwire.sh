@@ -31,8 +31,29 @@ check "Health/Check \"\" says SERVING" grep -q 'recv DATA frame <length=7' "$T/h
 grpc_post /grpc.health.v1.Health/Check "$T/health_unknown.bin" >"$T/h2.txt"
 check "Health/Check of an unknown service is NOT_FOUND" grep -q 'grpc-status: 5' "$T/h2.txt"
 
+# Health/Watch streams the status: "" gets SERVING (08 01), an unknown service SERVICE_UNKNOWN (08 03).
+watch_body() { # BODYFILE SECONDS -> the response body in hex
+  nghttp -t "$2" -H ':method: POST' -H 'content-type: application/grpc' -H 'te: trailers' -d "$1" \
+    http://127.0.1.60:50051/grpc.health.v1.Health/Watch 2>/dev/null | od -An -tx1 | tr -s ' \n' ' '
+}
+w_all=$(watch_body "$T/health_all.bin" 1)
+w_unknown=$(watch_body "$T/health_unknown.bin" 1)
+check "Health/Watch \"\" streams SERVING (got '$w_all')" test "$w_all" = ' 00 00 00 00 02 08 01 '
+check "Health/Watch of an unknown service streams SERVICE_UNKNOWN (got '$w_unknown')" \
+  test "$w_unknown" = ' 00 00 00 00 02 08 03 '
+
 env SERVER_ADDRESS=127.0.1.60:50051 ROUNDS=1 PRINT_REPLIES=1 NAME=after "$BIN/greeter-client" >"$T/client.out" 2>"$T/client.log"
 check "the server still serves after bad input" grep -q 's: Hello after_1' "$T/client.out"
+# A watcher open at SIGTERM is told NOT_SERVING (08 02), its stream ends, and the server exits 0.
+nghttp -t 10 -H ':method: POST' -H 'content-type: application/grpc' -H 'te: trailers' -d "$T/health_all.bin" \
+  http://127.0.1.60:50051/grpc.health.v1.Health/Watch >"$T/watch.bin" 2>"$T/watch.log" &
+WPID=$!
+PIDS+=("$WPID")
+wait_for 5 sh -c "test \$(grep -c 'msg=\"health watch\"' '$T/server.log') -eq 3"
 kill -TERM "$SPID"
 wait_exit "$SPID" 10
-check "server exits 0" test "$EXIT_STATUS" -eq 0
+check "server exits 0 with a health watcher open" test "$EXIT_STATUS" -eq 0
+wait_exit "$WPID" 5
+check "the watcher saw SERVING then NOT_SERVING" \
+  test "$(od -An -tx1 "$T/watch.bin" | tr -s ' \n' ' ')" = ' 00 00 00 00 02 08 01 00 00 00 00 02 08 02 '
+check "the drain log says a watcher was told" grep -q 'msg=draining watchers=yes' "$T/server.log"
