@@ -54,8 +54,10 @@ static int next_event(struct yparse *p, yaml_event_t *ev) {
   return 0;
 }
 
-/* Builds the node that starts with `ev` (already read; consumed here). */
-static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev) {
+#define YTREE_MAX_DEPTH 64 /* configs and scenarios nest a handful of levels; recursion stays bounded */
+
+/* Builds the node that starts with `ev` (already read; consumed here), `depth` levels down. */
+static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev, int depth) {
   int line = (int)ev->start_mark.line + 1;
   struct ytree *n = NULL;
   switch (ev->type) {
@@ -75,6 +77,11 @@ static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev) {
       return NULL;
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
+      if (depth >= YTREE_MAX_DEPTH) {
+        yaml_event_delete(ev);
+        yfail(p, line, "nesting too deep");
+        return NULL;
+      }
       int is_map = ev->type == YAML_MAPPING_START_EVENT;
       yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
       yaml_event_delete(ev);
@@ -118,7 +125,7 @@ static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev) {
             goto fail;
           }
         }
-        struct ytree *c = parse_node(p, &e);
+        struct ytree *c = parse_node(p, &e, depth + 1);
         if (!c) {
           free(key);
           goto fail;
@@ -159,7 +166,7 @@ struct ytree *ytree_parse(const char *buf, size_t len, char *err, size_t errlen)
   }
   yaml_event_delete(&ev);
   if (next_event(&p, &ev) != 0) goto out;
-  root = parse_node(&p, &ev);
+  root = parse_node(&p, &ev, 0);
   if (!root) goto out;
   if (next_event(&p, &ev) != 0) goto bad;
   yaml_event_type_t t = ev.type;

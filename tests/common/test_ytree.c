@@ -40,6 +40,14 @@ static void test_errors(void) {
   CHECK(t == NULL && strncmp(err, "line ", 5) == 0);
   t = ytree_parse("a: &x 1\nb: *x\n", 14, err, sizeof err);
   CHECK(t == NULL && strstr(err, "aliases"));
+  /* Deep nesting is refused, not a stack overflow. */
+  size_t deep = 300000;
+  char *nest = malloc(deep + 1);
+  memset(nest, '[', deep);
+  nest[deep] = '\0';
+  t = ytree_parse(nest, deep, err, sizeof err);
+  CHECK(t == NULL && strstr(err, "nesting too deep"));
+  free(nest);
   t = ytree_parse("", 0, err, sizeof err);
   CHECK(t && t->kind == YTREE_MAP && ytree_len(t) == 0);
   ytree_free(t);
