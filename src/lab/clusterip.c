@@ -117,8 +117,12 @@ int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *t
       return -1;
     }
     c->installed = 1;
+    if (clusterip_set_endpoints(c, ips, n, pod_port) != 0) {
+      clusterip_stop(c); /* removes the chain and the jump: nothing half-made is left */
+      return -1;
+    }
     log_info("msg=\"clusterip ready\" service=%s vip=%s:%u mode=iptables chain=%s", name, vip, port, c->chain);
-    return clusterip_set_endpoints(c, ips, n, pod_port);
+    return 0;
   }
   /* HAProxy starts with the pods it has; a later change is a reload. */
   if (haproxy_write_config(c, ips, n, pod_port) < 0) {

@@ -72,6 +72,7 @@ int controlplane_start(struct controlplane *cp, const char *xdsd, const char *di
   while (served_endpoints(cp) < 1) {
     if (proc_poll_exit(&cp->proc, NULL) != 0 || clock_now_ms() > deadline) {
       log_error("msg=\"xdsd not ready (serving endpoints)\" address=%s log=%s", listen, log_path);
+      controlplane_stop(cp); /* the caller only stops a control plane that came up */
       return -1;
     }
     usleep(50000);

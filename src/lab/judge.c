@@ -129,7 +129,11 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
       say(out, "%s%s %llu", i ? ", " : "", names[i], (unsigned long long)c);
     }
     say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(end_ms - tm->step_start_ms[k]) / 1000.0);
-    out->pass = got == 0 && all > 0;
+    /* Silence proves nothing: the client must still have been answered at the end of the phase
+     * (a client that stalled or failed every call after the scale would pass otherwise). */
+    uint64_t tail = to > start ? verdict_total(&g, -1, to - 1, to) : 0;
+    if (tail == 0) say(out, "; no RPC answered in the phase's last second");
+    out->pass = got == 0 && all > 0 && tail > 0;
     out->value = (double)got;
     break;
   }
@@ -205,8 +209,11 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
     if (fsecs > worst) worst = fsecs;
     say(out, "; %llu RPCs failed", (unsigned long long)failed);
     if (last_fail >= 0) say(out, ", the last within %.1f s of the kill", fsecs);
+    /* The other pods must have answered after the kill, or "nothing after the kill" is vacuous. */
+    uint64_t after = verdict_total(&g, -1, start, to);
+    if (after == 0) say(out, "; no RPC answered at all after the kill");
     out->value = worst;
-    out->pass = worst * 1000.0 <= (double)e->within_ms;
+    out->pass = after > 0 && worst * 1000.0 <= (double)e->within_ms;
     break;
   }
   case SC_CHECK_GROUP_SHARE:

@@ -336,7 +336,7 @@ int run_scenario(struct run *r, const struct scenario *sc, const struct run_opti
     for (size_t i = 0; i < sc->n_clients; i++) {
       char path[PATH_MAX + 64];
       snprintf(path, sizeof path, "%s/%s.out", r->dir, sc->clients[i].name);
-      outs[i] = fopen(path, "w");
+      outs[i] = fopen(path, "we"); /* close-on-exec: later children must not inherit it */
     }
     /* 3. The timeline, sampled. */
     play(r, opt, stop, outs);

@@ -99,7 +99,7 @@ static int get_percent(struct loader *ld, const struct ytree *map, const char *k
   char *end;
   errno = 0;
   double d = strtod(v->value, &end);
-  if (errno || end == v->value || *end || d < 0 || d > 100)
+  if (errno || end == v->value || *end || !(d >= 0 && d <= 100)) /* also refuses nan */
     return fail(ld, v, "\"%s\" must be a percentage 0..100: \"%s\"", key, v->value);
   *out = d;
   return 0;

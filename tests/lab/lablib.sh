@@ -5,8 +5,11 @@ LAB=$BIN/lab
 # lab_leftovers LOG: fails when a process the lab started (logged as "started proc=X pid=N") is alive,
 # or when a network namespace of that lab run is left.
 lab_leftovers() {
-  local log=$1 pid lab_pid
-  for pid in $(sed -n 's/.*msg=started proc=[^ ]* pid=\([0-9]*\).*/\1/p' "$log"); do
+  local log=$1 pid lab_pid pids
+  pids=$(sed -n 's/.*msg=started proc=[^ ]* pid=\([0-9]*\).*/\1/p' "$log")
+  # No PID found means the log format changed, not that nothing was started: fail rather than pass.
+  [ -n "$pids" ] || fail "no 'msg=started proc=... pid=N' line in $log: cannot check for leftovers"
+  for pid in $pids; do
     if kill -0 "$pid" 2>/dev/null && [ "$(cat /proc/$pid/stat 2>/dev/null | awk '{print $3}')" != Z ]; then
       fail "process $pid started by the lab is still running: $(tr '\0' ' ' </proc/$pid/cmdline)"
     fi

@@ -84,6 +84,7 @@ static void test_bad(void) {
   bad("phase: three, target", "phase: four, target", "no phase named \"four\"");
   bad("check: share_each", "check: share_most", "unknown check \"share_most\"");
   bad("tolerance: 4", "tolerance: 400", "percentage 0..100");
+  bad("tolerance: 4", "tolerance: nan", "percentage 0..100"); /* nan would make every share check pass */
   bad("window: 10s", "window: 100s", "window is longer than phase");
   bad("phase: three, target", "phase: three, select: new, target", "select: new needs a phase that scales");
   bad("  - name: client\n", "  - name: Client\n", "lower-case");
@@ -258,7 +259,42 @@ static void test_judge_group_and_stops(void) {
   sample_free(&s);
 }
 
+/* Silence is not evidence: "no RPC to the new pods" and "nothing after the kill" must fail when the
+ * client got no answer at all at the end (a stalled client). */
+static void test_judge_vacuous(void) {
+  static struct scenario sc, l7sc;
+  char err[512];
+  CHECK(parse(good, 1, &sc, err, sizeof err) == 0);
+  CHECK(parse(l7, 0, &l7sc, err, sizeof err) == 0);
+  struct sample_set s;
+  sample_init(&s);
+  const char *names[] = {"server-1", "server-2", "server-3", "server-4", "server-5"};
+  for (int i = 0; i < 5; i++) sample_declare(&s, names[i]);
+  struct sample_line l;
+  for (int t = 1; t <= 8; t++) { /* answers until 8 s, then the client stalls */
+    CHECK(sample_parse_line("summary window_ms=1000 ok=9 failed=0 p50_us=1 p99_us=2 servers=3 server-1=3/33.3% "
+                            "server-2=3/33.3% server-3=3/33.3%", &l) == 0);
+    sample_add(&s, t * 1000 + 50, &l);
+  }
+  CHECK(sample_parse_line("summary window_ms=1000 ok=0 failed=0 p50_us=0 p99_us=0 servers=0", &l) == 0);
+  sample_add(&s, 19050, &l);
+  struct judge_pod pods[5];
+  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1};
+  struct judge_timing tm = {.step_start_ms = {0, 6200}, .end_ms = 20000};
+  struct judge_result r;
+  judge_expect(&sc, &sc.expects[1], &s, pods, 5, &tm, &r); /* no_rpc to the new pods */
+  CHECK(!r.pass && strstr(r.measured, "no RPC answered in the phase's last second"));
+  /* stops: a kill at 15.2 s after which nobody answers. */
+  struct judge_pod l7pods[4] = {{"server-1", 0, 0, 3, -1}, {"server-2", 0, 0, -1, -1}, {"server-3", 1, 0, -1, -1},
+                                {"server-4", 1, 0, -1, -1}};
+  struct judge_timing tm2 = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
+  judge_expect(&l7sc, &l7sc.expects[1], &s, l7pods, 4, &tm2, &r);
+  CHECK(!r.pass && strstr(r.measured, "no RPC answered at all after the kill"));
+  sample_free(&s);
+}
+
 int main(void) {
+  test_judge_vacuous();
   test_l7_and_xds();
   test_judge_group_and_stops();
   test_good();
