@@ -40,6 +40,7 @@ struct call {
   int finished;               /* the status has been sent (or is being sent) */
   int watch_sent_status;      /* Watch: the health status last sent, -1 none */
   int watch_unknown;          /* Watch: the service named is not ours (SERVICE_UNKNOWN) */
+  int watching;               /* Watch: in the watcher list, holding the owner's reference */
   grpc_call *call;
   grpc_call_details details;  /* generic calls only */
   gpr_timespec deadline;      /* registered calls */
@@ -291,6 +292,7 @@ static void handle_arrival(struct call *c) {
       }
       c->watch_unknown = !c->watch_unknown;
       log_info("msg=\"health watch\" service_known=%d", !c->watch_unknown);
+      c->watching = 1;
       c->next = s->watchers;
       s->watchers = c;
       watch_update(c);
@@ -326,9 +328,12 @@ static void call_on_close(struct tag *t, bool ok) {
   (void)ok;
   struct call *c = (struct call *)((char *)t - offsetof(struct call, close_tag));
   c->closed = 1;
-  if (c->kind == CALL_HEALTH_WATCH) {
+  /* Only a registered watcher holds the owner's reference here: a Watch call that was answered at
+   * once (an undecodable or absent request, e.g. cancelled before its message) already dropped it. */
+  if (c->watching) {
     watchers_remove(c->srv, c);
-    call_unref(c); /* the watcher's reference */
+    c->watching = 0;
+    call_unref(c);
   }
   call_unref(c);
 }

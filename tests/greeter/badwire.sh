@@ -36,6 +36,11 @@ watch_body() { # BODYFILE SECONDS -> the response body in hex
   nghttp -t "$2" -H ':method: POST' -H 'content-type: application/grpc' -H 'te: trailers' -d "$1" \
     http://127.0.1.60:50051/grpc.health.v1.Health/Watch 2>/dev/null | od -An -tx1 | tr -s ' \n' ' '
 }
+# A Watch without a request message (as when a client cancels it at once): INVALID_ARGUMENT, and the
+# call is released exactly once (a double release here was a use-after-free under ASan).
+: >"$T/empty.bin"
+grpc_post /grpc.health.v1.Health/Watch "$T/empty.bin" >"$T/watch_empty.txt"
+check "Watch without a message gets INVALID_ARGUMENT" grep -q 'grpc-status: 3' "$T/watch_empty.txt"
 w_all=$(watch_body "$T/health_all.bin" 1)
 w_unknown=$(watch_body "$T/health_unknown.bin" 1)
 check "Health/Watch \"\" streams SERVING (got '$w_all')" test "$w_all" = ' 00 00 00 00 02 08 01 '
