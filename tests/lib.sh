@@ -22,6 +22,10 @@ t_cleanup() {
       tail -n 40 "$f"
     done
   fi
+  # KEEP_T=DIR keeps the logs of a failed run in DIR (for stress runs and debugging).
+  if [ -n "${KEEP_T:-}" ] && { [ "$rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; }; then
+    mkdir -p "$KEEP_T" && cp -r "$T" "$KEEP_T/" 2>/dev/null
+  fi
   rm -rf "$T"
 }
 trap t_cleanup EXIT

@@ -31,6 +31,9 @@ struct pod {
   int is_proxy;               /* an HAProxy pod (l7), else a greeter server (proc) */
   int64_t first_rx_ms;        /* when it received its first RPC, from its log, in ms since the clients
                                  started (-1: none, or not read yet) */
+  int64_t *rx_ms;             /* every RPC it logged as received, ascending, same clock (owned; NULL
+                                 until the log is read); freed by run_free */
+  size_t n_rx;
   struct proc proc;
   struct l7proxy l7;
 };

@@ -22,7 +22,7 @@ static const struct sc_deployment *servers_of(const struct scenario *sc) {
 
 static void balanced(const struct run *r, struct compare_row *row) {
   size_t from, to;
-  judge_phase_seconds(&r->timing, r->sc->n_steps, 0, &from, &to);
+  judge_phase_seconds(&r->timing, &r->samples, r->sc->n_steps, 0, &from, &to);
   struct verdict_grid g = sample_grid(&r->samples);
   double hi = 0, lo = 100;
   size_t pods = 0;

@@ -7,14 +7,36 @@
 
 #include "verdict.h"
 
-void judge_phase_seconds(const struct judge_timing *tm, size_t n_steps, size_t k, size_t *from, size_t *to) {
+void judge_phase_seconds(const struct judge_timing *tm, const struct sample_set *s, size_t n_steps, size_t k,
+                         size_t *from, size_t *to) {
   int64_t start = tm->step_start_ms[k];
   int64_t end = k + 1 < n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
-  /* A summary arriving in second t covers about (t-1, t]: the first whole second after the start is
-   * ceil(start) + 1 - 1 = ceil(start); the last one ends by `end`. */
-  *from = (size_t)((start + 999) / 1000);
+  /* A summary line is counted in the second it arrived in, and its window (about 1 s, longer on a busy
+   * machine) reaches back into the second before: the first second of the phase is the first whose
+   * windows all began after the start. The last one ends by `end`. */
+  *from = k == 0 ? 0 : sample_clean_from(s, start);
   *to = end > 0 ? (size_t)(end / 1000) : 0;
   if (*to < *from) *to = *from;
+}
+
+/* The last RPC that a selected pod logged as received in [from_ms, to_ms), or -1 when none did;
+ * sets *known to 0 when a pod's log was not read. */
+static int64_t last_received(const struct judge_pod *const *sel, size_t n, int64_t from_ms, int64_t to_ms, int *known) {
+  int64_t last = -1;
+  *known = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (!sel[i]->rx_ms) {
+      *known = 0;
+      continue;
+    }
+    for (size_t j = sel[i]->n_rx; j-- > 0;) {
+      int64_t t = sel[i]->rx_ms[j];
+      if (t >= to_ms) continue;
+      if (t >= from_ms && t > last) last = t;
+      break;
+    }
+  }
+  return last;
 }
 
 /* Appends to out->measured. */
@@ -49,21 +71,24 @@ static size_t select_pods(const struct scenario *sc, const struct sc_expect *e, 
 }
 
 /* The selected pods as one column (0) against the rest (1), so the verdict functions judge the group. */
-static void group_share(const struct sc_expect *e, const struct verdict_grid *g, const size_t *cols, size_t n,
-                        int64_t step_start_ms, size_t from, size_t to, struct judge_result *out) {
+static void group_share(const struct sc_expect *e, const struct sample_set *s, const size_t *cols,
+                        const struct judge_pod *const *sel, size_t n, int64_t step_start_ms, int64_t step_end_ms,
+                        size_t from, size_t to, struct judge_result *out) {
+  struct verdict_grid grid = sample_grid(s);
+  const struct verdict_grid *g = &grid;
   uint64_t *gc = calloc(g->n_t * 2 + 2, sizeof *gc);
   if (!gc) {
     say(out, "out of memory");
     return;
   }
   for (size_t t = 0; t < g->n_t; t++)
-    for (size_t s = 0; s < g->n_s; s++) {
+    for (size_t c = 0; c < g->n_s; c++) {
       int in = 0;
-      for (size_t i = 0; i < n; i++) in |= cols[i] == s;
-      gc[t * 2 + (in ? 0 : 1)] += g->count[t * g->n_s + s];
+      for (size_t i = 0; i < n; i++) in |= cols[i] == c;
+      gc[t * 2 + (in ? 0 : 1)] += g->count[t * g->n_s + c];
     }
   struct verdict_grid gg = {.n_t = g->n_t, .n_s = 2, .count = gc};
-  size_t settled = (size_t)((step_start_ms + e->settle_ms + 999) / 1000);
+  size_t settled = sample_clean_from(s, step_start_ms + e->settle_ms);
   if (settled < from) settled = from;
   if (settled > to) settled = to;
   size_t group = 0;
@@ -80,6 +105,20 @@ static void group_share(const struct sc_expect *e, const struct verdict_grid *g,
     double secs = (double)reached - (double)step_start_ms / 1000.0;
     say(out, "; on target in the first clean 1 s sample, <= %.1f s after the change", secs < 0 ? 0 : secs);
   }
+  /* How long the group still got calls after the change, from the servers' own logs (ms): for a
+   * group that the change takes out (target 0), the time the change took to reach every client. */
+  if (e->within_ms >= 0) {
+    int known;
+    int64_t last = last_received(sel, n, step_start_ms, step_end_ms, &known);
+    double secs = last < 0 ? 0 : (double)(last - step_start_ms) / 1000.0;
+    if (!known)
+      say(out, "; no server log to time the last RPC");
+    else if (last < 0)
+      say(out, "; no RPC reached %s after the change", e->deployment);
+    else
+      say(out, "; the last RPC reached %s %.3f s after the change", e->deployment, secs);
+    out->pass = out->pass && known && secs * 1000.0 <= (double)e->within_ms;
+  }
   free(gc);
 }
 
@@ -91,7 +130,7 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
   struct verdict_grid g = sample_grid(s);
   size_t k = (size_t)scenario_phase_index(sc, e->phase);
   size_t from, to;
-  judge_phase_seconds(tm, sc->n_steps, k, &from, &to);
+  judge_phase_seconds(tm, s, sc->n_steps, k, &from, &to);
   size_t cols[SAMPLE_MAX_SERVERS];
   const char *names[SAMPLE_MAX_SERVERS];
   const struct judge_pod *sel[SAMPLE_MAX_SERVERS];
@@ -217,7 +256,8 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
     break;
   }
   case SC_CHECK_GROUP_SHARE:
-    group_share(e, &g, cols, n, tm->step_start_ms[k], from, to, out);
+    group_share(e, s, cols, sel, n, tm->step_start_ms[k], k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms,
+                from, to, out);
     break;
   }
 }

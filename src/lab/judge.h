@@ -17,6 +17,9 @@ struct judge_pod {
   int gone_step;      /* the step that removed it, or -1 */
   int64_t first_rx_ms; /* when the server logged its first received RPC (ms since the clients started),
                           or -1 when unknown: then the first summary line counting it is used */
+  const int64_t *rx_ms; /* every RPC the server logged as received, ascending (ms since the clients
+                           started; not owned); NULL when its log was not read */
+  size_t n_rx;
 };
 
 /* When things happened, in ms since the clients started. */
@@ -36,7 +39,9 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
                   const struct judge_pod *pods, size_t n_pods, const struct judge_timing *tm,
                   struct judge_result *out);
 
-/* The seconds [from, to) that belong to step `k`: the boundary seconds, which mix two phases, are left out. */
-void judge_phase_seconds(const struct judge_timing *tm, size_t n_steps, size_t k, size_t *from, size_t *to);
+/* The seconds [from, to) that belong to step `k`: seconds whose summary lines cover time before the
+ * step took effect (sample_clean_from) are left out, and so is the second in which the next began. */
+void judge_phase_seconds(const struct judge_timing *tm, const struct sample_set *s, size_t n_steps, size_t k,
+                         size_t *from, size_t *to);
 
 #endif

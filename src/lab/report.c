@@ -233,7 +233,7 @@ static int cmp_u32(const void *a, const void *b) {
 
 void report_phase_latency(const struct run *r, size_t k, uint64_t *ok, uint64_t *failed, double *p50_ms, double *p99_ms) {
   size_t from, to;
-  judge_phase_seconds(&r->timing, r->sc->n_steps, k, &from, &to);
+  judge_phase_seconds(&r->timing, &r->samples, r->sc->n_steps, k, &from, &to);
   uint32_t a[4096], b[4096];
   size_t n = 0;
   *ok = *failed = 0;
@@ -268,7 +268,7 @@ static void write_phases_md(FILE *f, const struct run *r) {
     double p50, p99;
     report_phase_latency(r, k, &ok, &failed, &p50, &p99);
     size_t from, to;
-    judge_phase_seconds(&r->timing, r->sc->n_steps, k, &from, &to);
+    judge_phase_seconds(&r->timing, &r->samples, r->sc->n_steps, k, &from, &to);
     fprintf(f, "| %s | %llu | %llu | %.1f | %.1f |", r->sc->steps[k].phase, (unsigned long long)ok,
             (unsigned long long)failed, p50, p99);
     for (size_t i = 0; i < ps->n_servers; i++) fprintf(f, " %llu |", (unsigned long long)verdict_total(&g, (int)i, from, to));

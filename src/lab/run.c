@@ -244,9 +244,14 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
     run_fail(r, "out of memory");
 }
 
-/* Reads when each server received its first RPC from its log ("<UTC time> greeter-server info
- * msg=received ..."), in ms since the clients started. */
-static void read_first_received(struct run *r) {
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Reads when each server received its RPCs from its log ("<UTC time> greeter-server info
+ * msg=received ..."), in ms since the clients started: the first one, and all of them in order. */
+static void read_received(struct run *r) {
   for (size_t i = 0; i < r->cluster.n_pods; i++) {
     struct pod *p = &r->cluster.pods[i];
     if (p->is_proxy) continue;
@@ -254,27 +259,55 @@ static void read_first_received(struct run *r) {
     snprintf(path, sizeof path, "%s/%s.log", r->dir, p->name);
     FILE *f = fopen(path, "r");
     if (!f) continue;
-    while (fgets(line, sizeof line, f)) {
+    size_t cap = 0;
+    free(p->rx_ms);
+    p->rx_ms = NULL;
+    p->n_rx = 0;
+    int ok = 1;
+    while (ok && fgets(line, sizeof line, f)) {
       if (!strstr(line, " msg=received ")) continue;
       struct tm tm;
       memset(&tm, 0, sizeof tm);
       const char *rest = strptime(line, "%Y-%m-%dT%H:%M:%S", &tm);
-      if (!rest || *rest != '.') break;
-      int64_t ms = (int64_t)timegm(&tm) * 1000 + atoi(rest + 1);
-      p->first_rx_ms = ms - r->t0_wall_ms;
-      break;
+      if (!rest || *rest != '.') continue;
+      int64_t ms = (int64_t)timegm(&tm) * 1000 + atoi(rest + 1) - r->t0_wall_ms;
+      if (p->n_rx == cap) {
+        size_t ncap = cap ? cap * 2 : 1024;
+        int64_t *n = realloc(p->rx_ms, ncap * sizeof *n);
+        if (!n) {
+          ok = 0;
+          break;
+        }
+        p->rx_ms = n;
+        cap = ncap;
+      }
+      p->rx_ms[p->n_rx++] = ms;
     }
     fclose(f);
+    if (!ok) {
+      free(p->rx_ms);
+      p->rx_ms = NULL;
+      p->n_rx = 0;
+      run_fail(r, "out of memory reading %s", path);
+      continue;
+    }
+    if (p->n_rx == 0) { /* keep "read, nothing received" apart from "not read" */
+      p->rx_ms = malloc(sizeof *p->rx_ms);
+      if (!p->rx_ms) continue;
+    }
+    qsort(p->rx_ms, p->n_rx, sizeof *p->rx_ms, cmp_i64);
+    p->first_rx_ms = p->n_rx ? p->rx_ms[0] : -1;
   }
 }
 
 static void judge_all(struct run *r) {
   struct judge_pod pods[CLUSTER_MAX_PODS];
-  read_first_received(r);
+  read_received(r);
   for (size_t i = 0; i < r->cluster.n_pods; i++) {
     const struct pod *p = &r->cluster.pods[i];
     pods[i] = (struct judge_pod){.name = p->name, .deployment = p->deployment, .born_step = p->born_step,
-                                 .gone_step = p->gone_step, .first_rx_ms = p->first_rx_ms};
+                                 .gone_step = p->gone_step, .first_rx_ms = p->first_rx_ms,
+                                 .rx_ms = p->rx_ms, .n_rx = p->n_rx};
   }
   r->passed = 1;
   for (size_t i = 0; i < r->sc->n_expects; i++) {
@@ -353,6 +386,10 @@ int run_scenario(struct run *r, const struct scenario *sc, const struct run_opti
 }
 
 void run_free(struct run *r) {
+  for (size_t i = 0; i < r->cluster.n_pods; i++) {
+    free(r->cluster.pods[i].rx_ms);
+    r->cluster.pods[i].rx_ms = NULL;
+  }
   sample_free(&r->samples);
   sample_free(&r->proxy_samples);
 }

@@ -114,6 +114,9 @@ int sample_add(struct sample_set *s, int64_t t_ms, const struct sample_line *l) 
   sec->failed += l->failed;
   if (l->p50_us > sec->p50_us) sec->p50_us = l->p50_us;
   if (l->p99_us > sec->p99_us) sec->p99_us = l->p99_us;
+  int64_t from = t_ms - l->window_ms;
+  if (!sec->lines || from < sec->window_from_ms) sec->window_from_ms = from;
+  sec->lines++;
   for (size_t i = 0; i < l->n; i++) {
     int k = sample_declare(s, l->servers[i].name);
     if (k < 0) {
@@ -124,6 +127,12 @@ int sample_add(struct sample_set *s, int64_t t_ms, const struct sample_line *l) 
     s->count[t * SAMPLE_MAX_SERVERS + (size_t)k] += l->servers[i].count;
   }
   return 0;
+}
+
+size_t sample_clean_from(const struct sample_set *s, int64_t from_ms) {
+  size_t t = from_ms <= 0 ? 0 : (size_t)(from_ms / 1000);
+  while (t < s->n_sec && s->sec[t].lines && s->sec[t].window_from_ms < from_ms) t++;
+  return t;
 }
 
 struct verdict_grid sample_grid(const struct sample_set *s) {

@@ -34,6 +34,9 @@ int sample_parse_line(const char *line, struct sample_line *out);
 struct sample_second {
   uint64_t ok, failed;
   uint32_t p50_us, p99_us; /* the largest any client reported for this second */
+  uint32_t lines;          /* summary lines counted in this second */
+  int64_t window_from_ms;  /* the earliest start of their windows (arrival - window_ms), when lines > 0:
+                              a line arriving in second t covers about (t - 1, t + 1), not (t - 1, t] */
 };
 
 struct sample_set {
@@ -52,6 +55,10 @@ void sample_free(struct sample_set *s);
 /* Adds a line that arrived `t_ms` after the scenario started (final lines are ignored).
  * Returns 0, or -1 on allocation failure. */
 int sample_add(struct sample_set *s, int64_t t_ms, const struct sample_line *l);
+
+/* The first second at or after from_ms / 1000 whose lines all cover only time at or after from_ms
+ * (seconds without lines count as clean): where a phase that starts at from_ms can be judged. */
+size_t sample_clean_from(const struct sample_set *s, int64_t from_ms);
 
 /* Makes sure the set covers seconds [0, n) (empty seconds count nothing). Returns 0 or -1 (no memory). */
 int sample_extend(struct sample_set *s, size_t n);

@@ -406,6 +406,7 @@ static int load_expects(struct loader *ld, const struct ytree *root, struct scen
           get_duration(ld, c, "settle", 0, &e->settle_ms) != 0)
         return -1;
       if (ytree_get(c, "min_rpcs") && get_int(ld, c, "min_rpcs", 0, UINT64_MAX, &m) != 0) return -1;
+      if (get_duration(ld, c, "within", 0, &e->within_ms) != 0) return -1;
       e->min_rpcs = m;
       if (e->settle_ms >= sc->steps[idx].duration_ms)
         return fail(ld, ytree_get(c, "settle"), "settle is not shorter than phase \"%s\"", e->phase);

@@ -112,7 +112,8 @@ struct sc_expect {
                                    scale step added */
   char claim[256];              /* the expectation in words, for the verdict table */
   double min, target, tolerance; /* percent */
-  int64_t within_ms;            /* FIRST_RPC, EVEN (optional for EVEN: -1) */
+  int64_t within_ms;            /* FIRST_RPC, STOPS; optional (-1) for EVEN and GROUP_SHARE (the last RPC
+                                   the group's servers logged after the change, at most this late) */
   int64_t window_ms;            /* EVEN */
   int64_t settle_ms;            /* GROUP_SHARE: left out at the start of the phase */
   uint64_t min_rpcs;            /* GROUP_SHARE */

@@ -113,7 +113,7 @@ static void test_judge(void) {
     sample_add(&s, t * 1000 + 50, &l);
   }
   struct judge_pod pods[5];
-  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1};
+  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1, NULL, 0};
   struct judge_timing tm = {.step_start_ms = {0, 6200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[0], &s, pods, 5, &tm, &r);
@@ -121,9 +121,9 @@ static void test_judge(void) {
   /* The new pods did get RPCs here, so "no RPC" must fail. */
   judge_expect(&sc, &sc.expects[1], &s, pods, 5, &tm, &r);
   CHECK(!r.pass && strstr(r.measured, "server-4 26"));
-  /* even: the first whole second after 6.2 s is 7; window 10 s fits in [7, 20). */
+  /* even: the first clean second after 6.2 s is 8 (below); window 10 s fits in [8, 20). */
   judge_expect(&sc, &sc.expects[2], &s, pods, 5, &tm, &r);
-  CHECK(r.pass && r.value >= 0 && r.value < 1.0);
+  CHECK(r.pass && r.value > 1.7 && r.value < 1.9);
   /* first_rpc: the servers' own first-received times win over the 1 s samples. */
   struct sc_expect first = sc.expects[1];
   first.check = SC_CHECK_FIRST_RPC;
@@ -138,10 +138,19 @@ static void test_judge(void) {
   judge_expect(&sc, &first, &s, pods, 5, &tm, &r);
   CHECK(!r.pass);
   size_t from, to;
-  judge_phase_seconds(&tm, 2, 0, &from, &to);
+  judge_phase_seconds(&tm, &s, 2, 0, &from, &to);
   CHECK(from == 0 && to == 6);
-  judge_phase_seconds(&tm, 2, 1, &from, &to);
-  CHECK(from == 7 && to == 20);
+  /* Step 1 took effect at 6.2 s. The line counted in second 7 arrived at 7.05 s and covers 6.05-7.05 s,
+   * 0.15 s of it before the step: the phase's first clean second is 8 (issue 9: with 7, the xds
+   * scenario's "v2 only" counted calls made before the swap). */
+  judge_phase_seconds(&tm, &s, 2, 1, &from, &to);
+  CHECK(from == 8 && to == 20);
+  /* A late line (a busy machine: a 2 s window arriving at 8.05 s) makes second 8 unclean too. */
+  CHECK(sample_parse_line("summary window_ms=2000 ok=1 failed=0 p50_us=1 p99_us=2 servers=1 server-1=1/100.0%", &l) == 0);
+  sample_add(&s, 8050, &l);
+  judge_phase_seconds(&tm, &s, 2, 1, &from, &to);
+  CHECK(from == 9 && to == 20);
+  CHECK(sample_clean_from(&s, 0) == 0 && sample_clean_from(&s, 30000) == 30);
   sample_free(&s);
 }
 
@@ -218,6 +227,70 @@ static void test_l7_and_xds(void) {
   }
 }
 
+/* Issue 9's lab_xds failure: "v2 only" judged a second whose summary window began before the change
+ * reached the clients. The swap at 9.98 s; xdsd loads it 0.1 s later (its debounce), so v1 gets calls
+ * until 10.08 s; lines arrive at t + 0.05 s. The old judge took ceil(9.98 + 1 settle) = 11, whose line
+ * (10.05-11.05 s) holds those calls. */
+static void test_judge_removed_group(void) {
+  static struct scenario sc;
+  char err[512];
+  CHECK(parse(l7, 0, &sc, err, sizeof err) == 0);
+  struct sc_expect e = sc.expects[0];
+  snprintf(e.phase, sizeof e.phase, "swap");
+  snprintf(e.deployment, sizeof e.deployment, "v1");
+  e.target = 0;
+  e.tolerance = 0;
+  e.settle_ms = 1000;
+  e.min_rpcs = 100;
+  struct sample_set s;
+  sample_init(&s);
+  const char *names[] = {"v1-1", "v1-2", "v2-1", "v2-2"};
+  for (int i = 0; i < 4; i++) sample_declare(&s, names[i]);
+  struct sample_line l;
+  for (int t = 1; t < 20; t++) {
+    const char *line = t <= 10 ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=25/25.0% "
+                                "v1-2=25/25.0% v2-1=25/25.0% v2-2=25/25.0%"
+                       : t == 11 ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=4/4.0% "
+                                   "v1-2=3/3.0% v2-1=47/47.0% v2-2=46/46.0%"
+                                 : "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=2 v2-1=50/50.0% "
+                                   "v2-2=50/50.0%";
+    CHECK(sample_parse_line(line, &l) == 0);
+    sample_add(&s, t * 1000 + 50, &l);
+  }
+  int64_t rx_v1[] = {9970, 10050, 10080};
+  int64_t none[1];
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, -1, -1, rx_v1, 3}, {"v1-2", 0, 0, -1, -1, none, 0},
+                              {"v2-1", 1, 0, -1, -1, none, 0}, {"v2-2", 1, 0, -1, -1, none, 0}};
+  struct judge_timing tm = {.step_start_ms = {0, 5000, 9980, 15000}, .end_ms = 20000};
+  struct judge_result r;
+  /* settle 1 s: judged from second 12, the first whose line began after 10.98 s; v1 is at 0 there. */
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(r.pass && r.value == 0 && strstr(r.measured, "of 300 RPCs"));
+  /* settle 0: second 11 belongs to the phase, and the calls that reached v1 in it count. */
+  e.settle_ms = 0;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(!r.pass);
+  e.settle_ms = 1000;
+  /* Timed from the servers' logs: the last call reached v1 0.1 s after the swap. */
+  e.within_ms = 1000;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(r.pass && strstr(r.measured, "the last RPC reached v1 0.100 s after the change"));
+  e.within_ms = 50;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(!r.pass);
+  /* Without the servers' logs the time is unknown, which is not a pass. */
+  e.within_ms = 1000;
+  pods[0].rx_ms = NULL;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(!r.pass && strstr(r.measured, "no server log"));
+  /* Nothing after the change at all. */
+  pods[0].rx_ms = rx_v1;
+  pods[0].n_rx = 1;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(r.pass && strstr(r.measured, "no RPC reached v1 after the change"));
+  sample_free(&s);
+}
+
 static void test_judge_group_and_stops(void) {
   static struct scenario sc;
   char err[512];
@@ -241,16 +314,22 @@ static void test_judge_group_and_stops(void) {
     CHECK(sample_parse_line(line, &l) == 0);
     sample_add(&s, t * 1000 + 100, &l);
   }
-  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1}, {"v1-2", 0, 0, -1, -1}, {"v2-1", 1, 0, -1, -1}, {"v2-2", 1, 0, -1, -1}};
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1, NULL, 0}, {"v1-2", 0, 0, -1, -1, NULL, 0}, {"v2-1", 1, 0, -1, -1, NULL, 0}, {"v2-2", 1, 0, -1, -1, NULL, 0}};
   struct judge_timing tm = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
   CHECK(r.pass && r.value > 49.9 && r.value < 50.1);
-  /* Without the settle time the transition second counts, and the share is off. */
+  /* Without the settle time the transition second 6 is still left out: its line's window (5.1-6.1 s)
+   * began before the step took effect at 5.2 s. */
   sc.expects[0].settle_ms = 0;
   sc.expects[0].tolerance = 0.5;
   judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
+  CHECK(r.pass);
+  /* Had the step taken effect at 5.05 s, that window would be the phase's, and the share off. */
+  tm.step_start_ms[1] = 5050;
+  judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
   CHECK(!r.pass);
+  tm.step_start_ms[1] = 5200;
   judge_expect(&sc, &sc.expects[1], &s, pods, 4, &tm, &r);
   CHECK(r.pass && strstr(r.measured, "v1-1: answered until 0.8 s") && strstr(r.measured, "1 RPCs failed"));
   sc.expects[1].within_ms = 1000; /* the failure in second 16 ends 1.8 s after the kill */
@@ -279,14 +358,14 @@ static void test_judge_vacuous(void) {
   CHECK(sample_parse_line("summary window_ms=1000 ok=0 failed=0 p50_us=0 p99_us=0 servers=0", &l) == 0);
   sample_add(&s, 19050, &l);
   struct judge_pod pods[5];
-  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1};
+  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1, NULL, 0};
   struct judge_timing tm = {.step_start_ms = {0, 6200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[1], &s, pods, 5, &tm, &r); /* no_rpc to the new pods */
   CHECK(!r.pass && strstr(r.measured, "no RPC answered in the phase's last second"));
   /* stops: a kill at 15.2 s after which nobody answers. */
-  struct judge_pod l7pods[4] = {{"server-1", 0, 0, 3, -1}, {"server-2", 0, 0, -1, -1}, {"server-3", 1, 0, -1, -1},
-                                {"server-4", 1, 0, -1, -1}};
+  struct judge_pod l7pods[4] = {{"server-1", 0, 0, 3, -1, NULL, 0}, {"server-2", 0, 0, -1, -1, NULL, 0}, {"server-3", 1, 0, -1, -1, NULL, 0},
+                                {"server-4", 1, 0, -1, -1, NULL, 0}};
   struct judge_timing tm2 = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
   judge_expect(&l7sc, &l7sc.expects[1], &s, l7pods, 4, &tm2, &r);
   CHECK(!r.pass && strstr(r.measured, "no RPC answered at all after the kill"));
@@ -297,6 +376,7 @@ int main(void) {
   test_judge_vacuous();
   test_l7_and_xds();
   test_judge_group_and_stops();
+  test_judge_removed_group();
   test_good();
   test_bad();
   test_judge();
