@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all test test-asan lab lab-fast bench deps clean images kind-up kind-load deploy undeploy
+.PHONY: all test test-asan test-stress lab lab-fast bench deps clean images kind-up kind-load deploy undeploy
 
 # Configure every time (about a second): folders that appear later are picked up.
 all:
@@ -50,3 +50,7 @@ deploy:
 
 undeploy:
 	bash scripts/kind.sh undeploy $(SCENARIO)
+
+# The whole suite N times (default 10), odd runs with one core kept busy: every test that failed once.
+test-stress: all
+	bash scripts/stress.sh $(N)
