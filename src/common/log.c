@@ -73,3 +73,19 @@ void log_sanitize(const char *in, size_t inlen, char *out, size_t outlen) {
   }
   out[n] = '\0';
 }
+
+int log_limit_allow(struct log_limit *l, int64_t now_ms, uint64_t *suppressed) {
+  int64_t sec = now_ms / 1000;
+  if (sec != l->second) {
+    l->second = sec;
+    l->used = 0;
+  }
+  if (l->used >= l->burst) {
+    l->suppressed++;
+    return 0;
+  }
+  l->used++;
+  *suppressed = l->suppressed;
+  l->suppressed = 0;
+  return 1;
+}

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
@@ -26,6 +27,20 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap);
  * at most outlen-1 of its inlen bytes, with anything that would break "one line, key=value"
  * (control characters, spaces, '=', '"', DEL) replaced by '_'. */
 void log_sanitize(const char *in, size_t inlen, char *out, size_t outlen);
+
+/* A budget for a log line that a peer can cause at will (a NACK, a refused request, a DNS timeout):
+ * at most `burst` lines per second; the rest are counted, and the next line that is let through says
+ * how many were left out. Zero-initialise, then set burst. */
+struct log_limit {
+  unsigned burst;     /* lines per second */
+  unsigned used;      /* lines let through in the current second */
+  int64_t second;     /* the current second (monotonic) */
+  uint64_t suppressed; /* left out since the last line let through */
+};
+
+/* Whether a line may be written now (now_ms: a monotonic clock). On true, *suppressed gets how many
+ * lines were left out before it (to print as a field), and the count restarts. */
+int log_limit_allow(struct log_limit *l, int64_t now_ms, uint64_t *suppressed);
 
 /* Logs at error level and exits with `status` (2 for bad usage, 1 for runtime failures). */
 void fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

@@ -18,6 +18,22 @@
 #define SOTW_METHOD "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
 #define ACCEPT_SLOTS 32 /* pending request_call slots, so a new stream never waits for one */
 #define ADS_MAX_REQUEST_BYTES (4 * 1024 * 1024)
+/* What one client can make xdsd keep and print (issue 16): a request past these limits ends its stream
+ * with the status named, and is counted in xdsd_refused_total{reason}. */
+#define ADS_MAX_FIELD_BYTES 1024              /* node.id, node.cluster, user agent name, version: INVALID_ARGUMENT */
+#define ADS_MAX_NAME_BYTES 1024               /* one resource name: INVALID_ARGUMENT */
+#define ADS_MAX_NAMES 10000                   /* names in one request: RESOURCE_EXHAUSTED */
+#define ADS_MAX_STREAM_NAME_BYTES (1024 * 1024) /* every name a stream subscribes to, all types: RESOURCE_EXHAUSTED */
+#define ADS_MAX_DETAIL_BYTES 1024             /* error_detail.message and version_info are kept cut to this */
+/* What /status shows: the first streams and names, texts cut (the counts are always whole). */
+#define STATUS_MAX_STREAMS 1000
+#define STATUS_MAX_NAMES 20
+#define STATUS_MAX_TEXT 256
+#define PEER_LOG_BURST 20 /* log lines a second that clients can cause (NACKs, refusals, junk) */
+
+enum refusal { REFUSED_NODE_FIELD, REFUSED_NAME_TOO_LONG, REFUSED_TOO_MANY_NAMES, REFUSED_NAME_BYTES, N_REFUSALS };
+static const char *const refusal_names[N_REFUSALS] = {"node_field", "name_too_long", "too_many_names",
+                                                      "stream_name_bytes"};
 
 /* Push latency buckets, in seconds (Prometheus histogram). */
 static const double latency_buckets[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -58,7 +74,9 @@ struct ads {
   uint64_t next_id, next_nonce;
   /* metrics */
   uint64_t streams_total, requests_total, stale_total[XDS_NTYPES], stale_nacks_total[XDS_NTYPES],
-      pushes_total[XDS_NTYPES], acks_total[XDS_NTYPES], nacks_total[XDS_NTYPES], unimplemented_total;
+      pushes_total[XDS_NTYPES], acks_total[XDS_NTYPES], nacks_total[XDS_NTYPES], unimplemented_total,
+      refused_total[N_REFUSALS], log_suppressed_total;
+  struct log_limit peer_log; /* budget of the log lines clients cause */
   uint64_t lat_buckets[N_BUCKETS], lat_count;
   double lat_sum;
 };
@@ -274,6 +292,77 @@ static void stream_pump(struct stream *s) {
   }
 }
 
+/* Whether a line that a client caused may be logged now; a line let through after some were left out
+ * is preceded by one saying how many. */
+static int peer_log_ok(struct ads *a) {
+  uint64_t sup;
+  if (!log_limit_allow(&a->peer_log, clock_now_ms(), &sup)) {
+    a->log_suppressed_total++;
+    return 0;
+  }
+  if (sup) log_warn("msg=\"log lines left out\" count=%" PRIu64 " limit_per_sec=%d", sup, PEER_LOG_BURST);
+  return 1;
+}
+
+static size_t slen(const char *s) { return s ? strlen(s) : 0; }
+
+/* Checks a request against what one client may make xdsd keep; returns the refusal, or -1. */
+static int over_limits(const struct stream *s, int t, const Envoy__Service__Discovery__V3__DiscoveryRequest *req,
+                       grpc_status_code *code, char *why, size_t len) {
+  const Envoy__Config__Core__V3__Node *n = req->node;
+  if (n && (slen(n->id) > ADS_MAX_FIELD_BYTES || slen(n->cluster) > ADS_MAX_FIELD_BYTES ||
+            slen(n->user_agent_name) > ADS_MAX_FIELD_BYTES ||
+            (n->user_agent_version_type_case == ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION &&
+             slen(n->user_agent_version) > ADS_MAX_FIELD_BYTES))) {
+    *code = GRPC_STATUS_INVALID_ARGUMENT;
+    snprintf(why, len, "a node field (id, cluster, user agent) is longer than %d bytes", ADS_MAX_FIELD_BYTES);
+    return REFUSED_NODE_FIELD;
+  }
+  if (req->n_resource_names > ADS_MAX_NAMES) {
+    *code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+    snprintf(why, len, "%zu resource names in one request (at most %d)", req->n_resource_names, ADS_MAX_NAMES);
+    return REFUSED_TOO_MANY_NAMES;
+  }
+  size_t bytes = 0;
+  for (size_t i = 0; i < req->n_resource_names; i++) {
+    size_t l = slen(req->resource_names[i]);
+    if (l > ADS_MAX_NAME_BYTES) {
+      *code = GRPC_STATUS_INVALID_ARGUMENT;
+      snprintf(why, len, "a resource name of %zu bytes (at most %d)", l, ADS_MAX_NAME_BYTES);
+      return REFUSED_NAME_TOO_LONG;
+    }
+    bytes += l;
+  }
+  if (t >= 0)
+    for (int u = 0; u < XDS_NTYPES; u++)
+      for (size_t i = 0; u != t && i < s->st[u].n_names; i++) bytes += strlen(s->st[u].names[i]);
+  if (bytes > ADS_MAX_STREAM_NAME_BYTES) {
+    *code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+    snprintf(why, len, "the stream's subscriptions would hold %zu bytes of names (at most %d)", bytes,
+             ADS_MAX_STREAM_NAME_BYTES);
+    return REFUSED_NAME_BYTES;
+  }
+  return -1;
+}
+
+/* Ends a stream whose request is over a limit (over_limits), counted and logged. */
+static void refuse(struct stream *s, int reason, grpc_status_code code, const char *why) {
+  struct ads *a = s->ads;
+  a->refused_total[reason]++;
+  if (peer_log_ok(a))
+    log_warn("msg=\"request refused, stream ended\" stream=%" PRIu64 " node=%s peer=%s reason=%s code=%d detail=\"%s\"",
+             s->id, node_log(s), s->peer ? s->peer : "?", refusal_names[reason], (int)code, why);
+  stream_finish(s, code, why);
+}
+
+/* A copy of a client's text cut to ADS_MAX_DETAIL_BYTES (in buf), for what is kept of it. */
+static const char *cut(const char *in, char *buf, size_t len) {
+  if (!in || strlen(in) < len) return in;
+  memcpy(buf, in, len - 1);
+  buf[len - 1] = '\0';
+  return buf;
+}
+
 static void observe_latency(struct ads *a, int64_t us) {
   double sec = us / 1e6;
   a->lat_count++;
@@ -285,6 +374,13 @@ static void observe_latency(struct ads *a, int64_t us) {
 static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__DiscoveryRequest *req) {
   struct ads *a = s->ads;
   a->requests_total++;
+  grpc_status_code code;
+  char why[160];
+  int reason = over_limits(s, snapshot_type_of_url(req->type_url ? req->type_url : ""), req, &code, why, sizeof why);
+  if (reason >= 0) {
+    refuse(s, reason, code, why);
+    return;
+  }
   if (!s->node_id && req->node) {
     s->node_id = dupstr(req->node->id);
     s->node_cluster = dupstr(req->node->cluster);
@@ -308,16 +404,20 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
   char tb[128], vb[64], nb[64], eb[512];
   int t = snapshot_type_of_url(req->type_url ? req->type_url : "");
   if (t < 0) {
-    log_warn("msg=\"unknown type ignored\" stream=%" PRIu64 " node=%s type_url=%s", s->id, node_log(s),
-             field(req->type_url, tb, sizeof tb));
+    if (peer_log_ok(a))
+      log_warn("msg=\"unknown type ignored\" stream=%" PRIu64 " node=%s type_url=%s", s->id, node_log(s),
+               field(req->type_url, tb, sizeof tb));
     return;
   }
+  char errbuf[ADS_MAX_DETAIL_BYTES + 1], verbuf[ADS_MAX_DETAIL_BYTES + 1];
   const char *err = req->error_detail ? (req->error_detail->message ? req->error_detail->message : "") : NULL;
+  err = cut(err, errbuf, sizeof errbuf);
+  const char *version = cut(req->version_info, verbuf, sizeof verbuf);
   /* Whether the client holds the current content of everything it subscribed to so far. */
   int up_to_date = a->snap && s->st[t].nonce_sent && content(s, t, NULL, NULL) == s->st[t].hash_sent;
   int respond = 0;
   int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err,
-                          req->version_info, &respond);
+                          version, &respond);
   switch (v) {
     case SOTW_STALE:
       /* Ignored for the subscription (SotW: the next request brings the current state), but a NACK is
@@ -325,10 +425,11 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
       a->stale_total[t]++;
       if (err) {
         a->stale_nacks_total[t]++;
+        if (peer_log_ok(a))
         log_warn("msg=\"nack with a stale nonce\" stream=%" PRIu64 " node=%s type=%s nonce=%s nonce_sent=%" PRIu64
                  " version_kept=%s error=%s",
                  s->id, node_log(s), snapshot_type_name(t), field(req->response_nonce, nb, sizeof nb),
-                 s->st[t].nonce_sent, field(req->version_info, vb, sizeof vb), field(err, eb, sizeof eb));
+                 s->st[t].nonce_sent, field(version, vb, sizeof vb), field(err, eb, sizeof eb));
       } else {
         log_debug("msg=\"stale nonce ignored\" stream=%" PRIu64 " type=%s nonce=%s", s->id, snapshot_type_name(t),
                   field(req->response_nonce, nb, sizeof nb));
@@ -341,12 +442,13 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
         s->st[t].push_start_us = 0;
       }
       log_debug("msg=ack stream=%" PRIu64 " node=%s type=%s version=%s", s->id, node_log(s), snapshot_type_name(t),
-                field(req->version_info, vb, sizeof vb));
+                field(version, vb, sizeof vb));
       break;
     case SOTW_NACK:
       a->nacks_total[t]++;
+      if (peer_log_ok(a))
       log_warn("msg=nack stream=%" PRIu64 " node=%s type=%s version_sent=%" PRIu64 " version_kept=%s error=%s", s->id,
-               node_log(s), snapshot_type_name(t), s->st[t].version_sent, field(req->version_info, vb, sizeof vb),
+               node_log(s), snapshot_type_name(t), s->st[t].version_sent, field(version, vb, sizeof vb),
                field(err, eb, sizeof eb));
       break;
     case SOTW_FIRST:
@@ -395,7 +497,7 @@ static void on_recv(struct tag *tag, bool ok) {
   grpc_byte_buffer_destroy(s->recv_buf);
   s->recv_buf = NULL;
   if (rc != 0) {
-    log_warn("msg=\"undecodable request\" stream=%" PRIu64, s->id);
+    if (peer_log_ok(s->ads)) log_warn("msg=\"undecodable request\" stream=%" PRIu64, s->id);
   } else {
     handle_request(s, req);
     protobuf_c_message_free_unpacked(&req->base, NULL);
@@ -504,6 +606,7 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out) {
   if (!a) return -1;
   a->cq = cq;
   a->shutdown_tag.handler = on_shutdown;
+  a->peer_log.burst = PEER_LOG_BURST;
   grpc_arg args[3];
   args[0].type = GRPC_ARG_INTEGER;
   args[0].key = GRPC_ARG_MAX_CONCURRENT_STREAMS;
@@ -590,21 +693,23 @@ int ads_removal_settled(const struct ads *a, const struct snapshot *next) {
 const struct snapshot *ads_snapshot(const struct ads *a) { return a->snap; }
 size_t ads_streams(const struct ads *a) { return a->n_streams; }
 
-void ads_status_json(struct ads *a, FILE *out) {
+size_t ads_status_json(struct ads *a, FILE *out) {
   fputc('[', out);
   int first = 1;
-  for (struct stream *s = a->streams; s; s = s->next) {
+  size_t listed = 0;
+  for (struct stream *s = a->streams; s && listed < STATUS_MAX_STREAMS; s = s->next) {
     if (!s->is_sotw) continue;
     fputs(first ? "\n  {" : ",\n  {", out);
     first = 0;
+    listed++;
     fprintf(out, "\"stream\":%" PRIu64 ",\"id\":", s->id);
-    jsonw_str(out, s->node_id);
+    jsonw_strn(out, s->node_id, STATUS_MAX_TEXT);
     fputs(",\"cluster\":", out);
-    jsonw_str(out, s->node_cluster);
+    jsonw_strn(out, s->node_cluster, STATUS_MAX_TEXT);
     fputs(",\"user_agent\":", out);
-    jsonw_str(out, s->user_agent);
+    jsonw_strn(out, s->user_agent, STATUS_MAX_TEXT);
     fputs(",\"peer\":", out);
-    jsonw_str(out, s->peer);
+    jsonw_strn(out, s->peer, STATUS_MAX_TEXT);
     fprintf(out, ",\"connected_secs\":%.1f,\"types\":{", (clock_now_ms() - s->started_ms) / 1000.0);
     int tf = 1;
     for (int t = 0; t < XDS_NTYPES; t++) {
@@ -616,26 +721,28 @@ void ads_status_json(struct ads *a, FILE *out) {
         fputs("\"*\"", out);
       } else {
         fputc('[', out);
-        for (size_t i = 0; i < st->n_names; i++) {
+        for (size_t i = 0; i < st->n_names && i < STATUS_MAX_NAMES; i++) {
           if (i) fputc(',', out);
-          jsonw_str(out, st->names[i]);
+          jsonw_strn(out, st->names[i], STATUS_MAX_TEXT);
         }
         fputc(']', out);
       }
+      fprintf(out, ",\"names\":%zu", st->wildcard ? (size_t)0 : st->n_names);
       if (st->nonce_sent)
         fprintf(out, ",\"version_sent\":\"%" PRIu64 "\",\"nonce_sent\":\"%" PRIu64 "\"", st->version_sent,
                 st->nonce_sent);
       else
         fputs(",\"version_sent\":null", out);
       fputs(",\"version_acked\":", out);
-      jsonw_str(out, st->version_acked);
+      jsonw_strn(out, st->version_acked, STATUS_MAX_TEXT);
       fputs(",\"last_nack\":", out);
-      jsonw_str(out, st->nack_message);
+      jsonw_strn(out, st->nack_message, ADS_MAX_DETAIL_BYTES);
       fprintf(out, ",\"nacked\":%s}", st->nacked ? "true" : "false");
     }
     fputs("}}", out);
   }
   fputs(first ? "]" : "\n]", out);
+  return listed;
 }
 
 void ads_metrics_text(struct ads *a, FILE *out) {
@@ -664,6 +771,13 @@ void ads_metrics_text(struct ads *a, FILE *out) {
   fprintf(out, "# HELP xdsd_unimplemented_total Calls to methods xdsd does not serve.\n"
                "# TYPE xdsd_unimplemented_total counter\nxdsd_unimplemented_total %" PRIu64 "\n",
           a->unimplemented_total);
+  fputs("# HELP xdsd_refused_total Requests over a limit (docs/xdsd.md, Limits): their streams were ended.\n"
+        "# TYPE xdsd_refused_total counter\n", out);
+  for (int r = 0; r < N_REFUSALS; r++)
+    fprintf(out, "xdsd_refused_total{reason=\"%s\"} %" PRIu64 "\n", refusal_names[r], a->refused_total[r]);
+  fprintf(out, "# HELP xdsd_log_suppressed_total Log lines caused by clients left out over the rate limit.\n"
+               "# TYPE xdsd_log_suppressed_total counter\nxdsd_log_suppressed_total %" PRIu64 "\n",
+          a->log_suppressed_total);
   fputs("# HELP xdsd_push_latency_seconds From a snapshot change to the ACK of the response it caused.\n"
         "# TYPE xdsd_push_latency_seconds histogram\n", out);
   for (size_t i = 0; i < N_BUCKETS; i++)

@@ -33,8 +33,10 @@ int ads_removal_settled(const struct ads *a, const struct snapshot *next);
 /* The snapshot being served (owned by ads), or NULL before the first. */
 const struct snapshot *ads_snapshot(const struct ads *a);
 
-/* Writes the "nodes" JSON array (one object per connected stream). */
-void ads_status_json(struct ads *a, FILE *out);
+/* Writes the "nodes" JSON array: one object per connected stream, the first 1,000 streams only, each
+ * with at most 20 subscribed names per type (and their count) and texts cut to 256 bytes. Returns how
+ * many streams it listed. */
+size_t ads_status_json(struct ads *a, FILE *out);
 /* Writes the stream, push, ACK, NACK and push-latency metrics in Prometheus text format. */
 void ads_metrics_text(struct ads *a, FILE *out);
 /* Number of open streams. */

@@ -222,8 +222,8 @@ static void publish(struct xdsd *x) {
   fputs("\"dns\":", f);
   discovery_status_json(x->dns, f);
   fputs(",\"nodes\":", f);
-  ads_status_json(x->ads, f);
-  fputs("}\n", f);
+  size_t listed = ads_status_json(x->ads, f);
+  fprintf(f, ",\"nodes_listed\":%zu,\"streams\":%zu}\n", listed, ads_streams(x->ads));
   fclose(f);
 
   f = open_memstream(&mbuf, &mlen);

@@ -13,6 +13,14 @@ int main(void) {
   log_sanitize("abc", 1, out, sizeof out);
   CHECK_STR(out, "a"); /* only inlen bytes */
   CHECK(log_enabled(LOG_LEVEL_ERROR));
+  /* The budget: 3 lines a second, the rest counted and reported with the next line let through. */
+  struct log_limit lim = {.burst = 3};
+  uint64_t sup = 99;
+  int allowed = 0;
+  for (int i = 0; i < 10; i++) allowed += log_limit_allow(&lim, 5000 + i, &sup);
+  CHECK(allowed == 3 && sup == 0 && lim.suppressed == 7);
+  CHECK(log_limit_allow(&lim, 6000, &sup) && sup == 7 && lim.suppressed == 0);
+  CHECK(log_limit_allow(&lim, 6999, &sup) && sup == 0);
   log_set_level(LOG_LEVEL_WARN);
   CHECK(!log_enabled(LOG_LEVEL_INFO) && log_enabled(LOG_LEVEL_WARN));
   return unit_result("test_log");

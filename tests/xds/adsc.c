@@ -1,6 +1,7 @@
 #include "adsc.h"
 
 #include <grpc/grpc_security.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,14 +140,32 @@ int adsc_status(struct adsc *c, int ms) {
 
 void adsc_close(struct adsc *c) {
   grpc_call_cancel(c->call, NULL);
-  while (c->recv_pending || !c->status_done) {
-    if (wait_tag(c, c->recv_pending ? TAG_RECV : TAG_STATUS, 2000) < 0) break;
+  /* gRPC core completes RECV_STATUS_ON_CLIENT only once every message that arrived has been
+   * received, even on a cancelled call: keep receiving (and dropping) until the status is in. */
+  int64_t end = clock_now_ms() + 5000;
+  while ((c->recv_pending || !c->status_done) && clock_now_ms() < end) {
+    if (!c->recv_pending && !c->status_done) {
+      if (c->recv_buf) grpc_byte_buffer_destroy(c->recv_buf);
+      c->recv_buf = NULL;
+      grpc_op op;
+      memset(&op, 0, sizeof op);
+      op.op = GRPC_OP_RECV_MESSAGE;
+      op.data.recv_message.recv_message = &c->recv_buf;
+      if (grpc_call_start_batch(c->call, &op, 1, (void *)(intptr_t)TAG_RECV, NULL) != GRPC_CALL_OK) break;
+      c->recv_pending = 1;
+    }
+    if (wait_tag(c, c->recv_pending ? TAG_RECV : TAG_STATUS, 1000) < 0) break;
   }
   if (c->recv_buf) grpc_byte_buffer_destroy(c->recv_buf);
   grpc_call_unref(c->call);
   grpc_channel_destroy(c->ch);
   grpc_completion_queue_shutdown(c->cq);
-  while (grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN) {
+  for (;;) {
+    grpc_event ev = grpc_completion_queue_next(c->cq, clock_deadline_in_ms(3000), NULL);
+    if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
+    if (ev.type == GRPC_QUEUE_TIMEOUT)
+      fprintf(stderr, "adsc_close: a batch is still pending (recv_pending=%d status_done=%d)\n", c->recv_pending,
+              c->status_done);
   }
   grpc_completion_queue_destroy(c->cq);
   grpc_metadata_array_destroy(&c->initial_md);

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Hostile load (issue 16): test_hostile against a real xdsd; then /metrics must have counted each kind
+# of refusal, /status must stay small, and xdsd must stop cleanly.
+NET_BASE=75
+DNS_PORT=5375
+. "$(dirname "$0")/xlib.sh"
+mkdir -p "$CFG_DIR"
+cat >"$CFG" <<'YAML'
+name: hostile
+spec:
+  listeners:
+  - name: server
+    port: 8080
+    routes:
+    - clusters:
+      - name: c1
+  clusters:
+  - name: c1
+    endpoints:
+    - address: 127.0.2.76
+      port: 50051
+YAML
+start_dns
+start_xdsd
+wait_for 10 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.snapshot.version == \"1\"' >/dev/null"
+base=$(awk '/^VmRSS:/ { print $2 }' "/proc/$XDSD_PID/status")
+echo "xdsd RSS at start: $base kB"
+timeout 120 "$BIN/test_hostile" "$XDS_ADDR:$XDS_PORT" "$XDSD_PID" refuse "$base"
+check "streams over the limits were ended, and a normal client was answered within 1 s meanwhile" test $? -eq 0
+# Streams at the limits, held by a client that then vanishes (SIGKILL: the kernel closes its sockets).
+# No `timeout` wrapper: SIGKILL would stop only the wrapper. The holder bounds itself (60 s).
+spawn hold "$BIN/test_hostile" "$XDS_ADDR:$XDS_PORT" "$XDSD_PID" hold "$base"
+HOLD_PID=$LAST_PID
+wait_for 60 grep -q '^holding$' "$T/hold.log"
+cat "$T/hold.log"
+# While they are held, /status lists them with their name counts, not 30 MB of names.
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams >= 30 and ([.nodes[] | select(.types.cds.names == 9000)] | length) == 30' >/dev/null"
+status_bytes=$(curl -sf "http://$XDS_ADDR:$ADMIN_PORT/status" | wc -c)
+check "/status lists the 30 held streams (9,000 names each) in $status_bytes bytes (< 300,000)" test "$status_bytes" -lt 300000
+kill9 "$HOLD_PID"
+timeout 60 "$BIN/test_hostile" "$XDS_ADDR:$XDS_PORT" "$XDSD_PID" after "$base"
+check "xdsd's memory came back down once the holding client was gone" test $? -eq 0
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_refused_total{reason=\"node_field\"} 40'"
+echo "ok: /metrics counted 40 refusals for node fields"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_refused_total{reason=\"too_many_names\"} 30'"
+echo "ok: /metrics counted 30 refusals for too many names"
+lines=$(grep -c 'request refused' "$T/xdsd.log")
+check "refusals were logged, at most 20 a second ($lines lines for 70 refusals)" test "$lines" -ge 1 -a "$lines" -le 70
+kill -TERM "$XDSD_PID"
+wait_exit "$XDSD_PID" 10
+check "xdsd stops cleanly on SIGTERM" test "$EXIT_STATUS" -eq 0
