@@ -1,5 +1,7 @@
 #include "ytree.h"
 
+#include "file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,37 +193,11 @@ out:
 }
 
 struct ytree *ytree_load(const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return NULL;
-  }
-  char *buf = NULL;
-  size_t len = 0, cap = 0;
-  int failed = 0;
-  for (;;) {
-    if (len + 4096 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      char *nb = realloc(buf, cap);
-      if (!nb) {
-        failed = 1;
-        break;
-      }
-      buf = nb;
-    }
-    size_t r = fread(buf + len, 1, cap - len, f);
-    len += r;
-    if (r == 0) break;
-  }
-  if (failed || ferror(f)) {
-    snprintf(err, errlen, "%s:0: %s", path, failed ? "out of memory" : "read error");
-    fclose(f);
-    free(buf);
-    return NULL;
-  }
-  fclose(f);
+  char *buf;
+  size_t len;
+  if (file_read_text(path, FILE_TEXT_MAX, &buf, &len, err, errlen) != 0) return NULL;
   char inner[512];
-  struct ytree *t = ytree_parse(buf ? buf : "", len, inner, sizeof inner);
+  struct ytree *t = ytree_parse(buf, len, inner, sizeof inner);
   free(buf);
   if (!t) {
     /* "line N: msg" -> "PATH:N: msg" */

@@ -1,5 +1,7 @@
 #include "scenario.h"
 
+#include "file.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -480,31 +482,9 @@ out:
 }
 
 int scenario_load(const char *path, int fast, struct scenario *sc, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return -1;
-  }
-  char *buf = NULL;
-  size_t cap = 0, len = 0;
-  for (;;) {
-    if (len == cap) {
-      cap = cap ? cap * 2 : 4096;
-      char *nb = realloc(buf, cap);
-      if (!nb) break;
-      buf = nb;
-    }
-    size_t n = fread(buf + len, 1, cap - len, f);
-    if (n == 0) break;
-    len += n;
-  }
-  int read_err = ferror(f) || !buf;
-  fclose(f);
-  if (read_err) {
-    free(buf);
-    snprintf(err, errlen, "%s: read error", path);
-    return -1;
-  }
+  char *buf;
+  size_t len;
+  if (file_read_text(path, FILE_TEXT_MAX, &buf, &len, err, errlen) != 0) return -1;
   int rc = scenario_parse(buf, len, path, fast, sc, err, errlen);
   free(buf);
   return rc;

@@ -59,6 +59,7 @@ struct config {
   size_t n_listeners;
   struct config_cluster *clusters;
   size_t n_clusters;
+  size_t *cluster_index; /* clusters' indexes in name order (owned), for config_find_cluster */
 };
 
 /* Parses and validates `len` bytes of YAML. `path` is used only in messages. On success stores a new

@@ -22,9 +22,32 @@ expect_exit 2 'flag=--admin value="localhost"' --admin localhost
 expect_exit 2 'flag=--dns-server value=":53"' --dns-server :53
 expect_exit 2 'flag=--dns-server value="dns.example:53"' --dns-server dns.example:53
 expect_exit 2 'flag=--frobnicate' --frobnicate
-XDSD_DNS_REFRESH=forever "$BIN/xdsd" --help >"$T/out.txt" 2>&1
+# Values that passed the checks and then failed inside gRPC or the admin server (issue 16).
+expect_exit 2 'flag=--listen value=":9002"' --listen :9002
+expect_exit 2 'flag=--listen value="999.1.1.1:9002"' --listen 999.1.1.1:9002
+expect_exit 2 'flag=--listen value="\[127.0.0.1\]:9002"' --listen '[127.0.0.1]:9002'
+expect_exit 2 'flag=--admin value="localhost:9003"' --admin localhost:9003
+expect_exit 2 'flag=--admin value="\[::1\]:9003"' --admin '[::1]:9003'
+expect_exit 2 'flag=--admin value=""' --admin ''
+expect_exit 2 'flag=--dns-server value="\[127.0.0.1\]:53"' --dns-server '[127.0.0.1]:53'
+XDSD_DNS_REFRESH=10ms timeout 20 "$BIN/xdsd" >"$T/out.txt" 2>&1
+check "XDSD_DNS_REFRESH=10ms exits 2" test $? -eq 2
+check "naming the variable and its value" grep -q 'variable=XDSD_DNS_REFRESH value="10ms"' "$T/out.txt"
+XDSD_ADMIN= timeout 20 "$BIN/xdsd" >"$T/out.txt" 2>&1
+check "an empty XDSD_ADMIN exits 2 (it does not turn the admin endpoint off)" test $? -eq 2
+check "naming the variable" grep -q 'variable=XDSD_ADMIN value=""' "$T/out.txt"
+XDSD_DNS_REFRESH=forever timeout 20 "$BIN/xdsd" >"$T/out.txt" 2>&1
 check "a bad XDSD_DNS_REFRESH exits 2" test $? -eq 2
 check "naming the variable" grep -q 'XDSD_DNS_REFRESH' "$T/out.txt"
+
+# Hostile files (issue 16): refused at once with a clear error, never waited on or read without end.
+mkfifo "$T/fifo.yaml"
+expect_exit 1 'fifo.yaml: not a regular file' --check "$T/fifo.yaml"
+expect_exit 1 '/dev/zero: not a regular file' --check /dev/zero
+printf 'name: x\nspec:\n  listeners:\n  - name: ser\0ver\n    routes: []\n' >"$T/nul.yaml"
+expect_exit 1 'nul.yaml:4: contains a NUL byte' --check "$T/nul.yaml"
+printf 'name: x\nspec:\n  clusters:\n  - name: c\n    endpoints:\n    - {address: 999.1.1.1, port: 1}\n' >"$T/ip.yaml"
+expect_exit 1 'endpoint address "999.1.1.1" is neither' --check "$T/ip.yaml"
 
 cat >"$T/good.yaml" <<YAML
 name: demo

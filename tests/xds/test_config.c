@@ -124,6 +124,10 @@ int main(void) {
   CHECK(config_weights_check(w, 2, &sum) == 0 && sum == 100, "95/5 sums to 100");
   CHECK(config_weights_check(w2, 2, &sum) == -1 && sum == 99, "50/49 does not");
   CHECK(config_weights_check(w, 0, &sum) == -2, "no weights");
+  CHECK(!config_is_hostname("999.1.1.1") && !config_is_hostname("127.1") && !config_is_hostname("-bad-") &&
+            !config_is_hostname("a-.b") && !config_is_hostname("a.-b") && config_is_hostname("1a.b2") &&
+            config_is_hostname("a.b-c"),
+        "addresses and dashed edges are not host names (issue 16)");
   CHECK(config_is_hostname("server-v1.ns.svc.cluster.local") && !config_is_hostname("a..b") &&
             !config_is_hostname("") && !config_is_hostname("a b"),
         "host names");
