@@ -24,11 +24,22 @@ struct dname {
   struct dname *next;
 };
 
+/* At most this many queries run at once (issue 16: 5,000 names sent at once made 683 of them time out
+ * every cycle). The rest wait their turn; each name is asked again refresh_ms after its last query
+ * started, so a large set spreads itself over the interval. */
+#define DNS_MAX_INFLIGHT 256
+#define DNS_LOG_BURST 10 /* lookup-failure lines a second; the rest are counted */
+
 struct discovery {
   ares_channel channel;
   int64_t refresh_ms;
   struct dname *names;
   int changed;
+  size_t inflight;
+  struct dname *cursor; /* where the next scan for due names starts (NULL: the head), so that every
+                           name gets its turn even when not all fit in one refresh interval */
+  uint64_t failures_total, log_suppressed_total;
+  struct log_limit log;
 };
 
 static void free_ips(char **ips, size_t n) {
@@ -52,6 +63,7 @@ int discovery_new(const char *server, int64_t refresh_ms, struct discovery **out
   struct discovery *d = calloc(1, sizeof *d);
   if (!d) return -1;
   d->refresh_ms = refresh_ms;
+  d->log.burst = DNS_LOG_BURST;
   struct ares_options opt;
   memset(&opt, 0, sizeof opt);
   int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
@@ -95,6 +107,7 @@ static void on_host(void *arg, int status, int timeouts, struct hostent *h) {
   (void)timeouts;
   struct dname *e = arg;
   e->inflight = 0;
+  e->d->inflight--;
   if (status == ARES_EDESTRUCTION || e->dead) return;
   char **ips = NULL;
   size_t n = 0;
@@ -119,9 +132,16 @@ static void on_host(void *arg, int status, int timeouts, struct hostent *h) {
     }
     n = u;
   } else if (status != ARES_ENOTFOUND && status != ARES_ENODATA) {
-    /* Not an answer: keep what we had. */
-    if (!e->error || strcmp(e->error, ares_strerror(status)) != 0)
-      log_warn("msg=\"dns lookup failed, keeping the last answer\" name=%s error=\"%s\"", e->name, ares_strerror(status));
+    /* Not an answer: keep what we had. Logged when a name's error changes, within a budget. */
+    e->d->failures_total++;
+    uint64_t sup;
+    if (!e->error || strcmp(e->error, ares_strerror(status)) != 0) {
+      if (log_limit_allow(&e->d->log, clock_now_ms(), &sup))
+        log_warn("msg=\"dns lookup failed, keeping the last answer\" name=%s error=\"%s\" left_out=%llu", e->name,
+                 ares_strerror(status), (unsigned long long)sup);
+      else
+        e->d->log_suppressed_total++;
+    }
     free(e->error);
     e->error = strdup(ares_strerror(status));
     e->answered = 1;
@@ -185,6 +205,7 @@ int discovery_set_names(struct discovery *d, const struct config *cfg) {
       *pp = e->next;
       dname_free(e);
       d->changed = 1;
+      d->cursor = NULL;
     } else {
       pp = &e->next;
     }
@@ -192,13 +213,24 @@ int discovery_set_names(struct discovery *d, const struct config *cfg) {
   return rc;
 }
 
-int discovery_poll(struct discovery *d, int64_t now_ms) {
-  for (struct dname *e = d->names; e; e = e->next) {
-    if (e->dead || e->inflight || now_ms < e->next_ms) continue;
-    e->inflight = 1;
-    e->next_ms = now_ms + d->refresh_ms;
-    ares_gethostbyname(d->channel, e->name, AF_INET, on_host, e);
+/* Starts the queries that are due, at most DNS_MAX_INFLIGHT at once, from where the last scan stopped. */
+static void start_due(struct discovery *d, int64_t now_ms) {
+  struct dname *e = d->cursor ? d->cursor : d->names;
+  for (struct dname *first = e; e && d->inflight < DNS_MAX_INFLIGHT;) {
+    if (!e->dead && !e->inflight && now_ms >= e->next_ms) {
+      e->inflight = 1;
+      d->inflight++;
+      e->next_ms = now_ms + d->refresh_ms;
+      ares_gethostbyname(d->channel, e->name, AF_INET, on_host, e);
+    }
+    e = e->next ? e->next : d->names;
+    d->cursor = e;
+    if (e == first) break;
   }
+}
+
+/* Reads what c-ares' sockets have and runs its timeouts (without blocking). */
+static void process_sockets(struct discovery *d) {
   ares_socket_t socks[ARES_GETSOCK_MAXNUM];
   /* The ARES_GETSOCK_* macros shift a signed 1 into the sign bit; read the mask as unsigned instead. */
   unsigned bits = (unsigned)ares_getsock(d->channel, socks, ARES_GETSOCK_MAXNUM);
@@ -222,12 +254,19 @@ int discovery_poll(struct discovery *d, int64_t now_ms) {
     }
   }
   ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
+}
+
+int discovery_poll(struct discovery *d, int64_t now_ms) {
+  start_due(d, now_ms);
+  process_sockets(d);
+  start_due(d, now_ms); /* refill what the answers just freed */
   /* Free entries that were dropped while their query ran. */
   for (struct dname **pp = &d->names; *pp;) {
     struct dname *e = *pp;
     if (e->dead && !e->inflight) {
       *pp = e->next;
       dname_free(e);
+      d->cursor = NULL;
     } else {
       pp = &e->next;
     }
@@ -268,4 +307,14 @@ void discovery_status_json(const struct discovery *d, FILE *out) {
     fputc('}', out);
   }
   fputc('}', out);
+}
+
+void discovery_metrics_text(const struct discovery *d, FILE *out) {
+  fprintf(out, "# HELP xdsd_dns_failures_total Lookups that got no answer (timeouts, server errors).\n"
+               "# TYPE xdsd_dns_failures_total counter\nxdsd_dns_failures_total %llu\n"
+               "# HELP xdsd_dns_log_suppressed_total Lookup-failure log lines left out over the rate limit.\n"
+               "# TYPE xdsd_dns_log_suppressed_total counter\nxdsd_dns_log_suppressed_total %llu\n"
+               "# HELP xdsd_dns_inflight Lookups running now (at most 256).\n"
+               "# TYPE xdsd_dns_inflight gauge\nxdsd_dns_inflight %zu\n",
+          (unsigned long long)d->failures_total, (unsigned long long)d->log_suppressed_total, d->inflight);
 }

@@ -35,4 +35,7 @@ size_t discovery_lookup(void *ctx, const char *host, char *const **ips);
 /* Writes a JSON object {name: {"addresses": [...], "error": ...}}. */
 void discovery_status_json(const struct discovery *d, FILE *out);
 
+/* Writes the lookup failure, log and in-flight metrics in Prometheus text format. */
+void discovery_metrics_text(const struct discovery *d, FILE *out);
+
 #endif

@@ -232,6 +232,7 @@ static void publish(struct xdsd *x) {
     return;
   }
   ads_metrics_text(x->ads, f);
+  discovery_metrics_text(x->dns, f);
   fprintf(f, "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
              "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
           (unsigned long long)x->reloads_ok, (unsigned long long)x->reloads_failed);
