@@ -252,6 +252,8 @@ int main(int argc, char **argv) {
   else
     snprintf(out_abs, sizeof out_abs, "%s", a.out);
   a.out = out_abs;
+  char why[256];
+  if (run_claim_out(a.out, why, sizeof why) != 0) bad_usage("--out %s: %s", a.out, why);
   struct run_options opt;
   memset(&opt, 0, sizeof opt);
   snprintf(opt.out_dir, sizeof opt.out_dir, "%s", a.out);
@@ -284,13 +286,15 @@ int main(int argc, char **argv) {
             (long long)(scenario_duration_ms(&scs[i]) / 1000));
     int rc = run_scenario(&runs[i], &scs[i], &opt, &stop_requested);
     if (rc != 0 || !runs[i].passed) all_passed = 0;
-    report_scenario(&runs[i], opt.tools.gnuplot);
+    if (runs[i].dir_ours) report_scenario(&runs[i], opt.tools.gnuplot);
     done[n_done++] = &runs[i];
   }
   proc_stop_all(3000); /* nothing should be left; this is the last line of defence */
   if (n_done < n) all_passed = 0;
-  report_summary(done, n_done, a.out, a.fast, stdout);
-  printf("\nreport: %s/report.html (and report.md; per scenario: %s/SCENARIO/)\n", a.out, a.out);
+  if (report_summary(done, n_done, a.out, a.fast, stdout) == 0)
+    printf("\nreport: %s/report.html (and report.md; per scenario: %s/SCENARIO/)\n", a.out, a.out);
+  else
+    all_passed = 0;
   for (size_t i = 0; i < n_done; i++) run_free(&runs[i]);
   return all_passed ? 0 : 1;
 }

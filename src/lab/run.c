@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <unistd.h>
@@ -63,6 +64,43 @@ static int make_dir(const char *path) {
     *p = '/';
   }
   return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int run_claim_out(const char *dir, char *err, size_t errlen) {
+  char mark[PATH_MAX + 16];
+  if ((size_t)snprintf(mark, sizeof mark, "%s/" RUN_OUT_MARK, dir) >= sizeof mark) {
+    snprintf(err, errlen, "the path is too long");
+    return -1;
+  }
+  struct stat st;
+  if (stat(dir, &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      snprintf(err, errlen, "exists and is not a folder");
+      return -1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+      snprintf(err, errlen, "cannot read it: %s", strerror(errno));
+      return -1;
+    }
+    int empty = 1;
+    for (struct dirent *e; (e = readdir(d));)
+      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = 0;
+    closedir(d);
+    if (!empty && access(mark, F_OK) != 0) {
+      snprintf(err, errlen, "exists, is not empty and was not made by lab (no %s); not touching it", RUN_OUT_MARK);
+      return -1;
+    }
+  } else if (make_dir(dir) != 0) {
+    snprintf(err, errlen, "cannot create it: %s", strerror(errno));
+    return -1;
+  }
+  FILE *f = fopen(mark, "w");
+  if (!f || fputs("made by lab run: its reports may be replaced by the next run\n", f) < 0 || fclose(f) != 0) {
+    snprintf(err, errlen, "cannot write in it: %s", strerror(errno));
+    return -1;
+  }
+  return 0;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -338,6 +376,7 @@ int run_scenario(struct run *r, const struct scenario *sc, const struct run_opti
     run_fail(r, "cannot create %s: %s", r->dir, strerror(errno));
     return -1;
   }
+  r->dir_ours = 1;
   char log_path[PATH_MAX + 32];
   if ((size_t)snprintf(log_path, sizeof log_path, "%s/lab-commands.log", r->dir) >= sizeof log_path) return -1;
   /* Also the mark that this folder is the lab's (clear_dir). */

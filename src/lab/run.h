@@ -44,7 +44,15 @@ struct run {
   int error;                     /* the run could not be completed (no verdict) */
   char error_msg[256];
   int interrupted;               /* stopped by a signal */
+  int dir_ours;                  /* `dir` was made (or cleared) by this run: reports may go there */
 };
+
+/* The mark a --out folder made by lab holds; a folder without it is never written to. */
+#define RUN_OUT_MARK ".lab-out"
+
+/* Makes `dir` the report root: creates it (with parents), or accepts it when it is empty or holds the
+ * mark of an earlier run; then writes the mark. Returns 0, or -1 with err saying why not. */
+int run_claim_out(const char *dir, char *err, size_t errlen);
 
 /* Runs `sc`. `stop` is set by the signal handler; the run then tears down and reports what it has.
  * Returns 0 when it ran to the end (see r->passed), -1 on an error or interruption (r->error_msg).

@@ -26,3 +26,16 @@ expect_usage 'run needs at least one scenario' run
 printf 'name: broken\ntitle: t\ndemo_claim: c\ndeployments:\n  - name: server\n    replicas: lots\n' >"$T/broken.yaml"
 expect_usage "broken.yaml:6: \"replicas\" must be an integer" run "$T/broken.yaml"
 expect_usage "greeter-server/greeter-client not found" run headless --bin /nonexistent
+# --out (issue 14 and 16): a folder lab did not make is never written to; a path that cannot be a
+# folder is a usage error; no "report:" line names a file that was not written.
+mkdir -p "$T/mine/clusterip"
+echo keep >"$T/mine/report.md"
+echo keep >"$T/mine/clusterip/samples.csv"
+expect_usage "--out $T/mine: exists, is not empty and was not made by lab" run clusterip --fast --out "$T/mine"
+check "the user's report.md is untouched" test "$(cat "$T/mine/report.md")" = keep
+check "the user's clusterip/samples.csv is untouched" test "$(cat "$T/mine/clusterip/samples.csv")" = keep
+check "no report line was printed" sh -c "! grep -q '^report:' '$T/out.txt'"
+echo file >"$T/afile"
+expect_usage "--out $T/afile: exists and is not a folder" run clusterip --fast --out "$T/afile"
+check "no report line for a file --out" sh -c "! grep -q '^report:' '$T/out.txt'"
+expect_usage "--out /proc/lab-out: cannot create it" run clusterip --fast --out /proc/lab-out
