@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -71,6 +72,32 @@ void netns_leave_and_delete(const char *name, const char *log_path) {
     log_info("msg=\"deleted network namespace\" netns=%s", name);
 }
 
+/* Stops, by PID, every process still in the namespace `name` (a lab killed with SIGKILL leaves its
+ * dnsmasq: it changes credentials, which clears the parent-death signal). A process is in it when its
+ * /proc/PID/ns/net is the namespace's inode, as `ip netns pids` finds them. Returns how many. */
+static int kill_members(const char *name) {
+  char path[PATH_MAX + 32];
+  struct stat ns, st;
+  snprintf(path, sizeof path, "/run/netns/%s", name);
+  if (stat(path, &ns) != 0) return 0;
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  int killed = 0;
+  for (struct dirent *de; (de = readdir(d));) {
+    char *end;
+    long pid = strtol(de->d_name, &end, 10);
+    if (*end || pid <= 1 || pid == (long)getpid()) continue;
+    snprintf(path, sizeof path, "/proc/%ld/ns/net", pid);
+    if (stat(path, &st) != 0 || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev) continue;
+    if (kill((pid_t)pid, SIGKILL) == 0) {
+      log_info("msg=\"stopped a leftover of an earlier run\" netns=%s pid=%ld", name, pid);
+      killed++;
+    }
+  }
+  closedir(d);
+  return killed;
+}
+
 int netns_remove_stale(const char *log_path) {
   DIR *d = opendir("/run/netns");
   if (!d) return 0;
@@ -87,6 +114,7 @@ int netns_remove_stale(const char *log_path) {
   }
   closedir(d);
   for (int i = 0; i < n; i++) {
+    kill_members(stale[i]);
     const char *del[] = {IP_CMD, "netns", "delete", stale[i], NULL};
     if (proc_run(NULL, del, log_path, CMD_TIMEOUT_MS) == 0) {
       log_info("msg=\"deleted stale network namespace\" netns=%s", stale[i]);
