@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "parse.h"
 #include "ytree.h"
 
@@ -85,12 +86,15 @@ static int get_name(struct loader *ld, const struct ytree *map, const char *key,
   return 0;
 }
 
+#define SC_MAX_DURATION_MS (24LL * 3600 * 1000) /* no duration in a scenario is longer than a day */
+
 static int get_duration(struct loader *ld, const struct ytree *map, const char *key, int required, int64_t *out) {
   const struct ytree *raw = ytree_get(map, key);
   if (!raw) return required ? fail(ld, map, "missing \"%s\"", key) : 0;
   const struct ytree *v = resolve(ld, raw, key);
   if (!v) return ld->err[0] ? -1 : fail(ld, raw, "\"%s\" must be a duration or {default, fast}", key);
   if (parse_duration_ms(v->value, out) != 0) return fail(ld, v, "\"%s\": invalid duration \"%s\"", key, v->value);
+  if (*out > SC_MAX_DURATION_MS) return fail(ld, v, "\"%s\": %s is longer than 24h", key, v->value);
   return 0;
 }
 
@@ -98,6 +102,9 @@ static int get_percent(struct loader *ld, const struct ytree *map, const char *k
   const struct ytree *v = ytree_get(map, key);
   if (!v) return required ? fail(ld, map, "missing \"%s\"", key) : 0;
   if (v->kind != YTREE_SCALAR) return fail(ld, v, "\"%s\" must be a number", key);
+  /* Decimal only: strtod would also take 0x21 (33), 1e1 and inf. */
+  if (strspn(v->value, "0123456789.") != strlen(v->value))
+    return fail(ld, v, "\"%s\" must be a percentage 0..100: \"%s\"", key, v->value);
   char *end;
   errno = 0;
   double d = strtod(v->value, &end);
@@ -117,7 +124,66 @@ static int get_int(struct loader *ld, const struct ytree *map, const char *key, 
   return 0;
 }
 
-static int get_env(struct loader *ld, const struct ytree *map, struct sc_env *env, size_t *n) {
+/* What greeter-server and greeter-client accept in their environment (README), so that `lab check`
+ * refuses a value the program would refuse at run time (issue 16: RESPONSE_DELAY: bogus passed the
+ * check and failed as "cannot bring the cluster up"). The lab sets NAME, LISTEN_ADDRESS,
+ * SERVER_ADDRESS, SUMMARY_INTERVAL and PRINT_REPLIES itself. */
+enum env_type { ENV_DURATION, ENV_DURATION_POSITIVE, ENV_COUNT, ENV_BOOL, ENV_LB, ENV_LEVEL };
+struct env_rule {
+  const char *name;
+  enum env_type type;
+  int client; /* 1: greeter-client, 0: greeter-server */
+};
+static const struct env_rule env_rules[] = {
+    {"RESPONSE_DELAY", ENV_DURATION, 0},           {"MAX_CONNECTION_AGE", ENV_DURATION_POSITIVE, 0},
+    {"MAX_CONNECTION_AGE_GRACE", ENV_DURATION, 0}, {"SHUTDOWN_GRACE", ENV_DURATION, 0},
+    {"LOG_LEVEL", ENV_LEVEL, 0},                   {"CONCURRENCY", ENV_COUNT, 1},
+    {"RPC_TIMEOUT", ENV_DURATION_POSITIVE, 1},     {"LB_POLICY", ENV_LB, 1},
+    {"DNS_MIN_RESOLUTION_INTERVAL", ENV_DURATION, 1}, {"HEALTH_CHECK", ENV_BOOL, 1},
+    {"WAIT_FOR_READY", ENV_BOOL, 1},               {"KEEPALIVE_TIME", ENV_DURATION, 1},
+    {"KEEPALIVE_TIMEOUT", ENV_DURATION, 1},        {"LOG_LEVEL", ENV_LEVEL, 1},
+};
+#define ENV_MAX_MS SC_MAX_DURATION_MS
+
+/* Checks one env entry for the given program; 0, or -1 with the error set. */
+static int check_env(struct loader *ld, const struct ytree *at, int client, const char *key, const char *value) {
+  const struct env_rule *r = NULL;
+  for (size_t i = 0; i < sizeof env_rules / sizeof env_rules[0]; i++)
+    if (env_rules[i].client == client && strcmp(env_rules[i].name, key) == 0) r = &env_rules[i];
+  const char *prog = client ? "greeter-client" : "greeter-server";
+  if (!r) return fail(ld, at, "env %s: not a setting of %s that a scenario may set", key, prog);
+  int64_t ms;
+  uint64_t u;
+  switch (r->type) {
+    case ENV_DURATION:
+    case ENV_DURATION_POSITIVE:
+      if (parse_duration_ms(value, &ms) != 0 || ms > ENV_MAX_MS || (r->type == ENV_DURATION_POSITIVE && ms <= 0))
+        return fail(ld, at, "env %s: \"%s\" is not a %sduration of at most 24h for %s", key, value,
+                    r->type == ENV_DURATION_POSITIVE ? "positive " : "", prog);
+      break;
+    case ENV_COUNT:
+      if (parse_uint(value, 1, 10000, &u) != 0)
+        return fail(ld, at, "env %s: \"%s\" is not a number in 1..10000 for %s", key, value, prog);
+      break;
+    case ENV_BOOL:
+      if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
+        return fail(ld, at, "env %s: \"%s\" must be 0 or 1 for %s", key, value, prog);
+      break;
+    case ENV_LB:
+      if (strcmp(value, "round_robin") != 0 && strcmp(value, "pick_first") != 0)
+        return fail(ld, at, "env %s: \"%s\" must be round_robin or pick_first", key, value);
+      break;
+    case ENV_LEVEL:
+      if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
+          strcmp(value, "error") != 0)
+        return fail(ld, at, "env %s: \"%s\" must be debug, info, warn or error", key, value);
+      break;
+  }
+  return 0;
+}
+
+/* `client`: 1 for a client's env, 0 for a greeter-server Deployment's, -1 for one with no rules. */
+static int get_env(struct loader *ld, const struct ytree *map, int client, struct sc_env *env, size_t *n) {
   const struct ytree *e = ytree_get(map, "env");
   if (!e) return 0;
   if (e->kind != YTREE_MAP) return fail(ld, e, "\"env\" must be a map of NAME: value");
@@ -127,6 +193,7 @@ static int get_env(struct loader *ld, const struct ytree *map, struct sc_env *en
     if (!v) return ld->err[0] ? -1 : fail(ld, c, "env %s must be a scalar or {default, fast}", c->key);
     if (strlen(c->key) >= sizeof env->key || strlen(v->value) >= sizeof env->value)
       return fail(ld, c, "env %s is too long", c->key);
+    if (client >= 0 && check_env(ld, v, client, c->key, v->value) != 0) return -1;
     snprintf(env[*n].key, sizeof env->key, "%s", c->key);
     snprintf(env[*n].value, sizeof env->value, "%s", v->value);
     (*n)++;
@@ -182,7 +249,7 @@ static int load_deployments(struct loader *ld, const struct ytree *root, struct 
     char image[64] = "greeter-server";
     if (only_keys(ld, c, "a deployment", keys) != 0 || get_name(ld, c, "name", 1, d->name) != 0 ||
         get_text(ld, c, "image", 0, image, sizeof image) != 0 || get_int(ld, c, "replicas", 0, 50, &n) != 0 ||
-        get_env(ld, c, d->env, &d->n_env) != 0)
+        get_env(ld, c, 0, d->env, &d->n_env) != 0)
       return -1;
     if (strcmp(image, "greeter-server") == 0) {
       d->image = SC_IMAGE_GREETER_SERVER;
@@ -243,7 +310,7 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
     const struct ytree *xds = ytree_get(c, "xds");
     if (only_keys(ld, c, "a client", keys) != 0 || get_name(ld, c, "name", 1, cl->name) != 0 ||
         get_name(ld, c, "service", !sidecar && !xds, cl->service) != 0 || get_name(ld, c, "xds", 0, cl->xds) != 0 ||
-        get_env(ld, c, cl->env, &cl->n_env) != 0)
+        get_env(ld, c, 1, cl->env, &cl->n_env) != 0)
       return -1;
     if (xds) {
       if (sidecar || cl->service[0]) return fail(ld, c, "a proxyless (xds) client has no service and no sidecar");
@@ -429,6 +496,12 @@ static int load_xds_configs(struct loader *ld, const struct ytree *root, struct 
     if (c->kind != YTREE_SCALAR) return fail(ld, c, "xds config %s must be the config file's text (use |)", c->key);
     if (strlen(c->key) >= SC_NAME_MAX || strlen(c->value) >= SC_XDS_CONFIG_MAX)
       return fail(ld, c, "xds config %s: name or text too long", c->key);
+    /* xdsd's own validator: a config it would refuse fails the check, with its line inside the text. */
+    struct config *xc;
+    char xerr[512];
+    if (config_parse(c->key, c->value, strlen(c->value), &xc, xerr, sizeof xerr) != 0)
+      return fail(ld, c, "xds config %s is not one xdsd accepts: %s", c->key, xerr);
+    config_free(xc);
     snprintf(sc->xds_configs[sc->n_xds_configs].name, SC_NAME_MAX, "%s", c->key);
     snprintf(sc->xds_configs[sc->n_xds_configs].text, SC_XDS_CONFIG_MAX, "%s", c->value);
     sc->n_xds_configs++;

@@ -14,7 +14,7 @@ static const char good[] =
     "    replicas: 3\n"
     "    env:\n"
     "      RESPONSE_DELAY: {default: 1s, fast: 100ms}\n"
-    "      OTHER: plain\n"
+    "      LOG_LEVEL: info\n"
     "services:\n"
     "  - {name: server, type: headless, port: 50051, selector: server}\n"
     "clients:\n"
@@ -92,6 +92,13 @@ static void test_bad(void) {
   bad("  - phase: three\n", "  - phase: five\n", "phase \"five\" defined twice");
   bad("clients:\n  - name: client\n    service: server\n", "clients: []\n", "\"clients\" must be a non-empty list");
   bad("name: demo\n", "name: [demo\n", "t.yaml:");
+  /* Values the programs would refuse at run time, refused by the check (issue 16). */
+  bad("RESPONSE_DELAY: {default: 1s, fast: 100ms}", "RESPONSE_DELAY: bogus", "t.yaml:8: env RESPONSE_DELAY: \"bogus\" is not a duration");
+  bad("LOG_LEVEL: info", "FROBNICATE: 1", "env FROBNICATE: not a setting of greeter-server");
+  bad("duration: 60s", "duration: 2562047h", "2562047h is longer than 24h");
+  bad("tolerance: 4", "tolerance: 0x21", "percentage 0..100");
+  bad("tolerance: 4", "tolerance: 1e1", "percentage 0..100");
+  bad("    service: server\n", "    service: server\n    env: {CONCURRENCY: \"0\"}\n", "env CONCURRENCY: \"0\" is not a number in 1..10000");
 }
 
 static void test_judge(void) {
@@ -168,8 +175,10 @@ static const char l7[] =
     "xds_configs:\n"
     "  a: |\n"
     "    name: x\n"
+    "    spec: {}\n"
     "  b: |\n"
     "    name: y\n"
+    "    spec: {}\n"
     "clients:\n"
     "  - name: client\n"
     "    sidecar: {upstreams: [{service: v1, weight: 99}, {service: v2, weight: 1}]}\n"
@@ -193,7 +202,7 @@ static void test_l7_and_xds(void) {
   CHECK(sc.clients[0].has_sidecar && sc.clients[0].sidecar.upstreams[1].weight == 1);
   CHECK_STR(sc.clients[1].xds, "server");
   CHECK(sc.n_xds_configs == 2);
-  CHECK_STR(sc.xds_configs[1].text, "name: y\n");
+  CHECK_STR(sc.xds_configs[1].text, "name: y\nspec: {}\n");
   CHECK(sc.steps[1].action == SC_ACTION_WEIGHTS && sc.steps[1].live && sc.steps[1].n_weights == 1);
   CHECK(sc.steps[2].action == SC_ACTION_XDS_CONFIG && sc.steps[3].action == SC_ACTION_KILL);
   CHECK(sc.expects[0].check == SC_CHECK_GROUP_SHARE && sc.expects[0].settle_ms == 1000 && sc.expects[0].min_rpcs == 10);
@@ -207,6 +216,9 @@ static void test_l7_and_xds(void) {
       {"image: haproxy", "image: envoy", "unknown image \"envoy\""},
       {"{name: v1, replicas: 2}", "{name: v1, replicas: 2, upstreams: [{service: v1}]}", "upstreams and port are for image: haproxy"},
       {"xds_config: b", "xds_config: c", "no xds config named \"c\""},
+      /* xdsd's validator runs on embedded configs (issue 16). */
+      {"    name: y\n    spec: {}\n", "    name: y\n    spec: {listeners: [{name: l, routes: []}]}\n",
+       "xds config b is not one xdsd accepts: b:2: listener \"l\" has no routes"},
       {"{service: v2, weight: 50}", "{service: v3, weight: 50}", "\"v3\" is not an upstream of the sidecar"},
       {"client: client, live", "client: proxyless, live", "not a client with a sidecar"},
       {"weight: 99", "weight: 300", "\"weight\" must be an integer in 0..256"},
