@@ -2,6 +2,7 @@
 
 #include <grpc/grpc.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,53 @@
 #define TRIM_MS 5000          /* give freed heap back to the kernel at most this often */
 #define PHASE_MAX_MS 1000     /* longest wait in a phase of a cluster change (snapshot_plan) */
 
+/* A config parse off the loop (issue 16: 50,000 entries kept the loop, and every client, waiting
+ * for seconds). The loop hands over the new content and goes on serving; the worker parses it; the
+ * loop takes the result on a later tick. One parse at a time; content that arrives meanwhile waits. */
+struct parser {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int running, quit, started;
+  /* in: set by the loop while !busy; out: set by the worker, then done = 1 */
+  int busy, done;
+  const char *path;
+  char *buf;
+  size_t len;
+  struct config *cfg;
+  char err[1024];
+  int rc;
+  int64_t began_ms, parse_ms;
+};
+
+static void *parser_main(void *arg) {
+  struct parser *p = arg;
+  pthread_mutex_lock(&p->mu);
+  while (!p->quit) {
+    if (!p->busy || p->done) {
+      pthread_cond_wait(&p->cv, &p->mu);
+      continue;
+    }
+    const char *path = p->path;
+    const char *buf = p->buf;
+    size_t len = p->len;
+    pthread_mutex_unlock(&p->mu);
+    struct config *c = NULL;
+    char err[1024];
+    int64_t t0 = clock_now_ms();
+    int rc = config_parse(path, buf, len, &c, err, sizeof err);
+    int64_t took = clock_now_ms() - t0;
+    pthread_mutex_lock(&p->mu);
+    p->cfg = c;
+    p->rc = rc;
+    p->parse_ms = took;
+    snprintf(p->err, sizeof p->err, "%s", rc ? err : "");
+    p->done = 1;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
 struct xdsd {
   const struct xdsd_options *opt;
   grpc_completion_queue *cq;
@@ -48,6 +96,8 @@ struct xdsd {
   int phase;
   int64_t phase_deadline_ms;
   int dirty;
+  struct parser parser;
+  int look_again; /* a change was seen while a parse was under way */
 };
 
 static void utc_now(char *buf, size_t len) {
@@ -101,12 +151,45 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
     free(buf); /* the broken content already reported */
     return;
   }
+  /* New content: parsed off the loop (the worker owns buf until it is done). */
   utc_now(x->last_reload, sizeof x->last_reload);
   x->dirty = 1;
-  struct config *c;
-  if (config_parse(x->opt->config_path, buf, len, &c, err, sizeof err) != 0) {
+  struct parser *p = &x->parser;
+  pthread_mutex_lock(&p->mu);
+  p->path = x->opt->config_path;
+  p->buf = buf;
+  p->len = len;
+  p->cfg = NULL;
+  p->done = 0;
+  p->busy = 1;
+  p->began_ms = now_ms;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Takes a finished parse: a valid config replaces the served one, a bad one is reported and the last
+ * good config stays. */
+static void take_parse(struct xdsd *x, int64_t now_ms) {
+  struct parser *p = &x->parser;
+  pthread_mutex_lock(&p->mu);
+  int done = p->busy && p->done;
+  pthread_mutex_unlock(&p->mu);
+  if (!done) return;
+  /* The worker is idle now (done is set): its fields are ours until busy is set again. */
+  char *buf = p->buf;
+  struct config *c = p->cfg;
+  char err[1024], ebuf[1024];
+  snprintf(err, sizeof err, "%s", p->err);
+  int rc = p->rc;
+  pthread_mutex_lock(&p->mu);
+  p->busy = 0;
+  p->buf = NULL;
+  p->cfg = NULL;
+  pthread_mutex_unlock(&p->mu);
+  x->dirty = 1;
+  if (rc != 0) {
     log_sanitize(err, strlen(err), ebuf, sizeof ebuf);
-    log_error("msg=\"invalid config, keeping the last good one\" error=%s", ebuf);
+    log_error("msg=\"invalid config, keeping the last good one\" error=%s parse_ms=%lld", ebuf, (long long)p->parse_ms);
     x->reloads_failed++;
     set_error(x, err);
     forget_bad(x);
@@ -125,8 +208,36 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
   x->rebuild_deadline_ms = now_ms + DNS_SETTLE_MS;
   char nbuf[128];
   log_sanitize(c->name, strlen(c->name), nbuf, sizeof nbuf);
-  log_info("msg=\"config loaded\" path=%s name=%s listeners=%zu clusters=%zu", x->opt->config_path, nbuf,
-           c->n_listeners, c->n_clusters);
+  log_info("msg=\"config loaded\" path=%s name=%s listeners=%zu clusters=%zu parse_ms=%lld", x->opt->config_path, nbuf,
+           c->n_listeners, c->n_clusters, (long long)p->parse_ms);
+}
+
+static int parsing(struct xdsd *x) {
+  pthread_mutex_lock(&x->parser.mu);
+  int busy = x->parser.busy;
+  pthread_mutex_unlock(&x->parser.mu);
+  return busy;
+}
+
+static int parser_start(struct parser *p) {
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  p->started = pthread_create(&p->thread, NULL, parser_main, p) == 0;
+  return p->started ? 0 : -1;
+}
+
+static void parser_stop(struct parser *p) {
+  if (!p->started) return;
+  pthread_mutex_lock(&p->mu);
+  p->quit = 1;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->thread, NULL); /* a parse under way finishes first (it is bounded: 16 MB at most) */
+  config_free(p->cfg);
+  free(p->buf);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  p->started = 0;
 }
 
 /* Serves `s` (owned by ads from here) with the next version. */
@@ -173,10 +284,13 @@ static void rebuild(struct xdsd *x, int64_t now_ms) {
   x->rebuild_wanted = 0;
   if (!x->cfg) return;
   struct snapshot *s;
+  int64_t t0 = clock_now_ms();
   if (snapshot_build(x->cfg, discovery_lookup, x->dns, &s) != 0) {
     log_error("msg=\"out of memory building a snapshot\"");
     return;
   }
+  int64_t took = clock_now_ms() - t0;
+  if (took >= 50) log_info("msg=\"snapshot built\" build_ms=%lld", (long long)took);
   if (x->target && snapshot_same(x->target, s)) { /* already under way */
     snapshot_free(s);
     return;
@@ -210,8 +324,13 @@ static void publish(struct xdsd *x) {
   jsonw_str(f, x->last_reload[0] ? x->last_reload : NULL);
   fprintf(f, ",\"last_reload_ok\":%s,\"error\":", x->error ? "false" : "true");
   jsonw_str(f, x->error);
-  fprintf(f, ",\"reloads_ok\":%llu,\"reloads_failed\":%llu},", (unsigned long long)x->reloads_ok,
+  fprintf(f, ",\"reloads_ok\":%llu,\"reloads_failed\":%llu", (unsigned long long)x->reloads_ok,
           (unsigned long long)x->reloads_failed);
+  /* A parse under way (a large config takes a while; the old one is served meanwhile). */
+  if (parsing(x))
+    fprintf(f, ",\"loading\":true,\"loading_ms\":%lld},", (long long)(clock_now_ms() - x->parser.began_ms));
+  else
+    fputs(",\"loading\":false},", f);
   if (s)
     fprintf(f, "\"snapshot\":{\"version\":\"%llu\",\"listeners\":%zu,\"socket_listeners\":%zu,\"routes\":%zu,"
                "\"clusters\":%zu,\"endpoints\":%zu},",
@@ -248,6 +367,7 @@ static void publish(struct xdsd *x) {
 }
 
 static void teardown(struct xdsd *x) {
+  parser_stop(&x->parser);
   admin_stop(x->admin);
   watch_free(x->watch);
   discovery_free(x->dns);
@@ -286,6 +406,11 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
   log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld", o->listen,
            o->admin ? o->admin : "-", o->config_path, o->dns_server ? o->dns_server : "system",
            (long long)o->dns_refresh_ms);
+  if (parser_start(&x.parser) != 0) {
+    log_error("msg=\"cannot start the config parser thread\"");
+    teardown(&x);
+    return 1;
+  }
   check_config(&x, clock_now_ms());
   int64_t next_tick = 0, next_publish = 0, next_trim = 0, last_publish = 0;
   while (!*stop) {
@@ -304,7 +429,13 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
       look = 1;
     }
     if (x.watch && watch_poll(x.watch, now)) look = 1;
-    if (look) check_config(&x, now);
+    /* Reload: read and compare on the loop (cheap), parse off it, take the result when it is done. */
+    if (look) x.look_again = 1;
+    take_parse(&x, now);
+    if (x.look_again && !parsing(&x)) {
+      x.look_again = 0;
+      check_config(&x, now);
+    }
     if (discovery_poll(x.dns, now)) x.rebuild_wanted = 1;
     if (x.rebuild_wanted && (discovery_settled(x.dns) || now >= x.rebuild_deadline_ms)) rebuild(&x, now);
     advance(&x, now);
