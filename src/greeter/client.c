@@ -7,16 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "clock.h"
 #include "helloworld.pb-c.h"
 #include "log.h"
 #include "pbuf.h"
 #include "summary.h"
+#include "text.h"
+
+#define ERROR_LINES_PER_S 10 /* error lines printed per second; the rest are counted */
 
 /* One SayHello call in a round. */
 struct rpc {
   grpc_call *call;
-  char name[128];
+  char *name;                  /* "<NAME>_<counter>", owned; sized from NAME by client_run */
+  size_t name_cap;
   int64_t start_us;
   grpc_metadata_array initial_md, trailing_md;
   grpc_byte_buffer *request;   /* owned until the batch completes */
@@ -40,11 +45,29 @@ static grpc_channel *channel_create(const struct client_config *cfg) {
   char service_config[192];
   snprintf(service_config, sizeof service_config, "{\"loadBalancingConfig\":[{\"%s\":{}}]%s}", cfg->lb_policy,
            cfg->health_check ? ",\"healthCheckConfig\":{\"serviceName\":\"\"}" : "");
-  grpc_arg args[2];
+  grpc_arg args[6];
   size_t n = 0;
   args[n].type = GRPC_ARG_STRING;
   args[n].key = GRPC_ARG_SERVICE_CONFIG;
   args[n++].value.string = service_config;
+  if (cfg->keepalive_time_ms > 0) {
+    /* A server that stops answering (SIGSTOP, a hung host) while its TCP connection stays up: a PING
+     * unanswered for the timeout closes the connection, its calls fail, and round robin stops
+     * picking it until it connects again. Pings go on without calls, and without data in between
+     * (gRPC's default stops after 2), so that an idle connection is watched too. */
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_KEEPALIVE_TIME_MS;
+    args[n++].value.integer = (int)cfg->keepalive_time_ms;
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_KEEPALIVE_TIMEOUT_MS;
+    args[n++].value.integer = (int)cfg->keepalive_timeout_ms;
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS;
+    args[n++].value.integer = 1;
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA;
+    args[n++].value.integer = 0;
+  }
   if (cfg->dns_min_interval_ms >= 0) {
     args[n].type = GRPC_ARG_INTEGER;
     args[n].key = GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS;
@@ -59,8 +82,12 @@ static grpc_channel *channel_create(const struct client_config *cfg) {
 
 static void rpc_start(struct rpc *r, grpc_channel *ch, grpc_completion_queue *cq, grpc_slice method,
                       const struct client_config *cfg, uint64_t counter) {
+  char *name = r->name;
+  size_t name_cap = r->name_cap;
   memset(r, 0, sizeof *r);
-  snprintf(r->name, sizeof r->name, "%s_%llu", cfg->name, (unsigned long long)counter);
+  r->name = name;
+  r->name_cap = name_cap;
+  snprintf(r->name, r->name_cap, "%s_%llu", cfg->name, (unsigned long long)counter);
   Helloworld__HelloRequest req = HELLOWORLD__HELLO_REQUEST__INIT;
   req.name = r->name;
   r->request = pbuf_pack(&req.base);
@@ -88,23 +115,61 @@ static void rpc_start(struct rpc *r, grpc_channel *ch, grpc_completion_queue *cq
   if (err != GRPC_CALL_OK) fatal(1, "msg=\"start_batch failed\" err=%d", err);
 }
 
-/* Prints the outcome of a finished call, counts it, and releases it. */
-static void rpc_finish(struct rpc *r, const struct client_config *cfg, struct summary *sum) {
+/* Prints text from a peer on the current line: as text_printable makes it (one line, valid UTF-8). */
+static void print_peer_text(const char *text, size_t len) {
+  char *safe = malloc(len + 1); /* text_printable never writes more bytes than it reads */
+  if (!safe) fatal(1, "msg=\"out of memory\"");
+  text_printable(text, len, safe, len + 1);
+  fputs(safe, stdout);
+  free(safe);
+}
+
+/* Says how many error lines the rate limit left out, if any. */
+static void print_errors_left_out(uint64_t n) {
+  if (n == 0) return;
+  char when[32];
+  clock_format_wall(when, sizeof when);
+  printf("%s ERROR ... %llu more failed RPCs not printed (at most %d error lines a second)\n", when,
+         (unsigned long long)n, ERROR_LINES_PER_S);
+}
+
+/* Between rounds: once the second in which errors were left out is over, say how many, rather than
+ * wait for the next error line (there may be none for a long time). Reads log_limit's fields. */
+static void flush_errors_left_out(struct log_limit *l, int64_t now_ms) {
+  if (l->suppressed && now_ms / 1000 != l->second) {
+    print_errors_left_out(l->suppressed);
+    l->suppressed = 0;
+  }
+}
+
+/* Prints the outcome of a finished call, counts it, and releases it. Returns 1 when it succeeded. */
+static int rpc_finish(struct rpc *r, const struct client_config *cfg, struct summary *sum,
+                      struct log_limit *errors) {
   char when[32];
   clock_format_wall(when, sizeof when);
   uint32_t lat = (uint32_t)(clock_now_us() - r->start_us);
   Helloworld__HelloReply *reply = NULL;
+  int ok = 0;
+  uint64_t left_out;
   if (r->status == GRPC_STATUS_OK &&
       pbuf_unpack(r->response, &helloworld__hello_reply__descriptor, (ProtobufCMessage **)&reply) == 0) {
-    if (cfg->print_replies) printf("%s %s\n", when, reply->message);
+    if (cfg->print_replies) {
+      printf("%s ", when);
+      print_peer_text(reply->message, strlen(reply->message));
+      putchar('\n');
+    }
     summary_add_reply(sum, reply->message, lat);
     protobuf_c_message_free_unpacked(&reply->base, NULL);
+    ok = 1;
   } else {
-    char *details = grpc_slice_to_c_string(r->details);
-    printf("%s ERROR %s: code=%d %s: %s\n", when, r->name, (int)r->status,
-           r->status == GRPC_STATUS_OK ? "bad reply" : status_name(r->status), details);
-    gpr_free(details);
     summary_add_failure(sum);
+    if (log_limit_allow(errors, clock_now_ms(), &left_out)) {
+      print_errors_left_out(left_out);
+      printf("%s ERROR %s: code=%d %s: ", when, r->name, (int)r->status,
+             r->status == GRPC_STATUS_OK ? "bad reply" : status_name(r->status));
+      print_peer_text((const char *)GRPC_SLICE_START_PTR(r->details), GRPC_SLICE_LENGTH(r->details));
+      putchar('\n');
+    }
   }
   if (r->response) grpc_byte_buffer_destroy(r->response);
   grpc_byte_buffer_destroy(r->request);
@@ -113,6 +178,7 @@ static void rpc_finish(struct rpc *r, const struct client_config *cfg, struct su
   grpc_metadata_array_destroy(&r->trailing_md);
   grpc_call_unref(r->call);
   r->call = NULL;
+  return ok;
 }
 
 static void print_summary(struct summary *sum, int64_t window_ms, const struct summary_totals *totals) {
@@ -124,6 +190,13 @@ static void print_summary(struct summary *sum, int64_t window_ms, const struct s
   fflush(stdout);
 }
 
+/* Waits ms between rounds (no call is in flight: the queue stays empty), or until *stop is set. */
+static void pause_for(grpc_completion_queue *cq, int64_t ms, volatile sig_atomic_t *stop) {
+  int64_t until = clock_now_ms() + ms;
+  for (int64_t now = clock_now_ms(); now < until && !*stop; now = clock_now_ms())
+    grpc_completion_queue_next(cq, clock_deadline_in_ms(until - now < 100 ? until - now : 100), NULL);
+}
+
 int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop) {
   grpc_channel *ch = channel_create(cfg);
   if (!ch) return -1;
@@ -133,16 +206,27 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   struct summary window;
   struct summary_totals totals = {0, 0};
   if (!rpcs || summary_init(&window) != 0) fatal(1, "msg=\"out of memory\"");
+  /* Each call's name buffer, sized from NAME: "_" and up to 20 digits of the counter, and the NUL. */
+  size_t name_cap = strlen(cfg->name) + 22;
+  for (uint64_t i = 0; i < cfg->concurrency; i++) {
+    rpcs[i].name_cap = name_cap;
+    if (!(rpcs[i].name = malloc(name_cap))) fatal(1, "msg=\"out of memory\"");
+  }
+  struct log_limit errors = {.burst = ERROR_LINES_PER_S};
+  struct backoff pause;
+  backoff_init(&pause, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   uint64_t counter = 0;
   int64_t window_start = clock_now_ms();
-  log_info("msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu", cfg->target, cfg->name,
-           cfg->lb_policy, (unsigned long long)cfg->concurrency, (unsigned long long)cfg->rounds);
+  log_info("msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu keepalive_time_ms=%lld "
+           "keepalive_timeout_ms=%lld",
+           cfg->target, cfg->name, cfg->lb_policy, (unsigned long long)cfg->concurrency,
+           (unsigned long long)cfg->rounds, (long long)cfg->keepalive_time_ms, (long long)cfg->keepalive_timeout_ms);
 
   for (uint64_t round = 0; (cfg->rounds == 0 || round < cfg->rounds) && !*stop; round++) {
     for (uint64_t i = 0; i < cfg->concurrency; i++) rpc_start(&rpcs[i], ch, cq, method, cfg, ++counter);
     /* Wait for every call of the round (each has a deadline). A stop request cancels what is
      * outstanding, so that SIGTERM is honoured at once; those calls count as failed. */
-    int cancelled = 0;
+    int cancelled = 0, any_ok = 0;
     for (uint64_t done = 0; done < cfg->concurrency;) {
       grpc_event ev = grpc_completion_queue_next(cq, clock_deadline_in_ms(100), NULL);
       if (*stop && !cancelled) {
@@ -153,10 +237,13 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
       if (ev.type != GRPC_OP_COMPLETE) continue;
       struct rpc *r = ev.tag;
       if (!ev.success) r->status = GRPC_STATUS_INTERNAL;
-      rpc_finish(r, cfg, &window);
+      any_ok |= rpc_finish(r, cfg, &window, &errors);
       done++;
     }
+    flush_errors_left_out(&errors, clock_now_ms());
     fflush(stdout);
+    int64_t pause_ms = backoff_after_round(&pause, any_ok);
+    if (pause_ms > 0 && (cfg->rounds == 0 || round + 1 < cfg->rounds)) pause_for(cq, pause_ms, stop);
     int64_t now = clock_now_ms();
     if (cfg->summary_interval_ms > 0 && now - window_start >= cfg->summary_interval_ms) {
       print_summary(&window, now - window_start, NULL);
@@ -169,10 +256,13 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   /* The final summary covers the time since the last one, plus the run's totals. */
   totals.ok += window.ok;
   totals.failed += window.failed;
+  print_errors_left_out(errors.suppressed);
+  errors.suppressed = 0;
   print_summary(&window, clock_now_ms() - window_start, &totals);
   int64_t result = (int64_t)totals.failed;
 
   summary_free(&window);
+  for (uint64_t i = 0; i < cfg->concurrency; i++) free(rpcs[i].name);
   free(rpcs);
   grpc_completion_queue_shutdown(cq);
   while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type != GRPC_QUEUE_SHUTDOWN) {

@@ -1,5 +1,7 @@
 /* The Greeter client: rounds of CONCURRENCY concurrent SayHello calls on one channel, each reply
- * printed as the demo prints it, and a share summary every interval and at exit. */
+ * printed as the demo prints it, and a share summary every interval and at exit. A round in which
+ * every call failed is followed by a pause (backoff.h); error lines are rate-limited, the summary
+ * counts every failure. */
 #ifndef GREETER_CLIENT_H
 #define GREETER_CLIENT_H
 
@@ -18,6 +20,8 @@ struct client_config {
   int print_replies;             /* 0: only summaries and errors */
   int wait_for_ready;            /* calls wait for a ready backend instead of failing fast */
   int health_check;              /* client-side health checking (grpc.health.v1 Watch) */
+  int64_t keepalive_time_ms;     /* HTTP/2 PING period on each connection; 0 = off */
+  int64_t keepalive_timeout_ms;  /* a PING unanswered this long closes the connection */
 };
 
 /* Runs rounds until cfg->rounds are done or *stop is set. Returns the number of failed RPCs,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "config.h"
 #include "env.h"
 #include "log.h"
 #include "target.h"
@@ -20,11 +21,16 @@ static void on_signal(int sig) {
 int main(int argc, char **argv) {
   (void)argc;
   log_init(argv[0]);
+  static const char *const vars[] = {"SERVER_ADDRESS", "NAME", "LB_POLICY", "CONCURRENCY", "ROUNDS", "RPC_TIMEOUT",
+                                     "SUMMARY_INTERVAL", "DNS_MIN_RESOLUTION_INTERVAL", "PRINT_REPLIES",
+                                     "WAIT_FOR_READY", "HEALTH_CHECK", "KEEPALIVE_TIME", "KEEPALIVE_TIMEOUT",
+                                     "LOG_LEVEL", NULL};
+  config_refuse_empty(vars);
   static const char *const policies[] = {"round_robin", "pick_first", NULL};
   static const char *const bools[] = {"0", "1", "false", "true", NULL};
   struct client_config cfg = {
       .target = env_str("SERVER_ADDRESS", "dns:///server:50051"),
-      .name = env_str("NAME", env_hostname()),
+      .name = config_name(),
       .lb_policy = policies[env_choice("LB_POLICY", "round_robin", policies)],
       .concurrency = env_uint("CONCURRENCY", 10, 1, 10000),
       .rounds = env_uint("ROUNDS", 0, 0, UINT64_MAX),
@@ -34,7 +40,13 @@ int main(int argc, char **argv) {
       .print_replies = env_choice("PRINT_REPLIES", "1", bools) % 2,
       .wait_for_ready = env_choice("WAIT_FOR_READY", "1", bools) % 2,
       .health_check = env_choice("HEALTH_CHECK", "1", bools) % 2,
+      /* gRPC takes these as int milliseconds. Our server accepts a PING every 500 ms at most. */
+      .keepalive_time_ms = env_duration_ms_in("KEEPALIVE_TIME", 1000, 0, INT32_MAX),
+      .keepalive_timeout_ms = env_duration_ms_in("KEEPALIVE_TIMEOUT", 1000, 1, INT32_MAX),
   };
+  if (cfg.keepalive_time_ms > 0 && cfg.keepalive_time_ms < 1000)
+    fatal(2, "msg=\"duration out of range\" var=KEEPALIVE_TIME value=\"%s\" reason=\"0 (off) or at least 1s\"",
+          env_str("KEEPALIVE_TIME", ""));
   char why[256];
   if (target_validate(cfg.target, why, sizeof why) != 0)
     fatal(2, "msg=\"invalid address\" var=SERVER_ADDRESS value=\"%s\" reason=\"%s\"", cfg.target, why);

@@ -21,6 +21,7 @@
 #define GENERIC_SLOTS 4
 #define DRAIN_QUIET_MS 150     /* no new call for this long after NOT_SERVING: clients have moved away */
 #define DRAIN_NOTICE_MAX_MS 2000
+#define MIN_PING_INTERVAL_MS 500 /* clients' keepalive PINGs may come this often (ours: every 1 s) */
 
 enum call_kind { CALL_SAYHELLO, CALL_HEALTH_CHECK, CALL_HEALTH_WATCH, CALL_GENERIC, CALL_KINDS };
 
@@ -49,7 +50,9 @@ struct call {
   grpc_byte_buffer *reply;    /* message of the send batch in flight (owned) */
   int cancelled;              /* RECV_CLOSE_ON_SERVER result */
   int64_t due_ms;             /* when a delayed reply is due (monotonic) */
+  int delayed;                /* in the delayed-reply FIFO, which holds the owner's reference */
   struct call *next;          /* delayed-reply FIFO, or the list of health watchers */
+  struct call *prev;          /* delayed-reply FIFO only: a cancelled call leaves it at once */
 };
 
 enum drain_phase { RUNNING, NOTICE, SHUTTING_DOWN };
@@ -221,11 +224,42 @@ static void handle_health_check(struct call *c) {
     send_unary(c, NULL, GRPC_STATUS_NOT_FOUND, "unknown service");
 }
 
+static void delay_push(struct server *s, struct call *c) {
+  c->delayed = 1;
+  c->next = NULL;
+  c->prev = s->delay_tail;
+  if (s->delay_tail)
+    s->delay_tail->next = c;
+  else
+    s->delay_head = c;
+  s->delay_tail = c;
+}
+
+static void delay_remove(struct server *s, struct call *c) {
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    s->delay_head = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  else
+    s->delay_tail = c->prev;
+  c->next = c->prev = NULL;
+  c->delayed = 0;
+}
+
 /* Builds the SayHello reply "<NAME>: Hello <name>", logs who asked, and sends it now or later.
  * Returns 1 when the reply is delayed: the delay FIFO then holds the owner's reference. */
 static int handle_sayhello(struct call *c) {
   struct server *s = c->srv;
   Helloworld__HelloRequest *req = NULL;
+  if (!c->payload) {
+    /* No message: the call was cancelled (or half-closed) before its request arrived, as calls whose
+     * deadline expired while they waited for a request slot are. Not a malformed payload. */
+    log_debug("msg=\"no request message\" rpc=SayHello");
+    send_unary(c, NULL, GRPC_STATUS_INVALID_ARGUMENT, "missing HelloRequest");
+    return 0;
+  }
   if (pbuf_unpack(c->payload, &helloworld__hello_request__descriptor, (ProtobufCMessage **)&req) != 0) {
     log_warn("msg=\"bad request payload\" rpc=SayHello");
     send_unary(c, NULL, GRPC_STATUS_INVALID_ARGUMENT, "cannot decode HelloRequest");
@@ -259,12 +293,7 @@ static int handle_sayhello(struct call *c) {
   if (s->cfg->response_delay_ms > 0) {
     c->reply = msg;
     c->due_ms = s->last_call_ms + s->cfg->response_delay_ms;
-    c->next = NULL;
-    if (s->delay_tail)
-      s->delay_tail->next = c;
-    else
-      s->delay_head = c;
-    s->delay_tail = c;
+    delay_push(s, c);
     return 1;
   }
   send_unary(c, msg, GRPC_STATUS_OK, "");
@@ -328,6 +357,16 @@ static void call_on_close(struct tag *t, bool ok) {
   (void)ok;
   struct call *c = (struct call *)((char *)t - offsetof(struct call, close_tag));
   c->closed = 1;
+  /* RECV_CLOSE_ON_SERVER completes before the status is sent only when the call is over: cancelled
+   * by its client, its deadline, or the transport. A delayed reply is then dropped at once, with
+   * the FIFO's (the owner's) reference, instead of holding the call until it is due. */
+  if (c->delayed) {
+    log_debug("msg=\"call cancelled\" rpc=SayHello cancelled=%d", c->cancelled);
+    delay_remove(c->srv, c);
+    grpc_byte_buffer_destroy(c->reply);
+    c->reply = NULL;
+    call_unref(c);
+  }
   /* Only a registered watcher holds the owner's reference here: a Watch call that was answered at
    * once (an undecodable or absent request, e.g. cancelled before its message) already dropped it. */
   if (c->watching) {
@@ -348,8 +387,7 @@ static void on_shutdown(struct tag *t, bool ok) {
 static void flush_due(struct server *s, int64_t now) {
   while (s->delay_head && s->delay_head->due_ms <= now) {
     struct call *c = s->delay_head;
-    s->delay_head = c->next;
-    if (!s->delay_head) s->delay_tail = NULL;
+    delay_remove(s, c);
     grpc_byte_buffer *msg = c->reply;
     c->reply = NULL;
     send_unary(c, msg, GRPC_STATUS_OK, "");
@@ -358,13 +396,23 @@ static void flush_due(struct server *s, int64_t now) {
 }
 
 static grpc_server *server_create(const struct server_config *cfg) {
-  grpc_arg args[3];
+  grpc_arg args[6];
   size_t n = 0;
   /* gRPC sets SO_REUSEPORT by default: a second server on the same address would start and
    * silently share the traffic. Refuse, so that a port in use is an error. */
   args[n].type = GRPC_ARG_INTEGER;
   args[n].key = GRPC_ARG_ALLOW_REUSEPORT;
   args[n++].value.integer = 0;
+  /* Clients detect a hung server with keepalive PINGs, with or without calls in flight. gRPC's
+   * defaults answer a PING sent sooner than 5 minutes after the last data (or any PING without a
+   * call) with a strike, and the third strike with GOAWAY too_many_pings. Faster pings than
+   * MIN_PING_INTERVAL_MS still count as strikes. */
+  args[n].type = GRPC_ARG_INTEGER;
+  args[n].key = GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS;
+  args[n++].value.integer = 1;
+  args[n].type = GRPC_ARG_INTEGER;
+  args[n].key = GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS;
+  args[n++].value.integer = MIN_PING_INTERVAL_MS;
   if (cfg->max_connection_age_ms >= 0) {
     args[n].type = GRPC_ARG_INTEGER;
     args[n].key = GRPC_ARG_MAX_CONNECTION_AGE_MS;

@@ -4,10 +4,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "config.h"
 #include "env.h"
 #include "log.h"
-#include "parse.h"
 #include "server.h"
+#include "target.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -19,8 +20,11 @@ static void on_signal(int sig) {
 int main(int argc, char **argv) {
   (void)argc;
   log_init(argv[0]);
+  static const char *const vars[] = {"NAME", "LISTEN_ADDRESS", "RESPONSE_DELAY", "MAX_CONNECTION_AGE",
+                                     "MAX_CONNECTION_AGE_GRACE", "SHUTDOWN_GRACE", "LOG_LEVEL", NULL};
+  config_refuse_empty(vars);
   struct server_config cfg = {
-      .name = env_str("NAME", env_hostname()),
+      .name = config_name(),
       .listen_address = env_str("LISTEN_ADDRESS", "0.0.0.0:50051"),
       .response_delay_ms = env_duration_ms("RESPONSE_DELAY", 1000),
       /* gRPC takes these as int milliseconds; an age of 0 would close every connection at once. */
@@ -29,11 +33,10 @@ int main(int argc, char **argv) {
       .shutdown_grace_ms = env_duration_ms("SHUTDOWN_GRACE", 10000),
   };
   /* Validate the address ourselves, so a typo exits 2 rather than failing later to bind. */
-  char host[256];
-  uint16_t port;
-  if (parse_hostport(cfg.listen_address, host, sizeof host, &port) != 0)
-    fatal(2, "msg=\"invalid address\" var=LISTEN_ADDRESS value=\"%s\" hint=\"use host:port\"",
-          cfg.listen_address);
+  char why[128];
+  if (target_validate_listen(cfg.listen_address, why, sizeof why) != 0)
+    fatal(2, "msg=\"invalid address\" var=LISTEN_ADDRESS value=\"%s\" reason=\"%s\" hint=\"use host:port\"",
+          cfg.listen_address, why);
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

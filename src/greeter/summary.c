@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 int summary_init(struct summary *s) {
   memset(s, 0, sizeof *s);
   s->lat_us = malloc(SUMMARY_MAX_LATENCIES * sizeof *s->lat_us);
@@ -24,10 +26,10 @@ void summary_reset(struct summary *s) {
 int summary_server_of(const char *message, char *out, size_t outlen) {
   const char *sep = strstr(message, ": ");
   if (!sep || sep == message || outlen == 0) return -1;
-  size_t n = (size_t)(sep - message);
-  if (n >= outlen) n = outlen - 1;
-  for (size_t i = 0; i < n; i++) out[i] = (message[i] == ' ' || message[i] == '=') ? '_' : message[i];
-  out[n] = '\0';
+  /* A peer's name: printable, and no ' ' or '=' that would break "NAME=COUNT/PCT%". */
+  size_t n = text_printable(message, (size_t)(sep - message), out, outlen);
+  for (size_t i = 0; i < n; i++)
+    if (out[i] == ' ' || out[i] == '=') out[i] = '_';
   return 0;
 }
 

@@ -3,7 +3,8 @@
  *
  * The line (documented in the README), after the "YYYY/MM/DD HH:MM:SS " prefix:
  *   summary window_ms=W ok=N failed=F p50_us=A p99_us=B servers=K NAME=COUNT/PCT% ...
- * NAME is the server name from the reply ("<NAME>: Hello ..."), with spaces and '=' replaced by '_';
+ * NAME is the server name from the reply ("<NAME>: Hello ..."), with spaces and '=' replaced by '_'
+ * and control characters by '?' (a peer's name never starts a new line);
  * servers are listed by name; PCT has one decimal and is COUNT/ok. The summary printed at exit
  * covers the time since the previous one and adds the run's totals before "servers=":
  *   ... p99_us=B total_ok=T total_failed=U final=1 servers=K ... */
@@ -36,8 +37,10 @@ void summary_free(struct summary *s);
 /* Starts a new window (keeps the buffer). */
 void summary_reset(struct summary *s);
 
-/* The server name in a reply message "<NAME>: Hello <...>": copies it into out[outlen] with spaces
- * and '=' replaced by '_'. Returns 0, or -1 when the message has no "<NAME>: " prefix. */
+/* The server name in a reply message "<NAME>: Hello <...>": copies it into out[outlen] as
+ * text_printable does (control characters and invalid UTF-8 become '?', cut at a character
+ * boundary), with spaces and '=' replaced by '_'. Returns 0, or -1 when the message has no
+ * "<NAME>: " prefix. */
 int summary_server_of(const char *message, char *out, size_t outlen);
 
 /* Counts one successful reply. */

@@ -12,11 +12,25 @@ static int bad(char *why, size_t whylen, const char *msg) {
   return -1;
 }
 
+/* Whether a host that parse_hostport accepted names something: an IPv4 literal when it is made of
+ * digits and dots only ("999.1.1.1" is not a name but a bad address), an IPv6 literal when it holds a
+ * ':' (parse_hostport allows one only inside brackets), otherwise a DNS name. */
+static int host_ok(const char *host) {
+  unsigned char addr[16];
+  if (!*host) return 0;
+  if (strchr(host, ':')) return inet_pton(AF_INET6, host, addr) == 1;
+  if (strspn(host, "0123456789.") == strlen(host)) return inet_pton(AF_INET, host, addr) == 1;
+  return 1;
+}
+
 /* "a:p,b:p" where every host is an IP literal of the family. */
 static int validate_ip_list(const char *list, int family, char *why, size_t whylen) {
   char buf[1024];
   if (strlen(list) >= sizeof buf || !*list) return bad(why, whylen, "empty or too long address list");
   strcpy(buf, list);
+  /* strtok_r would skip empty elements: "ipv4:,," would pass as a list of none. */
+  size_t len = strlen(buf);
+  if (buf[0] == ',' || buf[len - 1] == ',' || strstr(buf, ",,")) return bad(why, whylen, "empty address in the list");
   char *save = NULL;
   for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     char host[256];
@@ -48,7 +62,7 @@ int target_validate(const char *target, char *why, size_t whylen) {
       }
       rest = slash + 1;
     }
-    if (parse_hostport(rest, host, sizeof host, &port) != 0 || !host[0])
+    if (parse_hostport(rest, host, sizeof host, &port) != 0 || !host_ok(host))
       return bad(why, whylen, "expected host:port after dns:");
     return 0;
   }
@@ -67,7 +81,21 @@ int target_validate(const char *target, char *why, size_t whylen) {
     return 0;
   }
   if (strstr(target, "://")) return bad(why, whylen, "unknown scheme (use dns, ipv4, ipv6, xds or unix)");
-  if (parse_hostport(target, host, sizeof host, &port) != 0 || !host[0])
+  if (parse_hostport(target, host, sizeof host, &port) != 0 || !host_ok(host))
     return bad(why, whylen, "expected host:port");
+  return 0;
+}
+
+int target_validate_listen(const char *address, char *why, size_t whylen) {
+  char host[256];
+  uint16_t port;
+  unsigned char addr[16];
+  if (!address || !*address) return bad(why, whylen, "empty address");
+  if (parse_hostport(address, host, sizeof host, &port) != 0) return bad(why, whylen, "expected host:port");
+  if (!host[0]) return bad(why, whylen, "empty host (use 0.0.0.0 or [::] for every address)");
+  /* Brackets hold an IPv6 literal and nothing else: "[127.0.0.1]:1" is a typo, not an address. */
+  if (address[0] == '[' && inet_pton(AF_INET6, host, addr) != 1)
+    return bad(why, whylen, "brackets must hold an IPv6 address");
+  if (!host_ok(host)) return bad(why, whylen, "not a valid IP address or host name");
   return 0;
 }

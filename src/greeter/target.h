@@ -11,4 +11,8 @@
 /* Returns 0 when `target` is well formed; otherwise -1 with a reason in why[whylen]. */
 int target_validate(const char *target, char *why, size_t whylen);
 
+/* Validates a server's listen address "HOST:PORT": HOST is an IPv4 literal, "[IPv6]" or a host
+ * name, never empty; digits and dots must make a valid IPv4 address. Returns 0, or -1 with a reason. */
+int target_validate_listen(const char *address, char *why, size_t whylen);
+
 #endif

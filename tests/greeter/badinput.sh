@@ -22,8 +22,23 @@ expect2 greeter-server MAX_CONNECTION_AGE_GRACE 5seconds
 expect2 greeter-server SHUTDOWN_GRACE x
 expect2 greeter-server LISTEN_ADDRESS nohostport
 expect2 greeter-server LISTEN_ADDRESS "127.0.0.1:99999"
+# These passed the old check and failed later in gRPC (exit 1): brackets around IPv4, no host, and
+# digits-and-dots that are no IPv4 address.
+for v in '[127.0.9.1]:50990' ':50990' '999.1.1.1:50990' '1.2.3:50990'; do expect2 greeter-server LISTEN_ADDRESS "$v"; done
+# An empty value is a mistake, not the default (LISTEN_ADDRESS= used to listen on 0.0.0.0:50051).
+for v in NAME LISTEN_ADDRESS RESPONSE_DELAY MAX_CONNECTION_AGE MAX_CONNECTION_AGE_GRACE SHUTDOWN_GRACE LOG_LEVEL; do
+  expect2 greeter-server "$v" ""
+done
 
-for v in http://server:80 server dns:/// 'ipv4:1.2.3:4' 'xds:///'; do expect2 greeter-client SERVER_ADDRESS "$v"; done
+for v in http://server:80 server dns:/// 'ipv4:1.2.3:4' 'xds:///' 'ipv4:,,' 'ipv4:127.0.0.1:1,' '999.1.1.1:50990'; do
+  expect2 greeter-client SERVER_ADDRESS "$v"
+done
+for v in SERVER_ADDRESS NAME LB_POLICY CONCURRENCY ROUNDS RPC_TIMEOUT SUMMARY_INTERVAL DNS_MIN_RESOLUTION_INTERVAL \
+  PRINT_REPLIES WAIT_FOR_READY HEALTH_CHECK KEEPALIVE_TIME KEEPALIVE_TIMEOUT LOG_LEVEL; do
+  expect2 greeter-client "$v" ""
+done
+for v in 500ms 1x -1s; do expect2 greeter-client KEEPALIVE_TIME "$v"; done
+for v in 0 abc; do expect2 greeter-client KEEPALIVE_TIMEOUT "$v"; done
 for v in 0 abc -1 10001; do expect2 greeter-client CONCURRENCY "$v"; done
 expect2 greeter-client ROUNDS -1
 expect2 greeter-client LB_POLICY random

@@ -14,6 +14,25 @@ static void test_server_of(void) {
   CHECK(summary_server_of(": empty name", name, sizeof name) == -1);
   CHECK(summary_server_of("averyverylongservername: Hello", name, sizeof name) == 0);
   CHECK(strlen(name) == sizeof name - 1);
+  /* A peer's name is cut at a character boundary: "é" (2 bytes) does not fit in the 15th byte. */
+  CHECK(summary_server_of("abcdefghijklmn\xc3\xa9: Hello", name, sizeof name) == 0);
+  CHECK_STR(name, "abcdefghijklmn");
+}
+
+/* A reply from a server whose NAME holds a newline must not add a line to the output that the lab
+ * parses: the name is one token of the summary line, and nothing follows it on a new line. */
+static void test_hostile_server_name(void) {
+  struct summary s;
+  CHECK(summary_init(&s) == 0);
+  summary_add_reply(&s, "evil\n2026/11/26 16:30:28 summary window_ms=1 ok=999 failed=0 fake=999/100.0%: Hello c_1", 1);
+  summary_add_reply(&s, "t\x1b[2J\r: Hello c_2", 1);
+  char line[512];
+  summary_format(&s, 1000, NULL, line, sizeof line);
+  CHECK(strchr(line, '\n') == NULL && strchr(line, '\r') == NULL && strchr(line, '\x1b') == NULL);
+  CHECK_STR(line, "summary window_ms=1000 ok=2 failed=0 p50_us=1 p99_us=1 servers=2 "
+                  "evil?2026/11/26_16:30:28_summary_window_ms_1_ok_999_failed_0_fa=1/50.0% " /* cut at 63 bytes */
+                  "t?[2J?=1/50.0%");
+  summary_free(&s);
 }
 
 static void test_counts_and_format(void) {
@@ -62,6 +81,7 @@ static void test_many_servers(void) {
 
 int main(void) {
   test_server_of();
+  test_hostile_server_name();
   test_counts_and_format();
   test_many_servers();
   return unit_result("test_summary");
