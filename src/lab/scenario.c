@@ -128,7 +128,7 @@ static int get_int(struct loader *ld, const struct ytree *map, const char *key, 
  * refuses a value the program would refuse at run time (issue 16: RESPONSE_DELAY: bogus passed the
  * check and failed as "cannot bring the cluster up"). The lab sets NAME, LISTEN_ADDRESS,
  * SERVER_ADDRESS, SUMMARY_INTERVAL and PRINT_REPLIES itself. */
-enum env_type { ENV_DURATION, ENV_DURATION_POSITIVE, ENV_COUNT, ENV_BOOL, ENV_LB, ENV_LEVEL };
+enum env_type { ENV_DURATION, ENV_DURATION_POSITIVE, ENV_KEEPALIVE, ENV_COUNT, ENV_BOOL, ENV_LB, ENV_LEVEL };
 struct env_rule {
   const char *name;
   enum env_type type;
@@ -140,8 +140,8 @@ static const struct env_rule env_rules[] = {
     {"LOG_LEVEL", ENV_LEVEL, 0},                   {"CONCURRENCY", ENV_COUNT, 1},
     {"RPC_TIMEOUT", ENV_DURATION_POSITIVE, 1},     {"LB_POLICY", ENV_LB, 1},
     {"DNS_MIN_RESOLUTION_INTERVAL", ENV_DURATION, 1}, {"HEALTH_CHECK", ENV_BOOL, 1},
-    {"WAIT_FOR_READY", ENV_BOOL, 1},               {"KEEPALIVE_TIME", ENV_DURATION, 1},
-    {"KEEPALIVE_TIMEOUT", ENV_DURATION, 1},        {"LOG_LEVEL", ENV_LEVEL, 1},
+    {"WAIT_FOR_READY", ENV_BOOL, 1},               {"KEEPALIVE_TIME", ENV_KEEPALIVE, 1},
+    {"KEEPALIVE_TIMEOUT", ENV_DURATION_POSITIVE, 1},        {"LOG_LEVEL", ENV_LEVEL, 1},
 };
 #define ENV_MAX_MS SC_MAX_DURATION_MS
 
@@ -160,6 +160,10 @@ static int check_env(struct loader *ld, const struct ytree *at, int client, cons
       if (parse_duration_ms(value, &ms) != 0 || ms > ENV_MAX_MS || (r->type == ENV_DURATION_POSITIVE && ms <= 0))
         return fail(ld, at, "env %s: \"%s\" is not a %sduration of at most 24h for %s", key, value,
                     r->type == ENV_DURATION_POSITIVE ? "positive " : "", prog);
+      break;
+    case ENV_KEEPALIVE: /* 0 turns it off; otherwise at least 1s (the client's rule) */
+      if (parse_duration_ms(value, &ms) != 0 || ms > ENV_MAX_MS || (ms != 0 && ms < 1000))
+        return fail(ld, at, "env %s: \"%s\" must be 0 (off) or a duration of 1s to 24h", key, value);
       break;
     case ENV_COUNT:
       if (parse_uint(value, 1, 10000, &u) != 0)
