@@ -15,6 +15,7 @@ OUT=$(realpath -m "${STRESS_OUT:-$BUILD/stress}")
 mkdir -p "$OUT"
 : >"$OUT/runs.tsv"
 LOAD_PID=
+SUITE_PID=
 
 stop_load() {
   [ -n "$LOAD_PID" ] || return 0
@@ -22,7 +23,15 @@ stop_load() {
   wait "$LOAD_PID" 2>/dev/null
   LOAD_PID=
 }
-trap 'stop_load' EXIT
+# The suite runs in a process group of its own (setsid): stopping the stress run stops every test
+# process with it, by that group's ID.
+stop_suite() {
+  [ -n "$SUITE_PID" ] || return 0
+  kill -TERM -- "-$SUITE_PID" 2>/dev/null
+  wait "$SUITE_PID" 2>/dev/null
+  SUITE_PID=
+}
+trap 'stop_suite; stop_load' EXIT
 trap 'exit 130' INT TERM
 
 for i in $(seq "$N"); do
@@ -37,8 +46,11 @@ for i in $(seq "$N"); do
   t0=$(date +%s)
   log="$OUT/run-$i.log"
   # Failed tests keep their logs under $OUT/run-i/ (tests/lib.sh's KEEP_T).
-  (cd "$BUILD" && KEEP_T="$OUT/run-$i" ctest --output-on-failure --timeout 600) >"$log" 2>&1
+  (cd "$BUILD" && KEEP_T="$OUT/run-$i" exec setsid ctest --output-on-failure --timeout 600) >"$log" 2>&1 &
+  SUITE_PID=$!
+  wait "$SUITE_PID"
   rc=$?
+  SUITE_PID=
   stop_load
   secs=$(($(date +%s) - t0))
   failed=$(grep -E '^\s+[0-9]+ - ' "$log" | sed -E 's/^\s+[0-9]+ - //; s/ \(.*//' | tr '\n' ' ')
