@@ -112,10 +112,12 @@ static void post_slot(struct server *s, enum call_kind kind) {
   }
 }
 
-/* Starts a send batch: initial metadata on the first send, the message c->reply if any, and the
- * status when `final`. At most one send batch is in flight per call. */
-static void send_batch(struct call *c, int first, grpc_byte_buffer *msg, int final, grpc_status_code code,
-                       const char *details_text) {
+/* Starts a send batch: initial metadata on the first send, the message `msg` if any, and the status
+ * when `final`. Takes ownership of `msg` (kept in c->reply until the next send or the call's end, and
+ * freed even when the batch cannot start). At most one send batch is in flight per call. Returns 0,
+ * or -1 when the batch did not start: then nothing was sent and c->finished is unchanged. */
+static int send_batch(struct call *c, int first, grpc_byte_buffer *msg, int final, grpc_status_code code,
+                      const char *details_text) {
   grpc_op ops[3];
   memset(ops, 0, sizeof ops);
   size_t n = 0;
@@ -131,7 +133,6 @@ static void send_batch(struct call *c, int first, grpc_byte_buffer *msg, int fin
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
     ops[n].data.send_status_from_server.status = code;
     ops[n++].data.send_status_from_server.status_details = &details;
-    c->finished = 1;
   }
   c->sending = 1;
   c->refs++;
@@ -139,7 +140,10 @@ static void send_batch(struct call *c, int first, grpc_byte_buffer *msg, int fin
     log_error("msg=\"start_batch failed\" op=send");
     c->sending = 0;
     call_unref(c);
+    return -1;
   }
+  if (final) c->finished = 1; /* only once the status is on its way */
+  return 0;
 }
 
 /* A unary reply: metadata, message, status in one batch. */
@@ -180,8 +184,8 @@ static void watch_update(struct call *c) {
   int status = c->watch_unknown ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN
                                  : health_status(s);
   if (status != c->watch_sent_status) {
-    send_batch(c, c->watch_sent_status == -1, health_message(status), 0, GRPC_STATUS_OK, "");
-    c->watch_sent_status = status;
+    if (send_batch(c, c->watch_sent_status == -1, health_message(status), 0, GRPC_STATUS_OK, "") == 0)
+      c->watch_sent_status = status; /* a send that did not start is tried again on the next change */
   } else if (s->phase == SHUTTING_DOWN) {
     send_batch(c, 0, NULL, 1, GRPC_STATUS_OK, "");
   }

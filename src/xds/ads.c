@@ -284,11 +284,12 @@ static void stream_pump(struct stream *s) {
     int t = 0;
     while (!(s->pending & (1u << t))) t++;
     int forced = (s->forced >> t) & 1;
+    uint64_t h;
+    /* The bits are cleared only once the response is out (or none is due): a send that fails keeps
+     * the push pending for the next event on the stream, instead of losing it until the next change. */
+    if (response_due(s, t, forced, &h) && send_response(s, t, h, forced) != 0) return;
     s->pending &= ~(1u << t);
     s->forced &= ~(1u << t);
-    uint64_t h;
-    if (!response_due(s, t, forced, &h)) continue;
-    if (send_response(s, t, h, forced) != 0) return;
   }
 }
 
@@ -478,7 +479,12 @@ static void start_recv(struct stream *s) {
   memset(&op, 0, sizeof op);
   op.op = GRPC_OP_RECV_MESSAGE;
   op.data.recv_message.recv_message = &s->recv_buf;
-  start_batch(s, &op, 1, &s->recv_tag);
+  if (start_batch(s, &op, 1, &s->recv_tag) != 0) {
+    /* Without a receive the stream would never hear its end: end it now (and when not even that can
+     * start, it is marked closed and freed once its other batches are done). */
+    s->half_closed = 1;
+    stream_finish(s, GRPC_STATUS_UNAVAILABLE, "xdsd cannot receive on this stream");
+  }
 }
 
 static void on_recv(struct tag *tag, bool ok) {
@@ -570,6 +576,7 @@ static void on_accept(struct tag *tag, bool ok) {
   a->streams_total++;
   log_info("msg=\"stream opened\" stream=%" PRIu64 " peer=%s", s->id, s->peer ? s->peer : "?");
   start_recv(s);
+  stream_maybe_free(s); /* when not even the receive could start */
 }
 
 static void accept_one(struct ads *a) {
