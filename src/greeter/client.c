@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pbuf.h"
 #include "summary.h"
+#include "tag.h"
 #include "text.h"
 
 #define ERROR_LINES_PER_S 10 /* error lines printed per second; the rest are counted */
@@ -264,9 +265,7 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   summary_free(&window);
   for (uint64_t i = 0; i < cfg->concurrency; i++) free(rpcs[i].name);
   free(rpcs);
-  grpc_completion_queue_shutdown(cq);
-  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type != GRPC_QUEUE_SHUTDOWN) {
-  }
+  tag_drain_cq(cq, 0); /* the client's tags are plain structs, not struct tag */
   grpc_completion_queue_destroy(cq);
   grpc_channel_destroy(ch);
   return result;

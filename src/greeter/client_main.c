@@ -8,6 +8,7 @@
 #include "client.h"
 #include "config.h"
 #include "env.h"
+#include "sig.h"
 #include "log.h"
 #include "target.h"
 
@@ -52,11 +53,8 @@ int main(int argc, char **argv) {
     fatal(2, "msg=\"invalid address\" var=SERVER_ADDRESS value=\"%s\" reason=\"%s\"", cfg.target, why);
   if (cfg.rpc_timeout_ms == 0) fatal(2, "msg=\"invalid duration\" var=RPC_TIMEOUT value=\"0\" reason=\"must be > 0\"");
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
+  static const int sigs[] = {SIGTERM, SIGINT, 0};
+  sig_setup(on_signal, sigs, 0);
 
   grpc_init();
   int64_t failed = client_run(&cfg, &stop_requested);

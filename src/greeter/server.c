@@ -512,12 +512,7 @@ int server_run(const struct server_config *cfg, volatile sig_atomic_t *stop) {
   flush_due(&s, INT64_MAX);
   grpc_server_destroy(s.server);
 out_cq:
-  grpc_completion_queue_shutdown(s.cq);
-  for (;;) {
-    grpc_event ev = grpc_completion_queue_next(s.cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
-    if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
-    if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
-  }
+  tag_drain_cq(s.cq, 1);
   grpc_completion_queue_destroy(s.cq);
   return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "env.h"
+#include "sig.h"
 #include "log.h"
 #include "server.h"
 #include "target.h"
@@ -38,11 +39,8 @@ int main(int argc, char **argv) {
     fatal(2, "msg=\"invalid address\" var=LISTEN_ADDRESS value=\"%s\" reason=\"%s\" hint=\"use host:port\"",
           cfg.listen_address, why);
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
+  static const int sigs[] = {SIGTERM, SIGINT, 0};
+  sig_setup(on_signal, sigs, 0);
 
   grpc_init();
   int rc = server_run(&cfg, &stop_requested);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sig.h"
 #include "log.h"
 #include "netns.h"
 #include "proc.h"
@@ -269,12 +270,8 @@ int main(int argc, char **argv) {
   if (!opt.tools.haproxy[0] && (a.clusterip == RUN_CLUSTERIP_HAPROXY || !opt.netns))
     fatal(2, "msg=\"haproxy not found\" hint=\"the ClusterIP needs it without a namespace; scripts/deps.sh\"");
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  static const int sigs[] = {SIGINT, SIGTERM, 0};
+  sig_setup(on_signal, sigs, 1);
   if (opt.netns) netns_remove_stale("/dev/null");
 
   static struct run runs[MAX_RUNS];

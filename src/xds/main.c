@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "sig.h"
 #include "log.h"
 #include "parse.h"
 #include "xdsd.h"
@@ -136,13 +137,8 @@ int main(int argc, char **argv) {
   }
   if (o.config_path[0] == '\0') bad(&cfg, "empty path");
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, 0};
+  sig_setup(on_signal, sigs, 1);
 
   grpc_init();
   int rc = xdsd_run(&o, &stop_requested, &reload_requested);

@@ -75,6 +75,29 @@ static void *parser_main(void *arg) {
   return NULL;
 }
 
+/* The reload phase's state: the config being served and what became of the last look at the file. */
+struct reload {
+  struct config *cfg;   /* the last good config (owned) */
+  char *cfg_bytes;      /* its file content (owned) */
+  char *bad_bytes;      /* the content that last failed to validate (owned), to report it once */
+  char *error;          /* the last reload's error, NULL when it succeeded (owned) */
+  char last_reload[32]; /* UTC time of the last reload attempt that saw new content */
+  uint64_t reloads_ok, reloads_failed;
+  struct parser parser;
+  int look_again;       /* the file may have changed: look once no parse is under way */
+};
+
+/* The rollout phase's state: a snapshot to build, and a change served in phases (snapshot_plan): the
+ * snapshot it leads to (owned; NULL when none is under way), the phase being served and when to move
+ * on even if the clients are not through it. */
+struct rollout {
+  int rebuild_wanted;
+  int64_t rebuild_deadline_ms;
+  struct snapshot *target;
+  int phase;
+  int64_t phase_deadline_ms;
+};
+
 struct xdsd {
   const struct xdsd_options *opt;
   grpc_completion_queue *cq;
@@ -82,22 +105,10 @@ struct xdsd {
   struct admin *admin;
   struct watch *watch;
   struct discovery *dns;
-  struct config *cfg;   /* the last good config (owned) */
-  char *cfg_bytes;      /* its file content (owned) */
-  char *bad_bytes;      /* the content that last failed to validate (owned), to report it once */
-  char *error;          /* the last reload's error, NULL when it succeeded (owned) */
-  char last_reload[32]; /* UTC time of the last reload attempt that saw new content */
-  uint64_t reloads_ok, reloads_failed;
-  int rebuild_wanted;
-  int64_t rebuild_deadline_ms;
-  /* A change served in phases (snapshot_plan): the snapshot it leads to (owned; NULL when none is
-   * under way), the phase being served and when to move on even if the clients are not through it. */
-  struct snapshot *target;
-  int phase;
-  int64_t phase_deadline_ms;
-  int dirty;
-  struct parser parser;
-  int look_again; /* a change was seen while a parse was under way */
+  struct reload rl;
+  struct rollout ro;
+  int dirty;            /* something /status or /metrics shows changed */
+  int64_t next_tick, next_publish, next_trim, last_publish;
 };
 
 static void utc_now(char *buf, size_t len) {
@@ -108,14 +119,14 @@ static void utc_now(char *buf, size_t len) {
 }
 
 static void set_error(struct xdsd *x, const char *err) {
-  free(x->error);
-  x->error = err ? strdup(err) : NULL;
+  free(x->rl.error);
+  x->rl.error = err ? strdup(err) : NULL;
 }
 
 /* Forgets the broken content last reported: the next time it appears it is reported again. */
 static void forget_bad(struct xdsd *x) {
-  free(x->bad_bytes);
-  x->bad_bytes = NULL;
+  free(x->rl.bad_bytes);
+  x->rl.bad_bytes = NULL;
 }
 
 /* Re-reads the config by path; a changed, valid file replaces the config, a bad one is reported and
@@ -126,20 +137,20 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
   char *buf;
   size_t len;
   if (config_read_file(x->opt->config_path, &buf, &len, err, sizeof err) != 0) {
-    if (!x->error || strcmp(x->error, err) != 0) {
+    if (!x->rl.error || strcmp(x->rl.error, err) != 0) {
       log_sanitize(err, strlen(err), ebuf, sizeof ebuf);
       log_error("msg=\"cannot read config, keeping the last good one\" error=%s", ebuf);
-      utc_now(x->last_reload, sizeof x->last_reload);
-      x->reloads_failed++;
+      utc_now(x->rl.last_reload, sizeof x->rl.last_reload);
+      x->rl.reloads_failed++;
       set_error(x, err);
       forget_bad(x);
       x->dirty = 1;
     }
     return;
   }
-  if (x->cfg_bytes && strcmp(buf, x->cfg_bytes) == 0) {
+  if (x->rl.cfg_bytes && strcmp(buf, x->rl.cfg_bytes) == 0) {
     free(buf);
-    if (!x->error) return;
+    if (!x->rl.error) return;
     /* Back to the content being served (after a broken or unreadable file): nothing to rebuild. */
     set_error(x, NULL);
     forget_bad(x);
@@ -147,14 +158,14 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
     log_info("msg=\"config is back to the served content\"");
     return;
   }
-  if (x->bad_bytes && strcmp(buf, x->bad_bytes) == 0) {
+  if (x->rl.bad_bytes && strcmp(buf, x->rl.bad_bytes) == 0) {
     free(buf); /* the broken content already reported */
     return;
   }
   /* New content: parsed off the loop (the worker owns buf until it is done). */
-  utc_now(x->last_reload, sizeof x->last_reload);
+  utc_now(x->rl.last_reload, sizeof x->rl.last_reload);
   x->dirty = 1;
-  struct parser *p = &x->parser;
+  struct parser *p = &x->rl.parser;
   pthread_mutex_lock(&p->mu);
   p->path = x->opt->config_path;
   p->buf = buf;
@@ -170,7 +181,7 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
 /* Takes a finished parse: a valid config replaces the served one, a bad one is reported and the last
  * good config stays. */
 static void take_parse(struct xdsd *x, int64_t now_ms) {
-  struct parser *p = &x->parser;
+  struct parser *p = &x->rl.parser;
   pthread_mutex_lock(&p->mu);
   int done = p->busy && p->done;
   pthread_mutex_unlock(&p->mu);
@@ -190,22 +201,22 @@ static void take_parse(struct xdsd *x, int64_t now_ms) {
   if (rc != 0) {
     log_sanitize(err, strlen(err), ebuf, sizeof ebuf);
     log_error("msg=\"invalid config, keeping the last good one\" error=%s parse_ms=%lld", ebuf, (long long)p->parse_ms);
-    x->reloads_failed++;
+    x->rl.reloads_failed++;
     set_error(x, err);
     forget_bad(x);
-    x->bad_bytes = buf;
+    x->rl.bad_bytes = buf;
     return;
   }
-  config_free(x->cfg);
-  free(x->cfg_bytes);
+  config_free(x->rl.cfg);
+  free(x->rl.cfg_bytes);
   forget_bad(x);
-  x->cfg = c;
-  x->cfg_bytes = buf;
-  x->reloads_ok++;
+  x->rl.cfg = c;
+  x->rl.cfg_bytes = buf;
+  x->rl.reloads_ok++;
   set_error(x, NULL);
   if (discovery_set_names(x->dns, c) != 0) log_error("msg=\"out of memory setting dns names\"");
-  x->rebuild_wanted = 1;
-  x->rebuild_deadline_ms = now_ms + DNS_SETTLE_MS;
+  x->ro.rebuild_wanted = 1;
+  x->ro.rebuild_deadline_ms = now_ms + DNS_SETTLE_MS;
   char nbuf[128];
   log_sanitize(c->name, strlen(c->name), nbuf, sizeof nbuf);
   log_info("msg=\"config loaded\" path=%s name=%s listeners=%zu clusters=%zu parse_ms=%lld", x->opt->config_path, nbuf,
@@ -213,9 +224,9 @@ static void take_parse(struct xdsd *x, int64_t now_ms) {
 }
 
 static int parsing(struct xdsd *x) {
-  pthread_mutex_lock(&x->parser.mu);
-  int busy = x->parser.busy;
-  pthread_mutex_unlock(&x->parser.mu);
+  pthread_mutex_lock(&x->rl.parser.mu);
+  int busy = x->rl.parser.busy;
+  pthread_mutex_unlock(&x->rl.parser.mu);
   return busy;
 }
 
@@ -254,25 +265,25 @@ static void serve(struct xdsd *x, struct snapshot *s, int phase) {
 /* Moves the change under way to its next phase once the clients are through the current one (or its
  * time is up): make before break, see snapshot_plan. */
 static void advance(struct xdsd *x, int64_t now_ms) {
-  if (!x->target) return;
-  if (x->phase != SNAPSHOT_PHASE_FINAL) {
-    int through = x->phase == SNAPSHOT_PHASE_ADD ? ads_clusters_warm(x->ads) : ads_removal_settled(x->ads, x->target);
-    if (!through && now_ms < x->phase_deadline_ms) return;
+  if (!x->ro.target) return;
+  if (x->ro.phase != SNAPSHOT_PHASE_FINAL) {
+    int through = x->ro.phase == SNAPSHOT_PHASE_ADD ? ads_clusters_warm(x->ads) : ads_removal_settled(x->ads, x->ro.target);
+    if (!through && now_ms < x->ro.phase_deadline_ms) return;
     if (!through)
-      log_info("msg=\"phase timed out, moving on\" phase=%s waited_ms=%d", snapshot_phase_name(x->phase), PHASE_MAX_MS);
+      log_info("msg=\"phase timed out, moving on\" phase=%s waited_ms=%d", snapshot_phase_name(x->ro.phase), PHASE_MAX_MS);
   }
   struct snapshot *p;
-  int phase = snapshot_plan(ads_snapshot(x->ads), x->target, &p);
+  int phase = snapshot_plan(ads_snapshot(x->ads), x->ro.target, &p);
   if (phase < 0) {
     log_error("msg=\"out of memory building a snapshot\"");
     return; /* tried again on the next tick */
   }
-  x->phase = phase;
+  x->ro.phase = phase;
   if (phase == SNAPSHOT_PHASE_FINAL) {
-    p = x->target;
-    x->target = NULL;
+    p = x->ro.target;
+    x->ro.target = NULL;
   } else {
-    x->phase_deadline_ms = now_ms + PHASE_MAX_MS;
+    x->ro.phase_deadline_ms = now_ms + PHASE_MAX_MS;
   }
   serve(x, p, phase);
 }
@@ -281,30 +292,30 @@ static void advance(struct xdsd *x, int64_t now_ms) {
  * it (in phases when clusters come or go). A new one replaces a change still under way: the next
  * phases are planned from what is served. */
 static void rebuild(struct xdsd *x, int64_t now_ms) {
-  x->rebuild_wanted = 0;
-  if (!x->cfg) return;
+  x->ro.rebuild_wanted = 0;
+  if (!x->rl.cfg) return;
   struct snapshot *s;
   int64_t t0 = clock_now_ms();
-  if (snapshot_build(x->cfg, discovery_lookup, x->dns, &s) != 0) {
+  if (snapshot_build(x->rl.cfg, discovery_lookup, x->dns, &s) != 0) {
     log_error("msg=\"out of memory building a snapshot\"");
     return;
   }
   int64_t took = clock_now_ms() - t0;
   if (took >= 50) log_info("msg=\"snapshot built\" build_ms=%lld", (long long)took);
-  if (x->target && snapshot_same(x->target, s)) { /* already under way */
+  if (x->ro.target && snapshot_same(x->ro.target, s)) { /* already under way */
     snapshot_free(s);
     return;
   }
-  snapshot_free(x->target);
-  x->target = NULL;
+  snapshot_free(x->ro.target);
+  x->ro.target = NULL;
   const struct snapshot *cur = ads_snapshot(x->ads);
   if (cur && snapshot_same(cur, s)) {
     snapshot_free(s);
-    x->phase = SNAPSHOT_PHASE_FINAL;
+    x->ro.phase = SNAPSHOT_PHASE_FINAL;
     return;
   }
   /* A phase being served is still waited for (against the new target) before the next is planned. */
-  x->target = s;
+  x->ro.target = s;
   advance(x, now_ms);
 }
 
@@ -317,18 +328,18 @@ static void publish(struct xdsd *x) {
   fputs("{\"config\":{\"path\":", f);
   jsonw_str(f, x->opt->config_path);
   fputs(",\"name\":", f);
-  jsonw_str(f, x->cfg ? x->cfg->name : NULL);
+  jsonw_str(f, x->rl.cfg ? x->rl.cfg->name : NULL);
   /* The served config's version: 1 for the first valid file, +1 for every valid change. */
-  fprintf(f, ",\"version\":%llu", (unsigned long long)x->reloads_ok);
+  fprintf(f, ",\"version\":%llu", (unsigned long long)x->rl.reloads_ok);
   fputs(",\"last_reload\":", f);
-  jsonw_str(f, x->last_reload[0] ? x->last_reload : NULL);
-  fprintf(f, ",\"last_reload_ok\":%s,\"error\":", x->error ? "false" : "true");
-  jsonw_str(f, x->error);
-  fprintf(f, ",\"reloads_ok\":%llu,\"reloads_failed\":%llu", (unsigned long long)x->reloads_ok,
-          (unsigned long long)x->reloads_failed);
+  jsonw_str(f, x->rl.last_reload[0] ? x->rl.last_reload : NULL);
+  fprintf(f, ",\"last_reload_ok\":%s,\"error\":", x->rl.error ? "false" : "true");
+  jsonw_str(f, x->rl.error);
+  fprintf(f, ",\"reloads_ok\":%llu,\"reloads_failed\":%llu", (unsigned long long)x->rl.reloads_ok,
+          (unsigned long long)x->rl.reloads_failed);
   /* A parse under way (a large config takes a while; the old one is served meanwhile). */
   if (parsing(x))
-    fprintf(f, ",\"loading\":true,\"loading_ms\":%lld},", (long long)(clock_now_ms() - x->parser.began_ms));
+    fprintf(f, ",\"loading\":true,\"loading_ms\":%lld},", (long long)(clock_now_ms() - x->rl.parser.began_ms));
   else
     fputs(",\"loading\":false},", f);
   if (s)
@@ -354,9 +365,9 @@ static void publish(struct xdsd *x) {
   discovery_metrics_text(x->dns, f);
   fprintf(f, "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
              "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
-          (unsigned long long)x->reloads_ok, (unsigned long long)x->reloads_failed);
+          (unsigned long long)x->rl.reloads_ok, (unsigned long long)x->rl.reloads_failed);
   fprintf(f, "# HELP xdsd_config_error 1 while the file on disk is not the config being served.\n"
-             "# TYPE xdsd_config_error gauge\nxdsd_config_error %d\n", x->error ? 1 : 0);
+             "# TYPE xdsd_config_error gauge\nxdsd_config_error %d\n", x->rl.error ? 1 : 0);
   fprintf(f, "# HELP xdsd_resolved_endpoints Endpoints in the served ClusterLoadAssignments.\n"
              "# TYPE xdsd_resolved_endpoints gauge\nxdsd_resolved_endpoints %zu\n", s ? s->n_endpoints : 0);
   fprintf(f, "# HELP xdsd_snapshot_version Version of the served snapshot.\n"
@@ -367,15 +378,70 @@ static void publish(struct xdsd *x) {
 }
 
 static void teardown(struct xdsd *x) {
-  parser_stop(&x->parser);
+  parser_stop(&x->rl.parser);
   admin_stop(x->admin);
   watch_free(x->watch);
   discovery_free(x->dns);
-  config_free(x->cfg);
-  free(x->cfg_bytes);
-  free(x->bad_bytes);
-  free(x->error);
-  snapshot_free(x->target);
+  config_free(x->rl.cfg);
+  free(x->rl.cfg_bytes);
+  free(x->rl.bad_bytes);
+  free(x->rl.error);
+  snapshot_free(x->ro.target);
+}
+
+/* The loop's phases, in the order of one turn (as libuv's uv_run reads: timers, I/O, ...).
+ * dispatch: one completion-queue event (ADS streams) or a tick's wait. */
+static void phase_dispatch(struct xdsd *x) {
+  grpc_event ev = grpc_completion_queue_next(x->cq, clock_deadline_in_ms(TICK_MS), NULL);
+  if (ev.type != GRPC_OP_COMPLETE) return;
+  struct tag *t = ev.tag;
+  t->handler(t, ev.success);
+  x->dirty = 1;
+}
+
+/* reload: SIGHUP or the watch says look; read and compare on the loop (cheap), parse off it, take the
+ * result when it is done. */
+static void phase_reload(struct xdsd *x, int64_t now, volatile sig_atomic_t *reload) {
+  if (*reload) {
+    *reload = 0;
+    x->rl.look_again = 1;
+  }
+  if (x->watch && watch_poll(x->watch, now)) x->rl.look_again = 1;
+  take_parse(x, now);
+  if (x->rl.look_again && !parsing(x)) {
+    x->rl.look_again = 0;
+    check_config(x, now);
+  }
+}
+
+/* discovery: DNS answers that changed ask for a rebuild. */
+static void phase_discovery(struct xdsd *x, int64_t now) {
+  if (discovery_poll(x->dns, now)) x->ro.rebuild_wanted = 1;
+}
+
+/* rollout: build the snapshot once DNS has answered (or its settle time is up), and move a change
+ * served in phases on when the clients are through the current one. */
+static void phase_rollout(struct xdsd *x, int64_t now) {
+  if (x->ro.rebuild_wanted && (discovery_settled(x->dns) || now >= x->ro.rebuild_deadline_ms)) rebuild(x, now);
+  advance(x, now);
+}
+
+/* upkeep: thousands of streams connecting leave freed memory in malloc's arenas (gRPC's threads have
+ * their own); returning it keeps RSS close to what the open streams really use. */
+static void phase_upkeep(struct xdsd *x, int64_t now) {
+  if (now < x->next_trim) return;
+  malloc_trim(0);
+  x->next_trim = now + TRIM_MS;
+}
+
+/* publish: /status and /metrics, soon after a change and every second anyway (DNS errors, connected
+ * times); with thousands of streams, less often. */
+static void phase_publish(struct xdsd *x, int64_t now) {
+  if (!x->admin || now < x->next_publish || (!x->dirty && now < x->last_publish + PUBLISH_IDLE_MS)) return;
+  publish(x);
+  x->dirty = 0;
+  x->last_publish = now;
+  x->next_publish = now + PUBLISH_MS + (int64_t)ads_streams(x->ads) / 10;
 }
 
 int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload) {
@@ -395,9 +461,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
   x.cq = grpc_completion_queue_create_for_next(NULL);
   if (ads_start(o->listen, x.cq, &x.ads) != 0) {
     log_error("msg=\"cannot listen\" flag=--listen value=\"%s\"", o->listen);
-    grpc_completion_queue_shutdown(x.cq);
-    while (grpc_completion_queue_next(x.cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type != GRPC_QUEUE_SHUTDOWN) {
-    }
+    tag_drain_cq(x.cq, 0);
     grpc_completion_queue_destroy(x.cq);
     teardown(&x);
     return 1;
@@ -406,53 +470,22 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
   log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld", o->listen,
            o->admin ? o->admin : "-", o->config_path, o->dns_server ? o->dns_server : "system",
            (long long)o->dns_refresh_ms);
-  if (parser_start(&x.parser) != 0) {
+  if (parser_start(&x.rl.parser) != 0) {
     log_error("msg=\"cannot start the config parser thread\"");
     teardown(&x);
     return 1;
   }
   check_config(&x, clock_now_ms());
-  int64_t next_tick = 0, next_publish = 0, next_trim = 0, last_publish = 0;
   while (!*stop) {
-    grpc_event ev = grpc_completion_queue_next(x.cq, clock_deadline_in_ms(TICK_MS), NULL);
-    if (ev.type == GRPC_OP_COMPLETE) {
-      struct tag *t = ev.tag;
-      t->handler(t, ev.success);
-      x.dirty = 1;
-    }
+    phase_dispatch(&x);
     int64_t now = clock_now_ms();
-    if (now < next_tick) continue;
-    next_tick = now + TICK_MS;
-    int look = 0;
-    if (*reload) {
-      *reload = 0;
-      look = 1;
-    }
-    if (x.watch && watch_poll(x.watch, now)) look = 1;
-    /* Reload: read and compare on the loop (cheap), parse off it, take the result when it is done. */
-    if (look) x.look_again = 1;
-    take_parse(&x, now);
-    if (x.look_again && !parsing(&x)) {
-      x.look_again = 0;
-      check_config(&x, now);
-    }
-    if (discovery_poll(x.dns, now)) x.rebuild_wanted = 1;
-    if (x.rebuild_wanted && (discovery_settled(x.dns) || now >= x.rebuild_deadline_ms)) rebuild(&x, now);
-    advance(&x, now);
-    if (now >= next_trim) {
-      /* Thousands of streams connecting leave freed memory in malloc's arenas (gRPC's threads have
-       * their own); returning it keeps RSS close to what the open streams really use. */
-      malloc_trim(0);
-      next_trim = now + TRIM_MS;
-    }
-    /* Publish soon after a change, and every second anyway (DNS errors, connected times). */
-    if (x.admin && now >= next_publish && (x.dirty || now >= last_publish + PUBLISH_IDLE_MS)) {
-      publish(&x);
-      x.dirty = 0;
-      last_publish = now;
-      /* /status lists every stream: with thousands of them, render it less often. */
-      next_publish = now + PUBLISH_MS + (int64_t)ads_streams(x.ads) / 10;
-    }
+    if (now < x.next_tick) continue;
+    x.next_tick = now + TICK_MS;
+    phase_reload(&x, now, reload);
+    phase_discovery(&x, now);
+    phase_rollout(&x, now);
+    phase_upkeep(&x, now);
+    phase_publish(&x, now);
   }
   log_info("msg=stopping streams=%zu", ads_streams(x.ads));
   ads_shutdown(x.ads);
@@ -465,12 +498,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
   /* Every batch still in flight completes before the queue reports shutdown: keep dispatching them, so
    * that each stream's last completion frees it, and only then free what is left. */
   ads_cq_closing(x.ads);
-  grpc_completion_queue_shutdown(x.cq);
-  for (;;) {
-    grpc_event ev = grpc_completion_queue_next(x.cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
-    if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
-    if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
-  }
+  tag_drain_cq(x.cq, 1);
   ads_free(x.ads);
   grpc_completion_queue_destroy(x.cq);
   teardown(&x);
