@@ -28,7 +28,12 @@ lab_verdicts() {
   check "$name: report.md written" test -s "$md"
   check "$name: report.html written" test -s "$out/$name/report.html"
   check "$name: chart.png is a PNG" sh -c "head -c 8 '$out/$name/chart.png' | grep -q PNG"
-  check "$name: samples.csv has a row per second" test "$(wc -l <"$out/$name/samples.csv")" -gt 5
+  # One row per second, 0, 1, 2, ... without a gap, up to the end of sampling (the report's timeline).
+  local end_s rows
+  end_s=$(sed -n 's/^| \([0-9.]*\) | end of sampling |$/\1/p' "$md" | cut -d. -f1)
+  rows=$(awk -F, 'NR > 1 { if ($1 != NR - 2) { print "gap at row " NR; exit } n++ } END { print n + 0 }' "$out/$name/samples.csv")
+  check "$name: samples.csv has a row for each of seconds 0..$end_s, in order (got $rows)" \
+    test -n "$end_s" -a "$rows" -ge "${end_s:-999999}" -a "$rows" -le $((${end_s:-0} + 2))
   local passed
   passed=$(grep -c '| pass |$' "$md")
   check "$name: $n of $n expectations passed (got $passed)" test "$passed" -eq "$n"
