@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
 #include "verdict.h"
 
 static const char *env_of(const struct sc_deployment *d, const char *key) {
@@ -124,13 +123,13 @@ static void hops(const struct run *r, struct compare_row *row) {
 static void latency(const struct run *r, const struct run *headless, struct compare_row *row) {
   uint64_t ok, failed;
   double p50, p99;
-  report_phase_latency(r, 0, &ok, &failed, &p50, &p99);
+  judge_phase_latency(&r->timing, &r->samples, r->sc->n_steps, 0, &ok, &failed, &p50, &p99);
   if (p50 < 0) return;
   int n = snprintf(row->latency, sizeof row->latency, "%.1f / %.1f ms", p50, p99);
   const struct sc_deployment *a = servers_of(r->sc), *b = headless ? servers_of(headless->sc) : NULL;
   if (!headless || headless == r || !a || !b || strcmp(env_of(a, "RESPONSE_DELAY"), env_of(b, "RESPONSE_DELAY")) != 0) return;
   double h50, h99;
-  report_phase_latency(headless, 0, &ok, &failed, &h50, &h99);
+  judge_phase_latency(&headless->timing, &headless->samples, headless->sc->n_steps, 0, &ok, &failed, &h50, &h99);
   if (h50 >= 0 && n > 0)
     snprintf(row->latency + n, sizeof row->latency - (size_t)n, " (%+.2f / %+.2f vs headless)", p50 - h50, p99 - h99);
 }

@@ -261,3 +261,31 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
     break;
   }
 }
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+void judge_phase_latency(const struct judge_timing *tm, const struct sample_set *samples, size_t n_steps, size_t k,
+                         uint64_t *ok, uint64_t *failed, double *p50_ms, double *p99_ms) {
+  size_t from, to;
+  judge_phase_seconds(tm, samples, n_steps, k, &from, &to);
+  uint32_t a[4096], b[4096];
+  size_t n = 0;
+  *ok = *failed = 0;
+  for (size_t t = from; t < to && t < samples->n_sec && n < 4096; t++) {
+    const struct sample_second *s = &samples->sec[t];
+    *ok += s->ok;
+    *failed += s->failed;
+    if (!s->ok) continue;
+    a[n] = s->p50_us;
+    b[n++] = s->p99_us;
+  }
+  *p50_ms = *p99_ms = -1;
+  if (!n) return;
+  qsort(a, n, sizeof a[0], cmp_u32);
+  qsort(b, n, sizeof b[0], cmp_u32);
+  *p50_ms = a[n / 2] / 1000.0;
+  *p99_ms = b[n / 2] / 1000.0;
+}

@@ -44,4 +44,9 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
 void judge_phase_seconds(const struct judge_timing *tm, const struct sample_set *s, size_t n_steps, size_t k,
                          size_t *from, size_t *to);
 
+/* Step k's RPCs ok and failed, and the median over its seconds of each second's p50 and p99 (ms; -1
+ * when no second had an answer), over judge_phase_seconds. */
+void judge_phase_latency(const struct judge_timing *tm, const struct sample_set *samples, size_t n_steps, size_t k,
+                         uint64_t *ok, uint64_t *failed, double *p50_ms, double *p99_ms);
+
 #endif

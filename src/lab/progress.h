@@ -7,13 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "run.h"
+#include "sample.h"
+#include "scenario.h"
 
-/* Formats the line for `now_ms` since the clients started into buf[len]. Pure. */
-void progress_format(const struct run *r, int64_t now_ms, int64_t total_ms, char *buf, size_t len);
+/* Formats the line for `now_ms` since the clients started, in timeline step `step`, into buf[len].
+ * Pure. */
+void progress_format(const struct scenario *sc, const struct sample_set *samples, size_t step, int64_t now_ms,
+                     int64_t total_ms, char *buf, size_t len);
 
 /* Prints the line when it is due (tty: every second; otherwise every 5 s). */
-void progress_tick(const struct run *r, int64_t now_ms, int64_t total_ms, int tty);
+void progress_tick(const struct scenario *sc, const struct sample_set *samples, size_t step, int64_t now_ms,
+                   int64_t total_ms, int tty);
 
 /* Ends the line (a newline after an in-place line). */
 void progress_done(int tty);

@@ -226,33 +226,6 @@ static void write_setup_md(FILE *f, const struct run *r) {
   fputc('\n', f);
 }
 
-static int cmp_u32(const void *a, const void *b) {
-  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-  return (x > y) - (x < y);
-}
-
-void report_phase_latency(const struct run *r, size_t k, uint64_t *ok, uint64_t *failed, double *p50_ms, double *p99_ms) {
-  size_t from, to;
-  judge_phase_seconds(&r->timing, &r->samples, r->sc->n_steps, k, &from, &to);
-  uint32_t a[4096], b[4096];
-  size_t n = 0;
-  *ok = *failed = 0;
-  for (size_t t = from; t < to && t < r->samples.n_sec && n < 4096; t++) {
-    const struct sample_second *s = &r->samples.sec[t];
-    *ok += s->ok;
-    *failed += s->failed;
-    if (!s->ok) continue;
-    a[n] = s->p50_us;
-    b[n++] = s->p99_us;
-  }
-  *p50_ms = *p99_ms = -1;
-  if (!n) return;
-  qsort(a, n, sizeof a[0], cmp_u32);
-  qsort(b, n, sizeof b[0], cmp_u32);
-  *p50_ms = a[n / 2] / 1000.0;
-  *p99_ms = b[n / 2] / 1000.0;
-}
-
 /* Per phase: RPCs, failures, latency, and each proxy's requests. */
 static void write_phases_md(FILE *f, const struct run *r) {
   const struct sample_set *ps = &r->proxy_samples;
@@ -266,7 +239,7 @@ static void write_phases_md(FILE *f, const struct run *r) {
   for (size_t k = 0; k < r->sc->n_steps; k++) {
     uint64_t ok, failed;
     double p50, p99;
-    report_phase_latency(r, k, &ok, &failed, &p50, &p99);
+    judge_phase_latency(&r->timing, &r->samples, r->sc->n_steps, k, &ok, &failed, &p50, &p99);
     size_t from, to;
     judge_phase_seconds(&r->timing, &r->samples, r->sc->n_steps, k, &from, &to);
     fprintf(f, "| %s | %llu | %llu | %.1f | %.1f |", r->sc->steps[k].phase, (unsigned long long)ok,

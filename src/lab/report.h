@@ -22,8 +22,5 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
  * stored in t_s[cap]. */
 size_t report_dns_queries(const struct run *r, double *t_s, size_t cap);
 
-/* A phase's RPC counts and latency: the median over its seconds of each second's p50 and p99, in ms
- * (-1 when nothing was answered). */
-void report_phase_latency(const struct run *r, size_t k, uint64_t *ok, uint64_t *failed, double *p50_ms, double *p99_ms);
 
 #endif

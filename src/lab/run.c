@@ -273,7 +273,8 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
     int64_t wait = due - now < POLL_MS ? due - now : POLL_MS;
     read_clients(r, t0, (int)wait, outs);
     if (r->error || !clients_alive(r)) break;
-    progress_tick(r, clock_now_ms() - t0, total, opt->progress_tty);
+    int64_t at = clock_now_ms() - t0;
+    progress_tick(r->sc, &r->samples, run_step_at(r, at), at, total, opt->progress_tty);
   }
   r->timing.end_ms = clock_now_ms() - t0;
   progress_done(opt->progress_tty);
