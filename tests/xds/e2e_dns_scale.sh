@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# 5,000 DNS names (issue 16): xdsd asks at most 256 at a time, so none times out, the endpoints
-# converge in one snapshot (two at most), and the later refreshes change nothing.
+# 5,000 DNS names (issue 16): xdsd asks at most 256 at a time, so none times out, and the endpoints
+# converge within a few snapshots and seconds (one snapshot 1.05 s after the load on a quiet machine).
 NET_BASE=130
 DNS_PORT=5331
 . "$(dirname "$0")/xlib.sh"
@@ -33,9 +33,14 @@ echo "config loaded at $loaded, every endpoint served at $full (UTC)"
 # Two more refresh intervals (1 s each): nothing changes, nothing fails.
 wait_for 10 sh -c "test \$(grep -c 'query\[A\]' '$T/dnsmasq-queries.log') -ge $((N * 3))"
 versions=$(grep -c 'msg="snapshot"' "$T/xdsd.log")
-# The first snapshot goes out when every name answered or the 2 s settle is up; on a busy machine a
-# few names may miss it, and one more snapshot brings them. Before the in-flight limit: 23 versions.
-check "the endpoints converged in at most 2 snapshots ($versions)" test "$versions" -le 2
+# The first snapshot goes out when every name answered or the 2 s settle is up; on a busy machine
+# (a stress run: 2.2 s to answer 4,975, the rest 0.8 s later) a few names miss it and one or two more
+# snapshots bring them. Before the in-flight limit: 23 versions over 15 s, 683 timeouts a cycle.
+check "the endpoints converged in at most 4 snapshots ($versions)" test "$versions" -le 4
+to_ms() { awk -F'[:.]' '{ print (($1 * 60 + $2) * 60 + $3) * 1000 + $4 }' <<<"$1"; }
+took=$(($(to_ms "$full") - $(to_ms "$loaded")))
+check "every endpoint was served within 5 s of the load: 2 s settle + 3 refresh intervals (took $took ms)" \
+  test "$took" -le 5000
 fails=$(curl -sf "http://$XDS_ADDR:$ADMIN_PORT/metrics" | awk '$1 == "xdsd_dns_failures_total" { print $2 }')
 check "no lookup failed (xdsd_dns_failures_total=$fails)" test "$fails" = 0
 check "no lookup-failure line was logged" test "$(grep -c 'dns lookup failed' "$T/xdsd.log")" -eq 0
