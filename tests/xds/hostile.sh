@@ -22,6 +22,8 @@ spec:
 YAML
 start_dns
 start_xdsd
+# A sanitizer build's memory is ASan's, not xdsd's: the RSS bounds are then reported, not judged.
+case $(ldd "$BIN/xdsd") in *libasan*) export HOSTILE_NO_RSS=1 ;; esac # (grep -q would end ldd early: pipefail)
 wait_for 10 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.snapshot.version == \"1\"' >/dev/null"
 base=$(awk '/^VmRSS:/ { print $2 }' "/proc/$XDSD_PID/status")
 echo "xdsd RSS at start: $base kB"
@@ -34,9 +36,9 @@ HOLD_PID=$LAST_PID
 wait_for 60 grep -q '^holding$' "$T/hold.log"
 cat "$T/hold.log"
 # While they are held, /status lists them with their name counts, not 30 MB of names.
-wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams >= 30 and ([.nodes[] | select(.types.cds.names == 9000)] | length) == 30' >/dev/null"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams >= 30 and ([.nodes[] | select(.types.cds.names == 8000)] | length) == 30' >/dev/null"
 status_bytes=$(curl -sf "http://$XDS_ADDR:$ADMIN_PORT/status" | wc -c)
-check "/status lists the 30 held streams (9,000 names each) in $status_bytes bytes (< 300,000)" test "$status_bytes" -lt 300000
+check "/status lists the 30 held streams (8,000 names each) in $status_bytes bytes (< 300,000)" test "$status_bytes" -lt 300000
 kill9 "$HOLD_PID"
 timeout 60 "$BIN/test_hostile" "$XDS_ADDR:$XDS_PORT" "$XDSD_PID" after "$base"
 check "xdsd's memory came back down once the holding client was gone" test $? -eq 0

@@ -317,7 +317,7 @@ int main(int argc, char **argv) {
   expect_quiet(e, "\"*\" is the same wildcard subscription");
   adsc_close(e);
 
-  /* A DiscoveryRequest over the 4 MB limit is refused, and xdsd goes on serving. */
+  /* A DiscoveryRequest over the 1 MB limit is refused, and xdsd goes on serving. */
   oversized_request(5 * 1024 * 1024);
   struct adsc *after = adsc_open(addr, ADSC_SOTW, "after-big", "test", 0);
   CHECK(adsc_send(after, LDS, server, 1, "", "", NULL) == 0, "a new stream after the oversized request");

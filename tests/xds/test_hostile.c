@@ -1,5 +1,5 @@
 /* Hostile load against a running xdsd (issue 16): streams with huge node ids, streams subscribing to
- * 100,000 names, and streams holding the most a stream may hold. A normal client must still be
+ * 20,000 names, requests over the 1 MB message limit, and streams holding the most a stream may hold. A normal client must still be
  * answered within 1 s, the hostile streams must end with the status the limits name, and xdsd's memory
  * must stay within a bound and come back down once they close.
  * Usage: test_hostile ADDR XDSD_PID refuse|hold|after BASE_KB
@@ -96,31 +96,43 @@ static void close_all(struct adsc **s, int n) {
   free(s);
 }
 
+/* RSS bounds mean nothing for a sanitizer build (ASan's quarantine and shadow memory, an allocator
+ * that malloc_trim does not reach): hostile.sh sets HOSTILE_NO_RSS=1 for one. */
+static int rss_checked(void) { return !getenv("HOSTILE_NO_RSS"); }
+
 static int refuse_stage(void) {
-  /* 40 streams with 3.9 MB node ids (a request under the 4 MB limit). */
-  struct adsc **big = hostile(40, 3900 * 1024, 1, 8);
-  normal_client("40 streams with 3.9 MB node ids");
-  expect_ended(big, 40, GRPC_STATUS_INVALID_ARGUMENT, "3.9 MB node ids");
+  /* 40 streams with 900 KB node ids (a request under the 1 MB limit, a node field over 1 KB). */
+  struct adsc **big = hostile(40, 900 * 1024, 1, 8);
+  normal_client("40 streams with 900 KB node ids");
+  expect_ended(big, 40, GRPC_STATUS_INVALID_ARGUMENT, "900 KB node ids");
   close_all(big, 40);
-  /* 30 streams each subscribing CDS to 100,000 names (2 MB requests). */
-  struct adsc **many = hostile(30, 8, 100000, 20);
-  normal_client("30 streams with 100,000 names each");
-  expect_ended(many, 30, GRPC_STATUS_RESOURCE_EXHAUSTED, "100,000 names");
+  /* 30 streams each subscribing CDS to 20,000 names (160 KB requests, over 10,000 names). */
+  struct adsc **many = hostile(30, 8, 20000, 6);
+  normal_client("30 streams with 20,000 names each");
+  expect_ended(many, 30, GRPC_STATUS_RESOURCE_EXHAUSTED, "20,000 names");
   close_all(many, 30);
+  /* 30 streams each sending 100,000 names (2 MB: gRPC core refuses it before xdsd decodes it). */
+  struct adsc **huge = hostile(30, 8, 100000, 20);
+  normal_client("30 streams sending 2 MB requests");
+  expect_ended(huge, 30, GRPC_STATUS_RESOURCE_EXHAUSTED, "2 MB requests");
+  close_all(huge, 30);
   return 0;
 }
 
-/* 30 streams holding what a stream may hold (9,000 names of 110 bytes, about 1 MB): they stay open
+/* 30 streams holding about what a stream may hold (8,000 names of 110 bytes, 880 KB): they stay open
  * until this process is killed. */
 static int hold_stage(long base) {
-  struct adsc **full = hostile(30, 1000, 9000, 110);
-  normal_client("30 streams holding 1 MB of names each");
+  struct adsc **full = hostile(30, 1000, 8000, 110);
+  normal_client("30 streams holding 880 KB of names each");
   int open = 0;
   for (int i = 0; i < 30; i++) open += adsc_status(full[i], 0) == -1;
   CHECK(open == 30, "streams within the limits stay open (%d of 30)", open);
   long peak = mem_kb("VmHWM");
-  CHECK(peak - base < PEAK_BOUND_KB, "xdsd's peak RSS stayed within %d MB of its start (%ld -> %ld kB)",
-        PEAK_BOUND_KB / 1024, base, peak);
+  if (rss_checked())
+    CHECK(peak - base < PEAK_BOUND_KB, "xdsd's peak RSS stayed within %d MB of its start (%ld -> %ld kB)",
+          PEAK_BOUND_KB / 1024, base, peak);
+  else
+    printf("xdsd's peak RSS %ld -> %ld kB (not judged: a sanitizer build)\n", base, peak);
   printf("holding\n");
   fflush(stdout);
   struct timespec ts = {60, 0}; /* bounded: the caller kills it long before */
@@ -129,6 +141,11 @@ static int hold_stage(long base) {
 }
 
 static int after_stage(long base) {
+  if (!rss_checked()) {
+    printf("xdsd's RSS after: %ld kB (not judged: a sanitizer build)\n", mem_kb("VmRSS"));
+    normal_client("after the hostile streams");
+    return 0;
+  }
   /* Back down: xdsd gives freed heap back every 5 s. */
   long rss = 0, deadline = now_ms() + 15000;
   while (now_ms() < deadline) {
