@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "jsonw.h"
 #include "log.h"
+#include "strv.h"
 
 struct dname {
   struct discovery *d;
@@ -101,8 +102,6 @@ void discovery_free(struct discovery *d) {
   free(d);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static void on_host(void *arg, int status, int timeouts, struct hostent *h) {
   (void)timeouts;
   struct dname *e = arg;
@@ -122,15 +121,7 @@ static void on_host(void *arg, int status, int timeouts, struct hostent *h) {
       if (!(ips[n] = strdup(buf))) break;
       n++;
     }
-    qsort(ips, n, sizeof *ips, cmp_str);
-    size_t u = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (u && strcmp(ips[u - 1], ips[i]) == 0)
-        free(ips[i]);
-      else
-        ips[u++] = ips[i];
-    }
-    n = u;
+    n = strv_sort_unique(ips, n);
   } else if (status != ARES_ENOTFOUND && status != ARES_ENODATA) {
     /* Not an answer: keep what we had. Logged when a name's error changes, within a budget. */
     e->d->failures_total++;

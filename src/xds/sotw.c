@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
+
 void sotw_init(struct sotw_state *st) { memset(st, 0, sizeof *st); }
 
 static void free_names(char **names, size_t n) {
@@ -40,16 +42,8 @@ static int names_copy(char *const *names, size_t n, char ***out, size_t *nout, i
       return -1;
     }
   }
-  if (k) qsort(c, k, sizeof *c, cmp_str);
-  size_t u = 0;
-  for (size_t i = 0; i < k; i++) {
-    if (u && strcmp(c[u - 1], c[i]) == 0)
-      free(c[i]);
-    else
-      c[u++] = c[i];
-  }
   *out = c;
-  *nout = u;
+  *nout = strv_sort_unique(c, k);
   return 0;
 }
 

@@ -21,6 +21,7 @@ spec:
       port: 50051
 YAML
 start_dns
+START_S=$(date +%s)
 start_xdsd
 # A sanitizer build's memory is ASan's, not xdsd's: the RSS bounds are then reported, not judged.
 case $(ldd "$BIN/xdsd") in *libasan*) export HOSTILE_NO_RSS=1 ;; esac # (grep -q would end ldd early: pipefail)
@@ -46,6 +47,13 @@ wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd
 echo "ok: /metrics counted 40 refusals for node fields"
 wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_refused_total{reason=\"too_many_names\"} 30'"
 echo "ok: /metrics counted 30 refusals for too many names"
+wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/metrics | grep -qx 'xdsd_nacks_total{type=\"lds\"} 5000'"
+echo "ok: /metrics counted the 5,000 NACKs"
+nacks=$(grep -c 'msg=nack ' "$T/xdsd.log")
+secs=$(($(date +%s) - START_S + 1))
+check "the NACKs were logged within the budget of 20 lines a second ($nacks lines in at most $secs s)" \
+  test "$nacks" -ge 1 -a "$nacks" -le $((20 * secs))
+check "the lines left out were said to be left out" grep -q 'msg="log lines left out" count=' "$T/xdsd.log"
 lines=$(grep -c 'request refused' "$T/xdsd.log")
 check "refusals were logged, at most 20 a second ($lines lines for 70 refusals)" test "$lines" -ge 1 -a "$lines" -le 70
 kill -TERM "$XDSD_PID"

@@ -116,6 +116,19 @@ static int refuse_stage(void) {
   normal_client("30 streams sending 2 MB requests");
   expect_ended(huge, 30, GRPC_STATUS_RESOURCE_EXHAUSTED, "2 MB requests");
   close_all(huge, 30);
+  /* One stream NACKing its listener 5,000 times (each a valid NACK of the last response): counted,
+   * and logged within the budget (hostile.sh counts the lines). */
+  struct adsc *n = adsc_open(addr, ADSC_SOTW, "nacker", "hostile", 0);
+  const char *names[] = {"server"};
+  CHECK(adsc_send(n, LDS, names, 1, "", "", NULL) == 0, "the NACKing client's request is sent");
+  adsc_response *r = adsc_recv(n, 5000);
+  CHECK(r != NULL, "the NACKing client gets its listener");
+  int sent = 0;
+  for (int i = 0; i < 5000; i++) sent += adsc_send(n, LDS, names, 1, "", r->nonce, "rejected on purpose") == 0;
+  CHECK(sent == 5000, "5,000 NACKs sent (%d)", sent);
+  normal_client("a stream sending 5,000 NACKs");
+  adsc_free_response(r);
+  adsc_close(n);
   return 0;
 }
 
