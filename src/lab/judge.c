@@ -122,144 +122,227 @@ static void group_share(const struct sc_expect *e, const struct sample_set *s, c
   free(gc);
 }
 
+/* What every verdict gets: the expectation, the samples and the selected pods, the phase's clean
+ * seconds [from, to) and the RPCs counted in them. */
+struct judge_ctx {
+  const struct scenario *sc;
+  const struct sc_expect *e;
+  const struct sample_set *s;
+  struct verdict_grid g;
+  const struct judge_timing *tm;
+  size_t k, from, to, n;
+  const size_t *cols;
+  const char *const *names;
+  const struct judge_pod *const *sel;
+  uint64_t total;
+};
+
+static void judge_top_share(const struct judge_ctx *c, struct judge_result *out) {
+  const struct sc_expect *e = c->e;
+  const struct sample_set *s = c->s;
+  const struct verdict_grid g = c->g;
+  size_t from = c->from;
+  size_t to = c->to;
+  uint64_t total = c->total;
+  size_t top;
+  double sh = verdict_top_share(&g, from, to, &top);
+  out->value = sh;
+  out->pass = total > 0 && sh + 1e-9 >= e->min;
+  say(out, "%s got %.1f%% of %llu RPCs", total ? s->names[top] : "no pod", sh, (unsigned long long)total);
+}
+
+static void judge_share_each(const struct judge_ctx *c, struct judge_result *out) {
+  const struct sc_expect *e = c->e;
+  const struct verdict_grid g = c->g;
+  size_t from = c->from;
+  size_t to = c->to;
+  size_t n = c->n;
+  const size_t *cols = c->cols;
+  const char *const *names = c->names;
+  uint64_t total = c->total;
+  double worst;
+  out->pass = verdict_shares_within(&g, cols, n, from, to, e->target, e->tolerance, &worst);
+  out->value = worst;
+  for (size_t i = 0; i < n; i++) say(out, "%s%s %.1f%%", i ? ", " : "", names[i], verdict_share(&g, cols[i], from, to));
+  say(out, " of %llu RPCs", (unsigned long long)total);
+}
+
+static void judge_no_rpc(const struct judge_ctx *c, struct judge_result *out) {
+  const struct scenario *sc = c->sc;
+  const struct verdict_grid g = c->g;
+  const struct judge_timing *tm = c->tm;
+  size_t k = c->k;
+  size_t to = c->to;
+  size_t n = c->n;
+  const size_t *cols = c->cols;
+  const char *const *names = c->names;
+  /* Every second of the phase, boundary included: a new pod cannot have answered before it existed. */
+  size_t start = (size_t)(tm->step_start_ms[k] / 1000);
+  int64_t end_ms = k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
+  uint64_t all = verdict_total(&g, -1, start, to), got = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t got_i = verdict_total(&g, (int)cols[i], start, to);
+    got += got_i;
+    say(out, "%s%s %llu", i ? ", " : "", names[i], (unsigned long long)got_i);
+  }
+  say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(end_ms - tm->step_start_ms[k]) / 1000.0);
+  /* Silence proves nothing: the client must still have been answered at the end of the phase
+   * (a client that stalled or failed every call after the scale would pass otherwise). */
+  uint64_t tail = to > start ? verdict_total(&g, -1, to - 1, to) : 0;
+  if (tail == 0) say(out, "; no RPC answered in the phase's last second");
+  out->pass = got == 0 && all > 0 && tail > 0;
+  out->value = (double)got;
+}
+
+static void judge_first_rpc(const struct judge_ctx *c, struct judge_result *out) {
+  const struct sc_expect *e = c->e;
+  const struct sample_set *s = c->s;
+  const struct judge_timing *tm = c->tm;
+  size_t k = c->k;
+  size_t n = c->n;
+  const size_t *cols = c->cols;
+  const char *const *names = c->names;
+  const struct judge_pod *const *sel = c->sel;
+  out->pass = 1;
+  double worst = 0;
+  /* The server's own log says when the first RPC arrived (ms); the clients' summary lines only
+   * say in which second its reply was counted. */
+  for (size_t i = 0; i < n; i++) {
+    int64_t first = sel[i]->first_rx_ms >= 0 ? sel[i]->first_rx_ms : s->first_ms[cols[i]];
+    if (first < 0) {
+      out->pass = 0;
+      say(out, "%s%s never", i ? ", " : "", names[i]);
+      worst = -1;
+      continue;
+    }
+    double secs = (double)(first - tm->step_start_ms[k]) / 1000.0;
+    if (secs < 0) secs = 0;
+    if (worst >= 0 && secs > worst) worst = secs;
+    if (first - tm->step_start_ms[k] > e->within_ms) out->pass = 0;
+    say(out, "%s%s after %.2f s%s", i ? ", " : "", names[i], secs, sel[i]->first_rx_ms >= 0 ? "" : " (1 s sample)");
+  }
+  out->value = worst;
+}
+
+static void judge_even(const struct judge_ctx *c, struct judge_result *out) {
+  const struct sc_expect *e = c->e;
+  const struct verdict_grid g = c->g;
+  const struct judge_timing *tm = c->tm;
+  size_t k = c->k;
+  size_t from = c->from;
+  size_t to = c->to;
+  size_t n = c->n;
+  const size_t *cols = c->cols;
+  const char *const *names = c->names;
+  size_t window = (size_t)(e->window_ms / 1000);
+  /* Shares cannot be even before every selected pod has had its first RPC. */
+  size_t start = from;
+  for (size_t i = 0; i < n; i++) {
+    long first = verdict_first_rpc(&g, cols[i], from, to);
+    if (first < 0) start = to;
+    if (first >= 0 && (size_t)first > start) start = (size_t)first;
+  }
+  double worst;
+  int final_ok = to >= window && verdict_shares_within(&g, cols, n, to - window, to, e->target, e->tolerance, &worst);
+  if (to < window) worst = 100;
+  long even = verdict_time_to_even(&g, cols, n, start, to, window, e->target, e->tolerance);
+  double secs = even < 0 ? -1 : (double)even - (double)tm->step_start_ms[k] / 1000.0;
+  if (even >= 0 && secs < 0) secs = 0;
+  out->value = secs;
+  out->pass = final_ok && even >= 0 && (e->within_ms < 0 || secs * 1000.0 <= (double)e->within_ms);
+  if (even >= 0)
+    say(out, "even %.0f s after the event; ", secs);
+  else
+    say(out, "never even for %zu s; ", window);
+  say(out, "last %zu s:", window);
+  for (size_t i = 0; i < n; i++)
+    say(out, " %s %.1f%%", names[i], to >= window ? verdict_share(&g, cols[i], to - window, to) : 0.0);
+}
+
+static void judge_stops(const struct judge_ctx *c, struct judge_result *out) {
+  const struct sc_expect *e = c->e;
+  const struct sample_set *s = c->s;
+  const struct verdict_grid g = c->g;
+  const struct judge_timing *tm = c->tm;
+  size_t k = c->k;
+  size_t to = c->to;
+  size_t n = c->n;
+  const size_t *cols = c->cols;
+  const char *const *names = c->names;
+  /* After the kill: the last second in which a killed pod answered, and the last with failed RPCs. */
+  size_t start = (size_t)(tm->step_start_ms[k] / 1000);
+  double worst = 0;
+  out->pass = 1;
+  for (size_t i = 0; i < n; i++) {
+    long last = -1;
+    for (size_t t = start; t < to; t++)
+      if (g.count[t * g.n_s + cols[i]]) last = (long)t;
+    double secs = last < 0 ? 0 : (double)(last + 1) - (double)tm->step_start_ms[k] / 1000.0;
+    if (secs > worst) worst = secs;
+    say(out, "%s%s: %s", i ? ", " : "", names[i], last < 0 ? "no RPC answered after the kill" : "");
+    if (last >= 0) say(out, "answered until %.1f s after the kill", secs);
+  }
+  long last_fail = -1;
+  uint64_t failed = 0;
+  for (size_t t = start; t < to && t < s->n_sec; t++) {
+    failed += s->sec[t].failed;
+    if (s->sec[t].failed) last_fail = (long)t;
+  }
+  double fsecs = last_fail < 0 ? 0 : (double)(last_fail + 1) - (double)tm->step_start_ms[k] / 1000.0;
+  if (fsecs > worst) worst = fsecs;
+  say(out, "; %llu RPCs failed", (unsigned long long)failed);
+  if (last_fail >= 0) say(out, ", the last within %.1f s of the kill", fsecs);
+  /* The other pods must have answered after the kill, or "nothing after the kill" is vacuous. */
+  uint64_t after = verdict_total(&g, -1, start, to);
+  if (after == 0) say(out, "; no RPC answered at all after the kill");
+  out->value = worst;
+  out->pass = after > 0 && worst * 1000.0 <= (double)e->within_ms;
+}
+
+static void judge_group_share(const struct judge_ctx *c, struct judge_result *out) {
+  const struct scenario *sc = c->sc;
+  const struct sc_expect *e = c->e;
+  const struct sample_set *s = c->s;
+  const struct judge_timing *tm = c->tm;
+  size_t k = c->k;
+  size_t from = c->from;
+  size_t to = c->to;
+  size_t n = c->n;
+  const size_t *cols = c->cols;
+  const struct judge_pod *const *sel = c->sel;
+  group_share(e, s, cols, sel, n, tm->step_start_ms[k], k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms,
+              from, to, out);
+}
+
+/* The verdict of each check, in enum sc_check order (scenario.c has their names and parameters). */
+static void (*const judges[SC_CHECK_COUNT])(const struct judge_ctx *, struct judge_result *) = {
+    [SC_CHECK_TOP_SHARE] = judge_top_share, [SC_CHECK_SHARE_EACH] = judge_share_each,
+    [SC_CHECK_NO_RPC] = judge_no_rpc,       [SC_CHECK_FIRST_RPC] = judge_first_rpc,
+    [SC_CHECK_EVEN] = judge_even,           [SC_CHECK_STOPS] = judge_stops,
+    [SC_CHECK_GROUP_SHARE] = judge_group_share,
+};
+
 void judge_expect(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
                   const struct judge_pod *pods, size_t n_pods, const struct judge_timing *tm,
                   struct judge_result *out) {
   memset(out, 0, sizeof *out);
   out->value = -1;
-  struct verdict_grid g = sample_grid(s);
-  size_t k = (size_t)scenario_phase_index(sc, e->phase);
-  size_t from, to;
-  judge_phase_seconds(tm, s, sc->n_steps, k, &from, &to);
+  struct judge_ctx c = {.sc = sc, .e = e, .s = s, .g = sample_grid(s), .tm = tm};
+  c.k = (size_t)scenario_phase_index(sc, e->phase);
+  judge_phase_seconds(tm, s, sc->n_steps, c.k, &c.from, &c.to);
   size_t cols[SAMPLE_MAX_SERVERS];
   const char *names[SAMPLE_MAX_SERVERS];
   const struct judge_pod *sel[SAMPLE_MAX_SERVERS];
-  size_t n = select_pods(sc, e, s, pods, n_pods, cols, names, sel);
-  uint64_t total = verdict_total(&g, -1, from, to);
-  if (n == 0) {
+  c.n = select_pods(sc, e, s, pods, n_pods, cols, names, sel);
+  c.cols = cols;
+  c.names = names;
+  c.sel = sel;
+  c.total = verdict_total(&c.g, -1, c.from, c.to);
+  if (c.n == 0) {
     say(out, "no pod matches");
     return;
   }
-  switch (e->check) {
-  case SC_CHECK_TOP_SHARE: {
-    size_t top;
-    double sh = verdict_top_share(&g, from, to, &top);
-    out->value = sh;
-    out->pass = total > 0 && sh + 1e-9 >= e->min;
-    say(out, "%s got %.1f%% of %llu RPCs", total ? s->names[top] : "no pod", sh, (unsigned long long)total);
-    break;
-  }
-  case SC_CHECK_SHARE_EACH: {
-    double worst;
-    out->pass = verdict_shares_within(&g, cols, n, from, to, e->target, e->tolerance, &worst);
-    out->value = worst;
-    for (size_t i = 0; i < n; i++) say(out, "%s%s %.1f%%", i ? ", " : "", names[i], verdict_share(&g, cols[i], from, to));
-    say(out, " of %llu RPCs", (unsigned long long)total);
-    break;
-  }
-  case SC_CHECK_NO_RPC: {
-    /* Every second of the phase, boundary included: a new pod cannot have answered before it existed. */
-    size_t start = (size_t)(tm->step_start_ms[k] / 1000);
-    int64_t end_ms = k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
-    uint64_t all = verdict_total(&g, -1, start, to), got = 0;
-    for (size_t i = 0; i < n; i++) {
-      uint64_t c = verdict_total(&g, (int)cols[i], start, to);
-      got += c;
-      say(out, "%s%s %llu", i ? ", " : "", names[i], (unsigned long long)c);
-    }
-    say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(end_ms - tm->step_start_ms[k]) / 1000.0);
-    /* Silence proves nothing: the client must still have been answered at the end of the phase
-     * (a client that stalled or failed every call after the scale would pass otherwise). */
-    uint64_t tail = to > start ? verdict_total(&g, -1, to - 1, to) : 0;
-    if (tail == 0) say(out, "; no RPC answered in the phase's last second");
-    out->pass = got == 0 && all > 0 && tail > 0;
-    out->value = (double)got;
-    break;
-  }
-  case SC_CHECK_FIRST_RPC: {
-    out->pass = 1;
-    double worst = 0;
-    /* The server's own log says when the first RPC arrived (ms); the clients' summary lines only
-     * say in which second its reply was counted. */
-    for (size_t i = 0; i < n; i++) {
-      int64_t first = sel[i]->first_rx_ms >= 0 ? sel[i]->first_rx_ms : s->first_ms[cols[i]];
-      if (first < 0) {
-        out->pass = 0;
-        say(out, "%s%s never", i ? ", " : "", names[i]);
-        worst = -1;
-        continue;
-      }
-      double secs = (double)(first - tm->step_start_ms[k]) / 1000.0;
-      if (secs < 0) secs = 0;
-      if (worst >= 0 && secs > worst) worst = secs;
-      if (first - tm->step_start_ms[k] > e->within_ms) out->pass = 0;
-      say(out, "%s%s after %.2f s%s", i ? ", " : "", names[i], secs, sel[i]->first_rx_ms >= 0 ? "" : " (1 s sample)");
-    }
-    out->value = worst;
-    break;
-  }
-  case SC_CHECK_EVEN: {
-    size_t window = (size_t)(e->window_ms / 1000);
-    /* Shares cannot be even before every selected pod has had its first RPC. */
-    size_t start = from;
-    for (size_t i = 0; i < n; i++) {
-      long first = verdict_first_rpc(&g, cols[i], from, to);
-      if (first < 0) start = to;
-      if (first >= 0 && (size_t)first > start) start = (size_t)first;
-    }
-    double worst;
-    int final_ok = to >= window && verdict_shares_within(&g, cols, n, to - window, to, e->target, e->tolerance, &worst);
-    if (to < window) worst = 100;
-    long even = verdict_time_to_even(&g, cols, n, start, to, window, e->target, e->tolerance);
-    double secs = even < 0 ? -1 : (double)even - (double)tm->step_start_ms[k] / 1000.0;
-    if (even >= 0 && secs < 0) secs = 0;
-    out->value = secs;
-    out->pass = final_ok && even >= 0 && (e->within_ms < 0 || secs * 1000.0 <= (double)e->within_ms);
-    if (even >= 0)
-      say(out, "even %.0f s after the event; ", secs);
-    else
-      say(out, "never even for %zu s; ", window);
-    say(out, "last %zu s:", window);
-    for (size_t i = 0; i < n; i++)
-      say(out, " %s %.1f%%", names[i], to >= window ? verdict_share(&g, cols[i], to - window, to) : 0.0);
-    break;
-  }
-  case SC_CHECK_STOPS: {
-    /* After the kill: the last second in which a killed pod answered, and the last with failed RPCs. */
-    size_t start = (size_t)(tm->step_start_ms[k] / 1000);
-    double worst = 0;
-    out->pass = 1;
-    for (size_t i = 0; i < n; i++) {
-      long last = -1;
-      for (size_t t = start; t < to; t++)
-        if (g.count[t * g.n_s + cols[i]]) last = (long)t;
-      double secs = last < 0 ? 0 : (double)(last + 1) - (double)tm->step_start_ms[k] / 1000.0;
-      if (secs > worst) worst = secs;
-      say(out, "%s%s: %s", i ? ", " : "", names[i], last < 0 ? "no RPC answered after the kill" : "");
-      if (last >= 0) say(out, "answered until %.1f s after the kill", secs);
-    }
-    long last_fail = -1;
-    uint64_t failed = 0;
-    for (size_t t = start; t < to && t < s->n_sec; t++) {
-      failed += s->sec[t].failed;
-      if (s->sec[t].failed) last_fail = (long)t;
-    }
-    double fsecs = last_fail < 0 ? 0 : (double)(last_fail + 1) - (double)tm->step_start_ms[k] / 1000.0;
-    if (fsecs > worst) worst = fsecs;
-    say(out, "; %llu RPCs failed", (unsigned long long)failed);
-    if (last_fail >= 0) say(out, ", the last within %.1f s of the kill", fsecs);
-    /* The other pods must have answered after the kill, or "nothing after the kill" is vacuous. */
-    uint64_t after = verdict_total(&g, -1, start, to);
-    if (after == 0) say(out, "; no RPC answered at all after the kill");
-    out->value = worst;
-    out->pass = after > 0 && worst * 1000.0 <= (double)e->within_ms;
-    break;
-  }
-  case SC_CHECK_GROUP_SHARE:
-    group_share(e, s, cols, sel, n, tm->step_start_ms[k], k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms,
-                from, to, out);
-    break;
-  }
+  if (e->check < SC_CHECK_COUNT) judges[e->check](&c, out);
 }
 
 static int cmp_u32(const void *a, const void *b) {

@@ -407,85 +407,132 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
   return 0;
 }
 
+/* Each check's parameters, read from its expectation `c` (phase index `idx`). */
+typedef int (*check_loader)(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                            struct sc_expect *e);
+
+static int load_top_share(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                          struct sc_expect *e) {
+  (void)sc, (void)idx;
+  return get_percent(ld, c, "min", 1, &e->min);
+}
+
+static int load_target(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                       struct sc_expect *e) {
+  (void)sc, (void)idx;
+  return get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0
+             ? -1
+             : 0;
+}
+
+static int load_nothing(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                        struct sc_expect *e) {
+  (void)ld, (void)c, (void)sc, (void)idx, (void)e;
+  return 0;
+}
+
+static int load_within(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                       struct sc_expect *e) {
+  (void)sc, (void)idx;
+  return get_duration(ld, c, "within", 1, &e->within_ms);
+}
+
+static int load_even(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                     struct sc_expect *e) {
+  if (load_target(ld, c, sc, idx, e) != 0 || get_duration(ld, c, "window", 1, &e->window_ms) != 0 ||
+      get_duration(ld, c, "within", 0, &e->within_ms) != 0)
+    return -1;
+  if (e->window_ms < 1000) return fail(ld, ytree_get(c, "window"), "window must be at least 1s");
+  if (e->window_ms > sc->steps[idx].duration_ms)
+    return fail(ld, ytree_get(c, "window"), "window is longer than phase \"%s\"", e->phase);
+  return 0;
+}
+
+static int load_group_share(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                            struct sc_expect *e) {
+  uint64_t m = 0;
+  if (load_target(ld, c, sc, idx, e) != 0 || get_duration(ld, c, "settle", 0, &e->settle_ms) != 0) return -1;
+  if (ytree_get(c, "min_rpcs") && get_int(ld, c, "min_rpcs", 0, UINT64_MAX, &m) != 0) return -1;
+  e->min_rpcs = m;
+  if (get_duration(ld, c, "within", 0, &e->within_ms) != 0) return -1;
+  if (e->settle_ms >= sc->steps[idx].duration_ms)
+    return fail(ld, ytree_get(c, "settle"), "settle is not shorter than phase \"%s\"", e->phase);
+  return 0;
+}
+
+/* The checks an expectation can name, in enum sc_check order; judge.c has their verdicts. */
+static const struct {
+  const char *name;
+  check_loader load;
+} checks[SC_CHECK_COUNT] = {
+    [SC_CHECK_TOP_SHARE] = {"top_share", load_top_share},     [SC_CHECK_SHARE_EACH] = {"share_each", load_target},
+    [SC_CHECK_NO_RPC] = {"no_rpc", load_nothing},             [SC_CHECK_FIRST_RPC] = {"first_rpc", load_within},
+    [SC_CHECK_EVEN] = {"even", load_even},                    [SC_CHECK_STOPS] = {"stops", load_within},
+    [SC_CHECK_GROUP_SHARE] = {"group_share", load_group_share},
+};
+
+const char *scenario_check_name(enum sc_check c) { return c < SC_CHECK_COUNT ? checks[c].name : "?"; }
+
+static int unknown_check(struct loader *ld, const struct ytree *at, const char *check) {
+  char names[256] = "";
+  for (int i = 0; i < SC_CHECK_COUNT; i++)
+    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? "|" : "", checks[i].name);
+  return fail(ld, at, "unknown check \"%s\" (%s)", check, names);
+}
+
+static int get_select(struct loader *ld, const struct ytree *c, struct sc_expect *e) {
+  char select[16] = "all";
+  if (get_text(ld, c, "select", 0, select, sizeof select) != 0) return -1;
+  if (strcmp(select, "all") == 0)
+    e->select = SC_SELECT_ALL;
+  else if (strcmp(select, "new") == 0)
+    e->select = SC_SELECT_NEW;
+  else if (strcmp(select, "gone") == 0)
+    e->select = SC_SELECT_GONE;
+  else
+    return fail(ld, ytree_get(c, "select"), "select must be all, new or gone: \"%s\"", select);
+  return 0;
+}
+
+/* The phase a `select` names must make that selection possible. */
+static int check_select(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                        const struct sc_expect *e) {
+  const struct sc_step *st = &sc->steps[idx];
+  if (e->select == SC_SELECT_NEW && (st->action != SC_ACTION_SCALE || strcmp(st->target, e->deployment) != 0))
+    return fail(ld, ytree_get(c, "select"), "select: new needs a phase that scales deployment \"%s\"", e->deployment);
+  if (e->select == SC_SELECT_GONE &&
+      ((st->action != SC_ACTION_SCALE && st->action != SC_ACTION_KILL) || strcmp(st->target, e->deployment) != 0))
+    return fail(ld, ytree_get(c, "select"), "select: gone needs a phase that kills or scales deployment \"%s\"",
+                e->deployment);
+  return 0;
+}
+
 static int load_expects(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "expect", 1);
   if (!seq) return -1;
   static const char *const keys[] = {"check", "phase", "deployment", "select", "claim", "min", "target",
                                      "tolerance", "within", "window", "settle", "min_rpcs", NULL};
-  static const char *const checks[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "stops", "group_share",
-                                       NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_expects == SC_MAX_EXPECTS) return fail(ld, c, "too many expectations");
     struct sc_expect *e = &sc->expects[sc->n_expects];
-    char check[32], select[16] = "all";
+    char check[32];
     e->line = c->line;
     e->within_ms = -1;
     if (only_keys(ld, c, "an expectation", keys) != 0 || get_text(ld, c, "check", 1, check, sizeof check) != 0 ||
         get_name(ld, c, "phase", 1, e->phase) != 0 || get_name(ld, c, "deployment", 0, e->deployment) != 0 ||
-        get_text(ld, c, "select", 0, select, sizeof select) != 0 ||
-        get_text(ld, c, "claim", 1, e->claim, sizeof e->claim) != 0)
+        get_select(ld, c, e) != 0 || get_text(ld, c, "claim", 1, e->claim, sizeof e->claim) != 0)
       return -1;
     int k = -1;
-    for (int i = 0; checks[i]; i++)
-      if (strcmp(check, checks[i]) == 0) k = i;
-    if (k < 0)
-      return fail(ld, ytree_get(c, "check"), "unknown check \"%s\" (top_share|share_each|no_rpc|first_rpc|even|stops|group_share)", check);
+    for (int i = 0; i < SC_CHECK_COUNT; i++)
+      if (strcmp(check, checks[i].name) == 0) k = i;
+    if (k < 0) return unknown_check(ld, ytree_get(c, "check"), check);
     e->check = (enum sc_check)k;
-    if (strcmp(select, "all") == 0)
-      e->select = SC_SELECT_ALL;
-    else if (strcmp(select, "new") == 0)
-      e->select = SC_SELECT_NEW;
-    else if (strcmp(select, "gone") == 0)
-      e->select = SC_SELECT_GONE;
-    else
-      return fail(ld, ytree_get(c, "select"), "select must be all, new or gone: \"%s\"", select);
     if (!e->deployment[0]) snprintf(e->deployment, sizeof e->deployment, "%s", sc->deployments[0].name);
     if (!scenario_deployment(sc, e->deployment))
       return fail(ld, ytree_get(c, "deployment"), "no deployment named \"%s\"", e->deployment);
     int idx = scenario_phase_index(sc, e->phase);
     if (idx < 0) return fail(ld, ytree_get(c, "phase"), "no phase named \"%s\"", e->phase);
-    if (e->select == SC_SELECT_NEW &&
-        (sc->steps[idx].action != SC_ACTION_SCALE || strcmp(sc->steps[idx].target, e->deployment) != 0))
-      return fail(ld, ytree_get(c, "select"), "select: new needs a phase that scales deployment \"%s\"", e->deployment);
-    if (e->select == SC_SELECT_GONE &&
-        ((sc->steps[idx].action != SC_ACTION_SCALE && sc->steps[idx].action != SC_ACTION_KILL) ||
-         strcmp(sc->steps[idx].target, e->deployment) != 0))
-      return fail(ld, ytree_get(c, "select"), "select: gone needs a phase that kills or scales deployment \"%s\"", e->deployment);
-    switch (e->check) {
-    case SC_CHECK_TOP_SHARE:
-      if (get_percent(ld, c, "min", 1, &e->min) != 0) return -1;
-      break;
-    case SC_CHECK_SHARE_EACH:
-      if (get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0)
-        return -1;
-      break;
-    case SC_CHECK_NO_RPC:
-      break;
-    case SC_CHECK_FIRST_RPC:
-    case SC_CHECK_STOPS:
-      if (get_duration(ld, c, "within", 1, &e->within_ms) != 0) return -1;
-      break;
-    case SC_CHECK_EVEN:
-      if (get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0 ||
-          get_duration(ld, c, "window", 1, &e->window_ms) != 0 || get_duration(ld, c, "within", 0, &e->within_ms) != 0)
-        return -1;
-      if (e->window_ms < 1000) return fail(ld, ytree_get(c, "window"), "window must be at least 1s");
-      if (e->window_ms > sc->steps[idx].duration_ms)
-        return fail(ld, ytree_get(c, "window"), "window is longer than phase \"%s\"", e->phase);
-      break;
-    case SC_CHECK_GROUP_SHARE: {
-      uint64_t m = 0;
-      if (get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0 ||
-          get_duration(ld, c, "settle", 0, &e->settle_ms) != 0)
-        return -1;
-      if (ytree_get(c, "min_rpcs") && get_int(ld, c, "min_rpcs", 0, UINT64_MAX, &m) != 0) return -1;
-      if (get_duration(ld, c, "within", 0, &e->within_ms) != 0) return -1;
-      e->min_rpcs = m;
-      if (e->settle_ms >= sc->steps[idx].duration_ms)
-        return fail(ld, ytree_get(c, "settle"), "settle is not shorter than phase \"%s\"", e->phase);
-      break;
-    }
-    }
+    if (check_select(ld, c, sc, idx, e) != 0 || checks[k].load(ld, c, sc, idx, e) != 0) return -1;
     sc->n_expects++;
   }
   return 0;
@@ -595,11 +642,6 @@ int64_t scenario_duration_ms(const struct scenario *sc) {
   int64_t total = 0;
   for (size_t i = 0; i < sc->n_steps; i++) total += sc->steps[i].duration_ms;
   return total;
-}
-
-const char *scenario_check_name(enum sc_check c) {
-  static const char *const names[] = {"top_share", "share_each", "no_rpc", "first_rpc", "even", "stops", "group_share"};
-  return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "?";
 }
 
 const char *scenario_action_name(enum sc_action a) {

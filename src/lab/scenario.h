@@ -100,7 +100,11 @@ enum sc_check {
   SC_CHECK_GROUP_SHARE,   /* the deployment's pods together get target +- tolerance over the phase (after
                              `settle_ms`), over at least `min_rpcs` RPCs; the time until a 1 s window first
                              shows it is measured */
+  SC_CHECK_COUNT
 };
+
+/* The name a scenario file uses for a check ("top_share", ...). */
+const char *scenario_check_name(enum sc_check c);
 
 enum sc_select { SC_SELECT_ALL = 0, SC_SELECT_NEW, SC_SELECT_GONE };
 
@@ -164,7 +168,6 @@ int scenario_phase_index(const struct scenario *sc, const char *phase);
 /* Sum of all step durations. */
 int64_t scenario_duration_ms(const struct scenario *sc);
 
-const char *scenario_check_name(enum sc_check c);
 const char *scenario_action_name(enum sc_action a);
 
 #endif

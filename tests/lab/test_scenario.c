@@ -144,6 +144,23 @@ static void test_judge(void) {
   pods[4].first_rx_ms = 7300;
   judge_expect(&sc, &first, &s, pods, 5, &tm, &r);
   CHECK(!r.pass);
+  /* top_share (the clusterip check): seconds 1-5 of phase "three" are 3/3/3, so the busiest pod has
+   * a third of the RPCs: min 33 holds, min 40 does not; without samples it never holds. */
+  struct sc_expect top = sc.expects[0];
+  top.check = SC_CHECK_TOP_SHARE;
+  top.min = 33;
+  judge_expect(&sc, &top, &s, pods, 5, &tm, &r);
+  CHECK(r.pass && r.value > 33.2 && r.value < 33.4 && strstr(r.measured, "got 33.3% of 45 RPCs"));
+  top.min = 40;
+  judge_expect(&sc, &top, &s, pods, 5, &tm, &r);
+  CHECK(!r.pass);
+  struct sample_set none;
+  sample_init(&none);
+  for (int i = 0; i < 5; i++) sample_declare(&none, names[i]);
+  top.min = 0;
+  judge_expect(&sc, &top, &none, pods, 5, &tm, &r);
+  CHECK(!r.pass && strstr(r.measured, "no pod got 0.0% of 0 RPCs"));
+  sample_free(&none);
   size_t from, to;
   judge_phase_seconds(&tm, &s, 2, 0, &from, &to);
   CHECK(from == 0 && to == 6);
