@@ -24,8 +24,9 @@ struct client_config {
   int64_t keepalive_timeout_ms;  /* a PING unanswered this long closes the connection */
 };
 
-/* Runs rounds until cfg->rounds are done or *stop is set. Returns the number of failed RPCs,
- * or -1 if the channel could not be created. */
+/* Runs rounds until cfg->rounds are done or *stop is set. Returns the number of failed RPCs. (gRPC
+ * creates a channel for any target: a target that cannot work fails its calls, which are counted; -1
+ * is returned only if gRPC ever returned no channel.) */
 int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop);
 
 #endif

@@ -25,7 +25,7 @@ static struct proc *registry[PROC_MAX];
 static size_t n_registry;
 
 static void registry_add(struct proc *p) {
-  if (n_registry < PROC_MAX) registry[n_registry++] = p;
+  if (n_registry < PROC_MAX) registry[n_registry++] = p; /* proc_start checked there is room */
 }
 
 static void registry_remove(struct proc *p) {
@@ -88,6 +88,10 @@ int proc_start(struct proc *p, const struct proc_spec *spec) {
   memset(p, 0, sizeof *p);
   p->out_fd = -1;
   snprintf(p->name, sizeof p->name, "%s", spec->name);
+  if (n_registry == PROC_MAX) { /* a child the registry cannot hold could outlive the lab: not started */
+    log_error("msg=\"cannot start: too many children\" proc=%s max=%d", spec->name, PROC_MAX);
+    return -1;
+  }
   int log_fd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     log_error("msg=\"cannot open log\" proc=%s path=%s err=\"%s\"", spec->name, spec->log_path, strerror(errno));

@@ -1,7 +1,19 @@
 /* Child processes: everything the lab starts goes through here, is recorded by PID, and is stopped by
  * PID (SIGTERM, a grace period, then SIGKILL). Children run in their own process group, so a Ctrl-C
  * in the terminal reaches only the lab, which then stops them in order; and they get SIGTERM if the
- * lab itself dies (PR_SET_PDEATHSIG). A child may be started inside a network namespace. */
+ * lab itself dies (PR_SET_PDEATHSIG; a child that changes credentials loses it: dnsmasq, which the
+ * next run's stale-namespace sweep stops by PID, netns.c). A child may be started inside a network
+ * namespace.
+ *
+ * The registry's contract:
+ * - It holds a pointer to each running child's `struct proc`, borrowed from the caller: that struct
+ *   must not move or be freed while the child runs (pods and clients live in fixed arrays for this).
+ * - At most PROC_MAX (256) children run at once; proc_start refuses one more (a child the registry
+ *   cannot hold could not be stopped by proc_stop_all).
+ * - A failed proc_start leaves nothing running and nothing registered; the caller undoes only what it
+ *   set up itself around the start (files, addresses, rules), at once, before reporting the failure.
+ * - proc_stop and a reaped proc_poll_exit remove the child; proc_stop_all stops the rest, newest
+ *   first. */
 #ifndef LAB_PROC_H
 #define LAB_PROC_H
 

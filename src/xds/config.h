@@ -1,5 +1,6 @@
 /* xdsd's configuration: the demo's YAML schema, parsed and validated into a new object.
- * No I/O besides what the caller hands in (config_parse takes the bytes; config_load reads a file).
+ * No I/O besides what the caller hands in (config_parse takes the bytes; config_read_file reads a file,
+ * as common/file.c's file_read_text).
  *
  *   name: <string>
  *   spec:
