@@ -8,7 +8,7 @@ static struct config *ok(const char *yaml) {
   struct config *c = NULL;
   char err[512] = "";
   int rc = config_parse("t.yaml", yaml, strlen(yaml), &c, err, sizeof err);
-  CHECK(rc == 0 && c, "parses: %s", err);
+  REQUIRE(rc == 0 && c, "parses: %s", err);
   return c;
 }
 
@@ -17,7 +17,7 @@ static void bad(const char *yaml, const char *want) {
   struct config *c = NULL;
   char err[512] = "";
   int rc = config_parse("t.yaml", yaml, strlen(yaml), &c, err, sizeof err);
-  CHECK(rc == -1 && c == NULL && strstr(err, want) != NULL, "rejected with \"%s\" (got \"%s\")", want, err);
+  REQUIRE(rc == -1 && c == NULL && strstr(err, want) != NULL, "rejected with \"%s\" (got \"%s\")", want, err);
 }
 
 static const char demo[] =
@@ -47,23 +47,23 @@ static const char demo[] =
 
 int main(void) {
   struct config *c = ok(demo);
-  CHECK(strcmp(c->name, "xds-demo") == 0 && c->n_listeners == 1 && c->n_clusters == 2, "the demo's schema, unchanged");
-  CHECK(c->listeners[0].port == 8080 && c->listeners[0].n_routes == 1, "listener port and routes");
-  CHECK(c->listeners[0].routes[0].clusters[1].weight == 5, "weights read");
-  CHECK(!c->clusters[0].endpoints[0].is_ip && c->clusters[1].endpoints[0].is_ip, "DNS names vs IP literals");
-  CHECK(config_find_cluster(c, "server-v2") == &c->clusters[1] && !config_find_cluster(c, "x"), "find cluster");
+  REQUIRE(strcmp(c->name, "xds-demo") == 0 && c->n_listeners == 1 && c->n_clusters == 2, "the demo's schema, unchanged");
+  REQUIRE(c->listeners[0].port == 8080 && c->listeners[0].n_routes == 1, "listener port and routes");
+  REQUIRE(c->listeners[0].routes[0].clusters[1].weight == 5, "weights read");
+  REQUIRE(!c->clusters[0].endpoints[0].is_ip && c->clusters[1].endpoints[0].is_ip, "DNS names vs IP literals");
+  REQUIRE(config_find_cluster(c, "server-v2") == &c->clusters[1] && !config_find_cluster(c, "x"), "find cluster");
   config_free(c);
 
   c = ok("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: a\n"
          "  clusters:\n  - name: a\n");
-  CHECK(c->listeners[0].port == 0 && strcmp(c->listeners[0].address, "0.0.0.0") == 0, "port optional, address defaults");
-  CHECK(strcmp(c->listeners[0].routes[0].prefix, "/") == 0, "prefix defaults to /");
-  CHECK(c->listeners[0].routes[0].clusters[0].weight == 100, "a single cluster's weight defaults to 100");
-  CHECK(c->clusters[0].n_endpoints == 0, "a cluster may have no endpoints");
+  REQUIRE(c->listeners[0].port == 0 && strcmp(c->listeners[0].address, "0.0.0.0") == 0, "port optional, address defaults");
+  REQUIRE(strcmp(c->listeners[0].routes[0].prefix, "/") == 0, "prefix defaults to /");
+  REQUIRE(c->listeners[0].routes[0].clusters[0].weight == 100, "a single cluster's weight defaults to 100");
+  REQUIRE(c->clusters[0].n_endpoints == 0, "a cluster may have no endpoints");
   config_free(c);
 
   c = ok("spec: {}\n");
-  CHECK(c->n_listeners == 0 && c->n_clusters == 0, "an empty spec serves nothing");
+  REQUIRE(c->n_listeners == 0 && c->n_clusters == 0, "an empty spec serves nothing");
   config_free(c);
 
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - clusters:\n      - name: a\n        weight: 50\n"
@@ -96,10 +96,10 @@ int main(void) {
       "t.yaml:6: route prefix \"//x\" must not start with \"//\"");
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - prefix: //\n      clusters:\n      - name: a\n",
       "t.yaml:5: route prefix \"//\" must not start with \"//\"");
-  CHECK(!config_prefix_problem("/") && !config_prefix_problem("/pkg.Svc/") && !config_prefix_problem("/pkg.Svc/Say") &&
+  REQUIRE(!config_prefix_problem("/") && !config_prefix_problem("/pkg.Svc/") && !config_prefix_problem("/pkg.Svc/Say") &&
             !config_prefix_problem("/pkg"),
         "prefixes gRPC clients honour: /, /service/, /service/method-prefix, /service-prefix");
-  CHECK(config_prefix_problem("") && config_prefix_problem("a/") && config_prefix_problem("/a/b/c") &&
+  REQUIRE(config_prefix_problem("") && config_prefix_problem("a/") && config_prefix_problem("/a/b/c") &&
             config_prefix_problem("//"),
         "prefixes they ignore");
   /* Two socket listeners on one address:port: Envoy refuses the second. */
@@ -111,7 +111,7 @@ int main(void) {
          "  - name: b\n    port: 8081\n    routes:\n    - clusters:\n      - name: c\n"
          "  - name: grpc-only\n    routes:\n    - clusters:\n      - name: c\n"
          "  - name: grpc-only-2\n    routes:\n    - clusters:\n      - name: c\n  clusters:\n  - name: c\n");
-  CHECK(c->n_listeners == 4, "other ports are fine, and listeners without a port have no socket");
+  REQUIRE(c->n_listeners == 4, "other ports are fine, and listeners without a port have no socket");
   config_free(c);
   bad("spec:\n  listeners:\n  - name: l\n    address: example\n    routes: []\n",
       "t.yaml:3: listener address \"example\" must be an IPv4 address");
@@ -121,14 +121,14 @@ int main(void) {
   bad("- a\n- b\n", "the document must be a mapping");
 
   uint32_t w[] = {95, 5}, w2[] = {50, 49}, sum;
-  CHECK(config_weights_check(w, 2, &sum) == 0 && sum == 100, "95/5 sums to 100");
-  CHECK(config_weights_check(w2, 2, &sum) == -1 && sum == 99, "50/49 does not");
-  CHECK(config_weights_check(w, 0, &sum) == -2, "no weights");
-  CHECK(!config_is_hostname("999.1.1.1") && !config_is_hostname("127.1") && !config_is_hostname("-bad-") &&
+  REQUIRE(config_weights_check(w, 2, &sum) == 0 && sum == 100, "95/5 sums to 100");
+  REQUIRE(config_weights_check(w2, 2, &sum) == -1 && sum == 99, "50/49 does not");
+  REQUIRE(config_weights_check(w, 0, &sum) == -2, "no weights");
+  REQUIRE(!config_is_hostname("999.1.1.1") && !config_is_hostname("127.1") && !config_is_hostname("-bad-") &&
             !config_is_hostname("a-.b") && !config_is_hostname("a.-b") && config_is_hostname("1a.b2") &&
             config_is_hostname("a.b-c"),
         "addresses and dashed edges are not host names (issue 16)");
-  CHECK(config_is_hostname("server-v1.ns.svc.cluster.local") && !config_is_hostname("a..b") &&
+  REQUIRE(config_is_hostname("server-v1.ns.svc.cluster.local") && !config_is_hostname("a..b") &&
             !config_is_hostname("") && !config_is_hostname("a b"),
         "host names");
   return 0;

@@ -54,17 +54,17 @@ int main(void) {
     int rc = config_parse("oom.yaml", yaml, strlen(yaml), &c, err, sizeof err);
     fail_at = -1;
     if (rc == 0) {
-      CHECK(c && c->n_listeners == 1 && c->listeners[0].n_routes == 2 && c->n_clusters == 2,
+      REQUIRE(c && c->n_listeners == 1 && c->listeners[0].n_routes == 2 && c->n_clusters == 2,
             "with allocations 0..%ld failing in turn (%d failed cleanly), the parse then succeeds", i - 1, failures);
       config_free(c);
       break;
     }
-    CHECK(c == NULL, "allocation %ld fails: the parse fails cleanly (\"%s\")", i, err);
+    REQUIRE(c == NULL, "allocation %ld fails: the parse fails cleanly (\"%s\")", i, err);
     failures++;
     if (strstr(err, "out of memory")) oom_msgs++;
   }
   /* Every failed allocation is reported as such: none passes silently, none gives another message. */
-  CHECK(failures >= 20 && oom_msgs == failures, "%d allocations failed in turn, and every one said \"out of memory\" (%d)",
+  REQUIRE(failures >= 20 && oom_msgs == failures, "%d allocations failed in turn, and every one said \"out of memory\" (%d)",
         failures, oom_msgs);
   return 0;
 }

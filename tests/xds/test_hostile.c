@@ -49,11 +49,11 @@ static long normal_client(const char *what) {
   struct adsc *c = adsc_open(addr, ADSC_SOTW, id, "test", 0);
   const char *names[] = {"server"};
   long t0 = now_ms();
-  CHECK(adsc_send(c, LDS, names, 1, "", "", NULL) == 0, "%s: the normal client's request is sent", what);
+  REQUIRE(adsc_send(c, LDS, names, 1, "", "", NULL) == 0, "%s: the normal client's request is sent", what);
   adsc_response *r = adsc_recv(c, 5000);
   long ms = now_ms() - t0;
-  CHECK(r && r->n_resources == 1, "%s: the normal client gets its listener", what);
-  CHECK(ms < 1000, "%s: ... within 1 s (%ld ms)", what, ms);
+  REQUIRE(r && r->n_resources == 1, "%s: the normal client gets its listener", what);
+  REQUIRE(ms < 1000, "%s: ... within 1 s (%ld ms)", what, ms);
   adsc_free_response(r);
   adsc_close(c);
   return ms;
@@ -88,7 +88,7 @@ static struct adsc **hostile(int n, size_t id_bytes, size_t names, size_t name_b
 static void expect_ended(struct adsc **s, int n, int code, const char *what) {
   int got = 0;
   for (int i = 0; i < n; i++) got += adsc_status(s[i], 10000) == code;
-  CHECK(got == n, "%s: all %d streams ended with status %d (%d did)", what, n, code, got);
+  REQUIRE(got == n, "%s: all %d streams ended with status %d (%d did)", what, n, code, got);
 }
 
 static void close_all(struct adsc **s, int n) {
@@ -120,12 +120,12 @@ static int refuse_stage(void) {
    * and logged within the budget (hostile.sh counts the lines). */
   struct adsc *n = adsc_open(addr, ADSC_SOTW, "nacker", "hostile", 0);
   const char *names[] = {"server"};
-  CHECK(adsc_send(n, LDS, names, 1, "", "", NULL) == 0, "the NACKing client's request is sent");
+  REQUIRE(adsc_send(n, LDS, names, 1, "", "", NULL) == 0, "the NACKing client's request is sent");
   adsc_response *r = adsc_recv(n, 5000);
-  CHECK(r != NULL, "the NACKing client gets its listener");
+  REQUIRE(r != NULL, "the NACKing client gets its listener");
   int sent = 0;
   for (int i = 0; i < 5000; i++) sent += adsc_send(n, LDS, names, 1, "", r->nonce, "rejected on purpose") == 0;
-  CHECK(sent == 5000, "5,000 NACKs sent (%d)", sent);
+  REQUIRE(sent == 5000, "5,000 NACKs sent (%d)", sent);
   normal_client("a stream sending 5,000 NACKs");
   adsc_free_response(r);
   adsc_close(n);
@@ -139,10 +139,10 @@ static int hold_stage(long base) {
   normal_client("30 streams holding 880 KB of names each");
   int open = 0;
   for (int i = 0; i < 30; i++) open += adsc_status(full[i], 0) == -1;
-  CHECK(open == 30, "streams within the limits stay open (%d of 30)", open);
+  REQUIRE(open == 30, "streams within the limits stay open (%d of 30)", open);
   long peak = mem_kb("VmHWM");
   if (rss_checked())
-    CHECK(peak - base < PEAK_BOUND_KB, "xdsd's peak RSS stayed within %d MB of its start (%ld -> %ld kB)",
+    REQUIRE(peak - base < PEAK_BOUND_KB, "xdsd's peak RSS stayed within %d MB of its start (%ld -> %ld kB)",
           PEAK_BOUND_KB / 1024, base, peak);
   else
     printf("xdsd's peak RSS %ld -> %ld kB (not judged: a sanitizer build)\n", base, peak);
@@ -167,7 +167,7 @@ static int after_stage(long base) {
     struct timespec ts = {0, 100 * 1000000L};
     nanosleep(&ts, NULL);
   }
-  CHECK(rss - base < AFTER_BOUND_KB, "xdsd's RSS came back within %d MB of its start after the streams closed (%ld kB)",
+  REQUIRE(rss - base < AFTER_BOUND_KB, "xdsd's RSS came back within %d MB of its start after the streams closed (%ld kB)",
         AFTER_BOUND_KB / 1024, rss);
   normal_client("after the hostile streams");
   return 0;
@@ -181,7 +181,7 @@ int main(int argc, char **argv) {
   addr = argv[1];
   pid = atol(argv[2]);
   long base = atol(argv[4]);
-  CHECK(mem_kb("VmRSS") > 0 && base > 0, "xdsd's RSS is readable (start: %ld kB)", base);
+  REQUIRE(mem_kb("VmRSS") > 0 && base > 0, "xdsd's RSS is readable (start: %ld kB)", base);
   grpc_init();
   normal_client("warm-up");
   int rc = strcmp(argv[3], "refuse") == 0 ? refuse_stage()

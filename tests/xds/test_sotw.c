@@ -11,72 +11,72 @@ int main(void) {
 
   /* Named subscription (gRPC clients). */
   sotw_init(&st);
-  CHECK(!sotw_subscribed(&st), "nothing subscribed before a request");
-  CHECK(sotw_on_request(&st, ab, 3, "", NULL, "", &respond) == SOTW_FIRST && respond, "first request is answered");
-  CHECK(st.n_names == 2 && strcmp(st.names[0], "a") == 0, "names sorted and de-duplicated");
-  CHECK(sotw_wants(&st, "b") && !sotw_wants(&st, "c") && !st.wildcard, "wants only its names");
-  CHECK(sotw_should_send(&st, 7, 1), "a forced send goes out");
+  REQUIRE(!sotw_subscribed(&st), "nothing subscribed before a request");
+  REQUIRE(sotw_on_request(&st, ab, 3, "", NULL, "", &respond) == SOTW_FIRST && respond, "first request is answered");
+  REQUIRE(st.n_names == 2 && strcmp(st.names[0], "a") == 0, "names sorted and de-duplicated");
+  REQUIRE(sotw_wants(&st, "b") && !sotw_wants(&st, "c") && !st.wildcard, "wants only its names");
+  REQUIRE(sotw_should_send(&st, 7, 1), "a forced send goes out");
   sotw_sent(&st, 11, 1, 7, 0);
-  CHECK(sotw_on_request(&st, ab, 3, "11", NULL, "1", &respond) == SOTW_ACK && !respond, "plain ACK: not answered");
-  CHECK(strcmp(st.version_acked, "1") == 0, "ACKed version recorded");
-  CHECK(!sotw_should_send(&st, 7, 0), "unchanged content is not pushed");
-  CHECK(sotw_should_send(&st, 8, 0), "changed content is pushed");
+  REQUIRE(sotw_on_request(&st, ab, 3, "11", NULL, "1", &respond) == SOTW_ACK && !respond, "plain ACK: not answered");
+  REQUIRE(strcmp(st.version_acked, "1") == 0, "ACKed version recorded");
+  REQUIRE(!sotw_should_send(&st, 7, 0), "unchanged content is not pushed");
+  REQUIRE(sotw_should_send(&st, 8, 0), "changed content is pushed");
   sotw_sent(&st, 12, 2, 8, 0);
-  CHECK(sotw_on_request(&st, ab, 3, "11", NULL, "1", &respond) == SOTW_STALE && !respond, "old nonce is stale");
-  CHECK(sotw_on_request(&st, ab, 3, "99", NULL, "1", &respond) == SOTW_STALE, "a nonce never sent is stale");
-  CHECK(sotw_on_request(&st, ab, 3, "12", "bad weights", "1", &respond) == SOTW_NACK && !respond, "NACK recognised");
-  CHECK(st.nacked && strcmp(st.nack_message, "bad weights") == 0, "NACK message kept");
-  CHECK(!sotw_should_send(&st, 8, 0), "NACKed content is not resent");
-  CHECK(sotw_should_send(&st, 9, 0), "new content after a NACK is sent");
+  REQUIRE(sotw_on_request(&st, ab, 3, "11", NULL, "1", &respond) == SOTW_STALE && !respond, "old nonce is stale");
+  REQUIRE(sotw_on_request(&st, ab, 3, "99", NULL, "1", &respond) == SOTW_STALE, "a nonce never sent is stale");
+  REQUIRE(sotw_on_request(&st, ab, 3, "12", "bad weights", "1", &respond) == SOTW_NACK && !respond, "NACK recognised");
+  REQUIRE(st.nacked && strcmp(st.nack_message, "bad weights") == 0, "NACK message kept");
+  REQUIRE(!sotw_should_send(&st, 8, 0), "NACKed content is not resent");
+  REQUIRE(sotw_should_send(&st, 9, 0), "new content after a NACK is sent");
   sotw_sent(&st, 13, 3, 9, 0);
-  CHECK(sotw_on_request(&st, ab, 3, "13", NULL, "3", &respond) == SOTW_ACK && !st.nacked, "ACK clears the NACK");
-  CHECK(st.nack_message != NULL, "but the last NACK message stays for /status");
-  CHECK(sotw_on_request(&st, a, 1, "13", NULL, "3", &respond) == SOTW_ACK && !respond, "narrowing is not answered");
-  CHECK(!sotw_wants(&st, "b"), "b unsubscribed");
-  CHECK(sotw_on_request(&st, ab, 3, "13", NULL, "3", &respond) == SOTW_ACK && respond, "adding a name is answered");
-  CHECK(sotw_on_request(&st, NULL, 0, "13", NULL, "3", &respond) == SOTW_ACK && !respond, "empty list after names");
-  CHECK(!sotw_subscribed(&st) && !st.wildcard, "means unsubscribed, not wildcard");
-  CHECK(!sotw_should_send(&st, 10, 1), "nothing is sent to an unsubscribed type");
+  REQUIRE(sotw_on_request(&st, ab, 3, "13", NULL, "3", &respond) == SOTW_ACK && !st.nacked, "ACK clears the NACK");
+  REQUIRE(st.nack_message != NULL, "but the last NACK message stays for /status");
+  REQUIRE(sotw_on_request(&st, a, 1, "13", NULL, "3", &respond) == SOTW_ACK && !respond, "narrowing is not answered");
+  REQUIRE(!sotw_wants(&st, "b"), "b unsubscribed");
+  REQUIRE(sotw_on_request(&st, ab, 3, "13", NULL, "3", &respond) == SOTW_ACK && respond, "adding a name is answered");
+  REQUIRE(sotw_on_request(&st, NULL, 0, "13", NULL, "3", &respond) == SOTW_ACK && !respond, "empty list after names");
+  REQUIRE(!sotw_subscribed(&st) && !st.wildcard, "means unsubscribed, not wildcard");
+  REQUIRE(!sotw_should_send(&st, 10, 1), "nothing is sent to an unsubscribed type");
   sotw_free(&st);
 
   /* A client reconnecting carries the nonce of its previous stream: nothing was sent on this one yet,
    * so it is a first request (answered), not a stale one (which would never be answered). */
   sotw_init(&st);
-  CHECK(sotw_on_request(&st, ab, 3, "41", NULL, "7", &respond) == SOTW_FIRST && respond,
+  REQUIRE(sotw_on_request(&st, ab, 3, "41", NULL, "7", &respond) == SOTW_FIRST && respond,
         "an old stream's nonce before anything was sent: a first request, answered");
-  CHECK(sotw_subscribed(&st) && st.n_names == 2, "and its names are taken");
+  REQUIRE(sotw_subscribed(&st) && st.n_names == 2, "and its names are taken");
   sotw_sent(&st, 1, 8, 7, 0);
-  CHECK(sotw_on_request(&st, ab, 3, "1", NULL, "8", &respond) == SOTW_ACK && st.replied, "then the usual ACK");
+  REQUIRE(sotw_on_request(&st, ab, 3, "1", NULL, "8", &respond) == SOTW_ACK && st.replied, "then the usual ACK");
   sotw_free(&st);
   sotw_init(&st);
-  CHECK(sotw_on_request(&st, a, 1, "41", "rejected on the old stream", "7", &respond) == SOTW_FIRST && respond &&
+  REQUIRE(sotw_on_request(&st, a, 1, "41", "rejected on the old stream", "7", &respond) == SOTW_FIRST && respond &&
             !st.nacked,
         "an old stream's NACK is not a NACK of this stream");
   sotw_sent(&st, 2, 8, 7, 0);
-  CHECK(!st.replied, "a response not answered yet");
-  CHECK(sotw_on_request(&st, a, 1, "1", "late", "7", &respond) == SOTW_STALE && !st.nacked && !st.replied,
+  REQUIRE(!st.replied, "a response not answered yet");
+  REQUIRE(sotw_on_request(&st, a, 1, "1", "late", "7", &respond) == SOTW_STALE && !st.nacked && !st.replied,
         "a NACK with a stale nonce changes nothing (ads.c logs and counts it)");
-  CHECK(sotw_on_request(&st, a, 1, "2", "bad", "7", &respond) == SOTW_NACK && st.replied, "a NACK answers");
+  REQUIRE(sotw_on_request(&st, a, 1, "2", "bad", "7", &respond) == SOTW_NACK && st.replied, "a NACK answers");
   sotw_free(&st);
 
   /* Wildcard (Envoy). */
   sotw_init(&st);
-  CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && respond && st.wildcard,
+  REQUIRE(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && respond && st.wildcard,
         "empty first request is wildcard");
-  CHECK(sotw_wants(&st, "anything"), "wildcard wants everything");
+  REQUIRE(sotw_wants(&st, "anything"), "wildcard wants everything");
   sotw_sent(&st, 1, 1, 5, 0);
-  CHECK(sotw_on_request(&st, star, 1, "1", NULL, "1", &respond) == SOTW_ACK && !respond && st.wildcard,
+  REQUIRE(sotw_on_request(&st, star, 1, "1", NULL, "1", &respond) == SOTW_ACK && !respond && st.wildcard,
         "\"*\" is the same wildcard");
-  CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "1", &respond) == SOTW_FIRST && !respond,
+  REQUIRE(sotw_on_request(&st, NULL, 0, "", NULL, "1", &respond) == SOTW_FIRST && !respond,
         "a request without nonce on a known type changes nothing");
   sotw_free(&st);
 
   /* RDS and EDS have no wildcard: an empty first request subscribes to nothing. */
   sotw_init(&st);
   st.no_wildcard = 1;
-  CHECK(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && !st.wildcard && !sotw_subscribed(&st),
+  REQUIRE(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && !st.wildcard && !sotw_subscribed(&st),
         "no wildcard for RDS/EDS");
-  CHECK(sotw_on_request(&st, star, 1, "", NULL, "", &respond) >= 0 && !st.wildcard, "not even with \"*\"");
+  REQUIRE(sotw_on_request(&st, star, 1, "", NULL, "", &respond) >= 0 && !st.wildcard, "not even with \"*\"");
   sotw_free(&st);
   return 0;
 }

@@ -26,7 +26,7 @@ static void sh(const char *tmpl) {
       cmd[n++] = *p;
   }
   cmd[n] = '\0';
-  CHECK(system(cmd) == 0, "ran: %s", cmd);
+  REQUIRE(system(cmd) == 0, "ran: %s", cmd);
 }
 
 /* Polls until the watcher says "look now"; returns the delay in ms, or -1 after 2 s. */
@@ -46,35 +46,35 @@ static void quiet(struct watch *w, const char *what) {
     looked |= watch_poll(w, clock_now_ms());
     usleep(5000);
   }
-  CHECK(!looked, "no event, no look (%s)", what);
+  REQUIRE(!looked, "no event, no look (%s)", what);
 }
 
 int main(void) {
   snprintf(dir, sizeof dir, "%s/xds-watch.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  CHECK(mkdtemp(dir) != NULL, "temporary directory");
+  REQUIRE(mkdtemp(dir) != NULL, "temporary directory");
   sh("mkdir @/..v1 && echo a > @/..v1/config.yaml && ln -s ..v1 @/..data && ln -s ..data/config.yaml @/config.yaml");
   char path[512];
   snprintf(path, sizeof path, "%s/config.yaml", dir);
   struct watch *w;
-  CHECK(watch_new(path, DEBOUNCE_MS, PERIOD_MS, &w) == 0, "watching %s", dir);
-  CHECK(watch_poll(w, clock_now_ms()) == 1, "the first poll looks (initial check)");
+  REQUIRE(watch_new(path, DEBOUNCE_MS, PERIOD_MS, &w) == 0, "watching %s", dir);
+  REQUIRE(watch_poll(w, clock_now_ms()) == 1, "the first poll looks (initial check)");
   quiet(w, "after the initial check");
 
   sh("mkdir @/..v2 && echo b > @/..v2/config.yaml && ln -s ..v2 @/..data_tmp && mv -T @/..data_tmp @/..data");
   int64_t d = wait_look(w);
-  CHECK(d >= DEBOUNCE_MS - 10 && d < 1000, "ConfigMap ..data swap seen after the debounce (%lld ms)", (long long)d);
+  REQUIRE(d >= DEBOUNCE_MS - 10 && d < 1000, "ConfigMap ..data swap seen after the debounce (%lld ms)", (long long)d);
   sh("rm -rf @/..v1");
   wait_look(w); /* the removal of the old version is an event too */
   quiet(w, "after the swap settled");
 
   sh("echo c > @/.config.yaml.swp && mv @/.config.yaml.swp @/config.yaml");
   d = wait_look(w);
-  CHECK(d >= 0 && d < 1000, "rename-on-save seen (%lld ms)", (long long)d);
+  REQUIRE(d >= 0 && d < 1000, "rename-on-save seen (%lld ms)", (long long)d);
   quiet(w, "after the save");
 
   sh("echo d >> @/config.yaml");
   d = wait_look(w);
-  CHECK(d >= 0 && d < 1000, "in-place write seen (%lld ms)", (long long)d);
+  REQUIRE(d >= 0 && d < 1000, "in-place write seen (%lld ms)", (long long)d);
 
   watch_free(w);
   sh("rm -rf @");
