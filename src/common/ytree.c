@@ -192,20 +192,26 @@ out:
   return root;
 }
 
+struct ytree *ytree_parse_named(const char *path, const char *buf, size_t len, char *err, size_t errlen) {
+  char inner[512];
+  struct ytree *t = ytree_parse(buf, len, inner, sizeof inner);
+  if (!t) {
+    /* "line N: msg" -> "PATH:N: msg" */
+    int line = 0, off = 0;
+    if (sscanf(inner, "line %d: %n", &line, &off) >= 1 && off > 0)
+      snprintf(err, errlen, "%s:%d: %s", path, line, inner + off);
+    else
+      snprintf(err, errlen, "%s:0: %s", path, inner);
+  }
+  return t;
+}
+
 struct ytree *ytree_load(const char *path, char *err, size_t errlen) {
   char *buf;
   size_t len;
   if (file_read_text(path, FILE_TEXT_MAX, &buf, &len, err, errlen) != 0) return NULL;
-  char inner[512];
-  struct ytree *t = ytree_parse(buf, len, inner, sizeof inner);
+  struct ytree *t = ytree_parse_named(path, buf, len, err, errlen);
   free(buf);
-  if (!t) {
-    /* "line N: msg" -> "PATH:N: msg" */
-    int line = 0;
-    const char *msg = inner;
-    if (sscanf(inner, "line %d:", &line) == 1) msg = strchr(inner, ':') + 2;
-    snprintf(err, errlen, "%s:%d: %s", path, line, msg);
-  }
   return t;
 }
 

@@ -19,6 +19,8 @@ struct ytree {
 /* Parses `len` bytes of YAML. Returns the root (free with ytree_free) or NULL, in which case
  * err[errlen] holds "line N: message". An empty document yields an empty map. */
 struct ytree *ytree_parse(const char *buf, size_t len, char *err, size_t errlen);
+/* The same, with errors in the one format every program uses: "PATH:LINE: message". */
+struct ytree *ytree_parse_named(const char *path, const char *buf, size_t len, char *err, size_t errlen);
 /* Reads and parses a file; errors are "PATH:LINE: message". */
 struct ytree *ytree_load(const char *path, char *err, size_t errlen);
 void ytree_free(struct ytree *t);

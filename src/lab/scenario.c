@@ -578,15 +578,11 @@ static int get_order(struct loader *ld, const struct ytree *root, struct scenari
 int scenario_parse(const char *buf, size_t len, const char *origin, int fast, struct scenario *sc, char *err,
                    size_t errlen) {
   struct loader ld = {.origin = origin, .fast = fast, .err = err, .errlen = errlen};
-  char yerr[512];
   err[0] = '\0';
   memset(sc, 0, sizeof *sc);
   sc->fast = fast;
-  struct ytree *root = ytree_parse(buf, len, yerr, sizeof yerr);
-  if (!root) {
-    snprintf(err, errlen, "%s: %s", origin, yerr);
-    return -1;
-  }
+  struct ytree *root = ytree_parse_named(origin, buf, len, err, errlen);
+  if (!root) return -1;
   static const char *const keys[] = {"name", "order", "title", "demo_claim", "explain", "deployments", "services",
                                      "xds_configs", "clients", "timeline", "expect", NULL};
   int rc = -1;

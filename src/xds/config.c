@@ -348,18 +348,9 @@ const struct config_cluster *config_find_cluster(const struct config *c, const c
 
 int config_parse(const char *path, const char *buf, size_t len, struct config **out, char *err, size_t errlen) {
   struct cparse p = {.path = path, .err = err, .errlen = errlen};
-  char yerr[512];
   *out = NULL;
-  struct ytree *root = ytree_parse(buf, len, yerr, sizeof yerr);
-  if (!root) {
-    /* ytree says "line N: message"; we say "PATH:N: message". */
-    int line = 0, off = 0;
-    if (sscanf(yerr, "line %d: %n", &line, &off) >= 1 && off > 0)
-      snprintf(err, errlen, "%s:%d: %s", path, line, yerr + off);
-    else
-      snprintf(err, errlen, "%s: %s", path, yerr);
-    return -1;
-  }
+  struct ytree *root = ytree_parse_named(path, buf, len, err, errlen);
+  if (!root) return -1;
   struct config *c = calloc(1, sizeof *c);
   int rc = -1;
   if (!c) {
