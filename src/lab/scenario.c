@@ -10,38 +10,21 @@
 
 #include "config.h"
 #include "parse.h"
+#include "yval.h"
 #include "ytree.h"
 
 /* The loader's state: where errors go and which timing mode applies. */
 struct loader {
-  const char *origin;
+  struct yval v; /* the document's path and where errors go (common/yval: "PATH:LINE: message") */
   int fast;
-  char *err;
-  size_t errlen;
 };
 
-static int fail(struct loader *ld, const struct ytree *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct loader *ld, const struct ytree *at, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->origin, at ? at->line : 0, msg);
-  return -1;
-}
+/* "PATH:LINE: message" at node `at` (common/yval), returning -1. */
+#define fail(ld, at, ...) yval_fail(&(ld)->v, (at), __VA_ARGS__)
 
 /* Every key of map `t` must be in the NULL-terminated `allowed`. */
 static int only_keys(struct loader *ld, const struct ytree *t, const char *what, const char *const *allowed) {
-  if (!t || t->kind != YTREE_MAP) return fail(ld, t, "%s must be a map", what);
-  for (const struct ytree *c = t->child; c; c = c->next) {
-    int ok = 0;
-    for (int i = 0; allowed[i]; i++) ok |= strcmp(c->key, allowed[i]) == 0;
-    if (!ok) return fail(ld, c, "unknown key \"%s\" in %s", c->key, what);
-  }
-  return 0;
+  return yval_keys(&ld->v, t, what, allowed);
 }
 
 /* A scalar, or {default: X, fast: Y} resolved for the mode (fast falls back to default). */
@@ -92,7 +75,7 @@ static int get_duration(struct loader *ld, const struct ytree *map, const char *
   const struct ytree *raw = ytree_get(map, key);
   if (!raw) return required ? fail(ld, map, "missing \"%s\"", key) : 0;
   const struct ytree *v = resolve(ld, raw, key);
-  if (!v) return ld->err[0] ? -1 : fail(ld, raw, "\"%s\" must be a duration or {default, fast}", key);
+  if (!v) return ld->v.err[0] ? -1 : fail(ld, raw, "\"%s\" must be a duration or {default, fast}", key);
   if (parse_duration_ms(v->value, out) != 0) return fail(ld, v, "\"%s\": invalid duration \"%s\"", key, v->value);
   if (*out > SC_MAX_DURATION_MS) return fail(ld, v, "\"%s\": %s is longer than 24h", key, v->value);
   return 0;
@@ -116,12 +99,7 @@ static int get_percent(struct loader *ld, const struct ytree *map, const char *k
 
 static int get_int(struct loader *ld, const struct ytree *map, const char *key, uint64_t min, uint64_t max,
                    uint64_t *out) {
-  const struct ytree *v = ytree_get(map, key);
-  if (!v) return fail(ld, map, "missing \"%s\"", key);
-  if (v->kind != YTREE_SCALAR || parse_uint(v->value, min, max, out) != 0)
-    return fail(ld, v, "\"%s\" must be an integer in %llu..%llu", key, (unsigned long long)min,
-                (unsigned long long)max);
-  return 0;
+  return yval_uint(&ld->v, map, key, min, max, NULL, out);
 }
 
 /* What greeter-server and greeter-client accept in their environment (README), so that `lab check`
@@ -194,7 +172,7 @@ static int get_env(struct loader *ld, const struct ytree *map, int client, struc
   for (const struct ytree *c = e->child; c; c = c->next) {
     if (*n == SC_MAX_ENV) return fail(ld, c, "too many env entries (max %d)", SC_MAX_ENV);
     const struct ytree *v = resolve(ld, c, c->key);
-    if (!v) return ld->err[0] ? -1 : fail(ld, c, "env %s must be a scalar or {default, fast}", c->key);
+    if (!v) return ld->v.err[0] ? -1 : fail(ld, c, "env %s must be a scalar or {default, fast}", c->key);
     if (strlen(c->key) >= sizeof env->key || strlen(v->value) >= sizeof env->value)
       return fail(ld, c, "env %s is too long", c->key);
     if (client >= 0 && check_env(ld, v, client, c->key, v->value) != 0) return -1;
@@ -577,7 +555,7 @@ static int get_order(struct loader *ld, const struct ytree *root, struct scenari
 
 int scenario_parse(const char *buf, size_t len, const char *origin, int fast, struct scenario *sc, char *err,
                    size_t errlen) {
-  struct loader ld = {.origin = origin, .fast = fast, .err = err, .errlen = errlen};
+  struct loader ld = {.v = {.path = origin, .err = err, .errlen = errlen}, .fast = fast};
   err[0] = '\0';
   memset(sc, 0, sizeof *sc);
   sc->fast = fast;

@@ -11,36 +11,19 @@
 #include <string.h>
 
 #include "parse.h"
+#include "yval.h"
 #include "ytree.h"
 
 /* Parse state: where messages go. The first error wins. */
 struct cparse {
-  const char *path;
-  char *err;
-  size_t errlen;
+  struct yval v; /* the document's path and where errors go (common/yval: "PATH:LINE: message") */
 };
 
-static int perr(struct cparse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int perr(struct cparse *p, int line, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  snprintf(p->err, p->errlen, "%s:%d: %s", p->path, line, msg);
-  return -1;
-}
+#define perr(p, line, ...) yval_fail_line(&(p)->v, (line), __VA_ARGS__)
 
 /* Every key of map `t` must be in the NULL-terminated `allowed`, so that a typo is an error. */
 static int check_keys(struct cparse *p, const struct ytree *t, const char *what, const char *const *allowed) {
-  for (const struct ytree *c = t->child; c; c = c->next) {
-    int ok = 0;
-    for (const char *const *a = allowed; *a; a++)
-      if (strcmp(*a, c->key) == 0) ok = 1;
-    if (!ok) return perr(p, c->line, "unknown key \"%s\" in %s", c->key, what);
-  }
-  return 0;
+  return yval_keys(&p->v, t, what, allowed);
 }
 
 static int want_map(struct cparse *p, const struct ytree *t, const char *what) {
@@ -71,18 +54,11 @@ static int get_str(struct cparse *p, const struct ytree *map, const char *key, c
 /* An unsigned number in [min, max]; `present` says whether it was there (optional when present != NULL). */
 static int get_uint(struct cparse *p, const struct ytree *map, const char *key, uint64_t min, uint64_t max,
                     uint32_t *out, int *present) {
-  const struct ytree *v = ytree_get(map, key);
-  if (!v) {
-    if (!present) return perr(p, map->line, "missing \"%s\"", key);
-    *present = 0;
-    return 0;
-  }
-  uint64_t n;
-  if (v->kind != YTREE_SCALAR || parse_uint(v->value, min, max, &n) != 0)
-    return perr(p, v->line, "\"%s\" must be a number in %llu..%llu, not \"%s\"", key, (unsigned long long)min,
-                (unsigned long long)max, v->kind == YTREE_SCALAR ? v->value : "(not a scalar)");
-  *out = (uint32_t)n;
-  if (present) *present = 1;
+  uint64_t n = 0;
+  int here = 0;
+  if (yval_uint(&p->v, map, key, min, max, present ? &here : NULL, &n) != 0) return -1;
+  if (present) *present = here;
+  if (!present || here) *out = (uint32_t)n;
   return 0;
 }
 
@@ -347,7 +323,7 @@ const struct config_cluster *config_find_cluster(const struct config *c, const c
 }
 
 int config_parse(const char *path, const char *buf, size_t len, struct config **out, char *err, size_t errlen) {
-  struct cparse p = {.path = path, .err = err, .errlen = errlen};
+  struct cparse p = {.v = {.path = path, .err = err, .errlen = errlen}};
   *out = NULL;
   struct ytree *root = ytree_parse_named(path, buf, len, err, errlen);
   if (!root) return -1;

@@ -82,7 +82,7 @@ int main(void) {
   bad("spec:\n  clusters:\n  - name: a\n    endpoints:\n    - address: bad_host!\n      port: 1\n",
       "t.yaml:5: endpoint address \"bad_host!\" is neither");
   bad("spec:\n  clusters:\n  - name: a\n    endpoints:\n    - address: h\n      port: 70000\n",
-      "t.yaml:6: \"port\" must be a number in 1..65535, not \"70000\"");
+      "t.yaml:6: \"port\" must be an integer in 1..65535, not \"70000\"");
   bad("spec:\n  clusters:\n  - name: a\n    endpoints:\n    - address: h\n", "t.yaml:5: missing \"port\"");
   bad("spec:\n  clusters:\n  - name: a\n    endpoint: []\n", "t.yaml:4: unknown key \"endpoint\" in a cluster");
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - prefix: api\n      clusters:\n      - name: a\n",
