@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all test test-asan test-stress lab lab-fast bench deps clean images kind-up kind-load deploy undeploy
+.PHONY: all test test-asan test-stress lab lab-fast bench deps clean images kind-up kind-load deploy undeploy fuzz
 
 # Configure every time (about a second): folders that appear later are picked up.
 all:
@@ -54,3 +54,10 @@ undeploy:
 # The whole suite N times (default 10), odd runs with one core kept busy: every test that failed once.
 test-stress: all
 	bash scripts/stress.sh $(N)
+
+# libFuzzer harnesses (tests/fuzz) in their own clang tree FUZZ_BUILD: regressions and seeds replayed,
+# then every target (or FUZZ_TARGETS) for FUZZ_SECONDS each, one after the other. CI: FUZZ_SECONDS=30.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_TARGETS)
