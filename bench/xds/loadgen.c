@@ -20,8 +20,9 @@
 #include "pbuf.h"
 
 #define P "type.googleapis.com/"
-static const char *const types[4] = {P "envoy.config.listener.v3.Listener", P "envoy.config.route.v3.RouteConfiguration",
-                                     P "envoy.config.cluster.v3.Cluster", P "envoy.config.endpoint.v3.ClusterLoadAssignment"};
+static const char *const types[4] = {P "envoy.config.listener.v3.Listener",
+                                     P "envoy.config.route.v3.RouteConfiguration", P "envoy.config.cluster.v3.Cluster",
+                                     P "envoy.config.endpoint.v3.ClusterLoadAssignment"};
 static char *lds_names[] = {"server"}, *rds_names[] = {"server"}, *clusters[] = {"server-v1", "server-v2"};
 static char **const names[4] = {lds_names, rds_names, clusters, clusters};
 static const size_t n_names[4] = {1, 1, 2, 2};
@@ -43,9 +44,9 @@ struct lstream {
   grpc_metadata_array md, trailing;
   grpc_status_code status;
   grpc_slice details;
-  uint64_t eds_version;   /* last EDS version received */
-  int ack_pending_eds;    /* the queued/in-flight ACK is for that EDS response */
-  int64_t eds_ack_us;     /* when the ACK of eds_version was handed to the transport */
+  uint64_t eds_version; /* last EDS version received */
+  int ack_pending_eds;  /* the queued/in-flight ACK is for that EDS response */
+  int64_t eds_ack_us;   /* when the ACK of eds_version was handed to the transport */
   int dead;
 };
 
@@ -115,7 +116,8 @@ static void on_recv(struct lstream *s, int ok) {
     return;
   }
   Envoy__Service__Discovery__V3__DiscoveryResponse *r = NULL;
-  if (pbuf_unpack(s->recv_buf, &envoy__service__discovery__v3__discovery_response__descriptor, (ProtobufCMessage **)&r) == 0) {
+  if (pbuf_unpack(s->recv_buf, &envoy__service__discovery__v3__discovery_response__descriptor,
+                  (ProtobufCMessage **)&r) == 0) {
     int t = -1;
     for (int i = 0; i < 4; i++)
       if (strcmp(r->type_url, types[i]) == 0) t = i;
@@ -192,22 +194,36 @@ int main(int argc, char **argv) {
   log_init("xds-loadgen");
   const char *server = NULL, *config = NULL;
   int pid = 0, n = 1000, k = 0, changes = 5;
-  static const struct option o[] = {{"server", 1, NULL, 's'},  {"config", 1, NULL, 'c'}, {"xdsd-pid", 1, NULL, 'p'},
+  static const struct option o[] = {{"server", 1, NULL, 's'},  {"config", 1, NULL, 'c'},   {"xdsd-pid", 1, NULL, 'p'},
                                     {"clients", 1, NULL, 'n'}, {"channels", 1, NULL, 'k'}, {"changes", 1, NULL, 'm'},
                                     {NULL, 0, NULL, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
     switch (ch) {
-      case 's': server = optarg; break;
-      case 'c': config = optarg; break;
-      case 'p': pid = atoi(optarg); break;
-      case 'n': n = atoi(optarg); break;
-      case 'k': k = atoi(optarg); break;
-      case 'm': changes = atoi(optarg); break;
-      default: fatal(2, "msg=\"usage: --server ADDR --config PATH --xdsd-pid PID --clients N [--channels K] [--changes M]\"");
+      case 's':
+        server = optarg;
+        break;
+      case 'c':
+        config = optarg;
+        break;
+      case 'p':
+        pid = atoi(optarg);
+        break;
+      case 'n':
+        n = atoi(optarg);
+        break;
+      case 'k':
+        k = atoi(optarg);
+        break;
+      case 'm':
+        changes = atoi(optarg);
+        break;
+      default:
+        fatal(2, "msg=\"usage: --server ADDR --config PATH --xdsd-pid PID --clients N [--channels K] [--changes M]\"");
     }
   }
-  if (!server || !config || pid <= 0 || n <= 0) fatal(2, "msg=\"--server, --config, --xdsd-pid and --clients are required\"");
+  if (!server || !config || pid <= 0 || n <= 0)
+    fatal(2, "msg=\"--server, --config, --xdsd-pid and --clients are required\"");
   if (k <= 0) k = n / 100 + 1;
   grpc_init();
   grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
@@ -233,9 +249,11 @@ int main(int argc, char **argv) {
     s->status_tag = (struct optag){on_status, s};
     grpc_metadata_array_init(&s->md);
     grpc_metadata_array_init(&s->trailing);
-    s->call = grpc_channel_create_call(chans[i % k], NULL, GRPC_PROPAGATE_DEFAULTS, cq,
-                                       grpc_slice_from_static_string("/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"),
-                                       NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    s->call = grpc_channel_create_call(
+        chans[i % k], NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+        grpc_slice_from_static_string(
+            "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"),
+        NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     grpc_op ops[3];
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;

@@ -34,8 +34,8 @@ uint64_t env_uint(const char *name, uint64_t def, uint64_t min, uint64_t max) {
   if (!v) return def;
   uint64_t n;
   if (parse_uint(v, min, max, &n) != 0)
-    fatal(2, "msg=\"invalid number\" var=%s value=\"%s\" range=%llu..%llu", name, v,
-          (unsigned long long)min, (unsigned long long)max);
+    fatal(2, "msg=\"invalid number\" var=%s value=\"%s\" range=%llu..%llu", name, v, (unsigned long long)min,
+          (unsigned long long)max);
   return n;
 }
 

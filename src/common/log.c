@@ -39,8 +39,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap) {
   strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
   /* Build the line first and write it once, so concurrent writers do not interleave. */
   char line[2048];
-  int n = snprintf(line, sizeof line, "%s.%03dZ %s %s ", ts, (int)(tv.tv_usec / 1000), log_prog,
-                   level_names[level]);
+  int n = snprintf(line, sizeof line, "%s.%03dZ %s %s ", ts, (int)(tv.tv_usec / 1000), log_prog, level_names[level]);
   if (n < 0) return;
   int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
   size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);

@@ -32,9 +32,9 @@ void log_sanitize(const char *in, size_t inlen, char *out, size_t outlen);
  * at most `burst` lines per second; the rest are counted, and the next line that is let through says
  * how many were left out. Zero-initialise, then set burst. */
 struct log_limit {
-  unsigned burst;     /* lines per second */
-  unsigned used;      /* lines let through in the current second */
-  int64_t second;     /* the current second (monotonic) */
+  unsigned burst;      /* lines per second */
+  unsigned used;       /* lines let through in the current second */
+  int64_t second;      /* the current second (monotonic) */
   uint64_t suppressed; /* left out since the last line let through */
 };
 

@@ -9,11 +9,11 @@ enum ytree_kind { YTREE_SCALAR, YTREE_MAP, YTREE_SEQ };
 
 struct ytree {
   enum ytree_kind kind;
-  int line;               /* 1-based line in the source */
-  char *value;            /* YTREE_SCALAR: the text (owned) */
-  char *key;              /* set when this node is a value in a map (owned) */
-  struct ytree *child;    /* YTREE_MAP / YTREE_SEQ: first child */
-  struct ytree *next;     /* next sibling */
+  int line;            /* 1-based line in the source */
+  char *value;         /* YTREE_SCALAR: the text (owned) */
+  char *key;           /* set when this node is a value in a map (owned) */
+  struct ytree *child; /* YTREE_MAP / YTREE_SEQ: first child */
+  struct ytree *next;  /* next sibling */
 };
 
 /* Parses `len` bytes of YAML. Returns the root (free with ytree_free) or NULL, in which case

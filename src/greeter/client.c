@@ -21,21 +21,22 @@
 /* One SayHello call in a round. */
 struct rpc {
   grpc_call *call;
-  char *name;                  /* "<NAME>_<counter>", owned; sized from NAME by client_run */
+  char *name; /* "<NAME>_<counter>", owned; sized from NAME by client_run */
   size_t name_cap;
   int64_t start_us;
   grpc_metadata_array initial_md, trailing_md;
-  grpc_byte_buffer *request;   /* owned until the batch completes */
-  grpc_byte_buffer *response;  /* owned; set by RECV_MESSAGE */
+  grpc_byte_buffer *request;  /* owned until the batch completes */
+  grpc_byte_buffer *response; /* owned; set by RECV_MESSAGE */
   grpc_status_code status;
   grpc_slice details;
 };
 
 static const char *status_name(grpc_status_code c) {
-  static const char *const names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-                                      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char *const names[] = {
+      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS", "UNAUTHENTICATED"};
   return (c >= 0 && c <= 16) ? names[c] : "?";
 }
 
@@ -144,8 +145,7 @@ static void flush_errors_left_out(struct log_limit *l, int64_t now_ms) {
 }
 
 /* Prints the outcome of a finished call, counts it, and releases it. Returns 1 when it succeeded. */
-static int rpc_finish(struct rpc *r, const struct client_config *cfg, struct summary *sum,
-                      struct log_limit *errors) {
+static int rpc_finish(struct rpc *r, const struct client_config *cfg, struct summary *sum, struct log_limit *errors) {
   char when[32];
   clock_format_wall(when, sizeof when);
   uint32_t lat = (uint32_t)(clock_now_us() - r->start_us);
@@ -218,10 +218,11 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   backoff_init(&pause, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   uint64_t counter = 0;
   int64_t window_start = clock_now_ms();
-  log_info("msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu keepalive_time_ms=%lld "
-           "keepalive_timeout_ms=%lld",
-           cfg->target, cfg->name, cfg->lb_policy, (unsigned long long)cfg->concurrency,
-           (unsigned long long)cfg->rounds, (long long)cfg->keepalive_time_ms, (long long)cfg->keepalive_timeout_ms);
+  log_info(
+      "msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu keepalive_time_ms=%lld "
+      "keepalive_timeout_ms=%lld",
+      cfg->target, cfg->name, cfg->lb_policy, (unsigned long long)cfg->concurrency, (unsigned long long)cfg->rounds,
+      (long long)cfg->keepalive_time_ms, (long long)cfg->keepalive_timeout_ms);
 
   for (uint64_t round = 0; (cfg->rounds == 0 || round < cfg->rounds) && !*stop; round++) {
     for (uint64_t i = 0; i < cfg->concurrency; i++) rpc_start(&rpcs[i], ch, cq, method, cfg, ++counter);

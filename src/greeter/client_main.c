@@ -22,10 +22,21 @@ static void on_signal(int sig) {
 int main(int argc, char **argv) {
   (void)argc;
   log_init(argv[0]);
-  static const char *const vars[] = {"SERVER_ADDRESS", "NAME", "LB_POLICY", "CONCURRENCY", "ROUNDS", "RPC_TIMEOUT",
-                                     "SUMMARY_INTERVAL", "DNS_MIN_RESOLUTION_INTERVAL", "PRINT_REPLIES",
-                                     "WAIT_FOR_READY", "HEALTH_CHECK", "KEEPALIVE_TIME", "KEEPALIVE_TIMEOUT",
-                                     "LOG_LEVEL", NULL};
+  static const char *const vars[] = {"SERVER_ADDRESS",
+                                     "NAME",
+                                     "LB_POLICY",
+                                     "CONCURRENCY",
+                                     "ROUNDS",
+                                     "RPC_TIMEOUT",
+                                     "SUMMARY_INTERVAL",
+                                     "DNS_MIN_RESOLUTION_INTERVAL",
+                                     "PRINT_REPLIES",
+                                     "WAIT_FOR_READY",
+                                     "HEALTH_CHECK",
+                                     "KEEPALIVE_TIME",
+                                     "KEEPALIVE_TIMEOUT",
+                                     "LOG_LEVEL",
+                                     NULL};
   config_refuse_empty(vars);
   static const char *const policies[] = {"round_robin", "pick_first", NULL};
   static const char *const bools[] = {"0", "1", "false", "true", NULL};

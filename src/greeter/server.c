@@ -19,7 +19,7 @@
 #define SAYHELLO_SLOTS 128 /* pending request slots, so that new calls never wait for one */
 #define HEALTH_SLOTS 4
 #define GENERIC_SLOTS 4
-#define DRAIN_QUIET_MS 150     /* no new call for this long after NOT_SERVING: clients have moved away */
+#define DRAIN_QUIET_MS 150 /* no new call for this long after NOT_SERVING: clients have moved away */
 #define DRAIN_NOTICE_MAX_MS 2000
 #define MIN_PING_INTERVAL_MS 500 /* clients' keepalive PINGs may come this often (ours: every 1 s) */
 
@@ -30,29 +30,29 @@ struct server;
 /* One server-side call, from its request slot to its last batch. Once the call has arrived it holds
  * one reference per outstanding batch; it is freed when the last one completes. */
 struct call {
-  struct tag tag;             /* request slot, then reply/stream sends */
-  struct tag close_tag;       /* RECV_CLOSE_ON_SERVER, started as soon as the call arrives */
+  struct tag tag;       /* request slot, then reply/stream sends */
+  struct tag close_tag; /* RECV_CLOSE_ON_SERVER, started as soon as the call arrives */
   struct server *srv;
   enum call_kind kind;
   int arrived;
   int refs;
-  int closed;                 /* RECV_CLOSE_ON_SERVER completed */
-  int sending;                /* a send batch is in flight */
-  int finished;               /* the status has been sent (or is being sent) */
-  int watch_sent_status;      /* Watch: the health status last sent, -1 none */
-  int watch_unknown;          /* Watch: the service named is not ours (SERVICE_UNKNOWN) */
-  int watching;               /* Watch: in the watcher list, holding the owner's reference */
+  int closed;            /* RECV_CLOSE_ON_SERVER completed */
+  int sending;           /* a send batch is in flight */
+  int finished;          /* the status has been sent (or is being sent) */
+  int watch_sent_status; /* Watch: the health status last sent, -1 none */
+  int watch_unknown;     /* Watch: the service named is not ours (SERVICE_UNKNOWN) */
+  int watching;          /* Watch: in the watcher list, holding the owner's reference */
   grpc_call *call;
-  grpc_call_details details;  /* generic calls only */
-  gpr_timespec deadline;      /* registered calls */
+  grpc_call_details details; /* generic calls only */
+  gpr_timespec deadline;     /* registered calls */
   grpc_metadata_array request_md;
-  grpc_byte_buffer *payload;  /* request message (owned) */
-  grpc_byte_buffer *reply;    /* message of the send batch in flight (owned) */
-  int cancelled;              /* RECV_CLOSE_ON_SERVER result */
-  int64_t due_ms;             /* when a delayed reply is due (monotonic) */
-  int delayed;                /* in the delayed-reply FIFO, which holds the owner's reference */
-  struct call *next;          /* delayed-reply FIFO, or the list of health watchers */
-  struct call *prev;          /* delayed-reply FIFO only: a cancelled call leaves it at once */
+  grpc_byte_buffer *payload; /* request message (owned) */
+  grpc_byte_buffer *reply;   /* message of the send batch in flight (owned) */
+  int cancelled;             /* RECV_CLOSE_ON_SERVER result */
+  int64_t due_ms;            /* when a delayed reply is due (monotonic) */
+  int delayed;               /* in the delayed-reply FIFO, which holds the owner's reference */
+  struct call *next;         /* delayed-reply FIFO, or the list of health watchers */
+  struct call *prev;         /* delayed-reply FIFO only: a cancelled call leaves it at once */
 };
 
 enum drain_phase { RUNNING, NOTICE, SHUTTING_DOWN };
@@ -67,9 +67,9 @@ struct server {
   struct tag shutdown_tag;
   /* Delayed replies, in due order: the delay is the same for every call, so a FIFO suffices. */
   struct call *delay_head, *delay_tail;
-  struct call *watchers;      /* open Health/Watch streams */
-  int64_t last_call_ms;       /* arrival of the last SayHello (drain quiet detection) */
-  int64_t notice_start_ms;    /* when the drain notice began */
+  struct call *watchers;   /* open Health/Watch streams */
+  int64_t last_call_ms;    /* arrival of the last SayHello (drain quiet detection) */
+  int64_t notice_start_ms; /* when the drain notice began */
   uint64_t served;
 };
 
@@ -103,8 +103,8 @@ static void post_slot(struct server *s, enum call_kind kind) {
     grpc_call_details_init(&c->details);
     err = grpc_server_request_call(s->server, &c->call, &c->details, &c->request_md, s->cq, s->cq, c);
   } else {
-    err = grpc_server_request_registered_call(s->server, s->methods[kind], &c->call, &c->deadline,
-                                              &c->request_md, &c->payload, s->cq, s->cq, c);
+    err = grpc_server_request_registered_call(s->server, s->methods[kind], &c->call, &c->deadline, &c->request_md,
+                                              &c->payload, s->cq, s->cq, c);
   }
   if (err != GRPC_CALL_OK) {
     log_error("msg=\"request_call failed\" err=%d", err);
@@ -181,8 +181,8 @@ static grpc_byte_buffer *health_message(int status) {
 static void watch_update(struct call *c) {
   struct server *s = c->srv;
   if (c->sending || c->finished || c->closed) return;
-  int status = c->watch_unknown ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN
-                                 : health_status(s);
+  int status =
+      c->watch_unknown ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN : health_status(s);
   if (status != c->watch_sent_status) {
     if (send_batch(c, c->watch_sent_status == -1, health_message(status), 0, GRPC_STATUS_OK, "") == 0)
       c->watch_sent_status = status; /* a send that did not start is tried again on the next change */
@@ -484,10 +484,11 @@ int server_run(const struct server_config *cfg, volatile sig_atomic_t *stop) {
   for (int i = 0; i < HEALTH_SLOTS; i++) post_slot(&s, CALL_HEALTH_CHECK);
   for (int i = 0; i < HEALTH_SLOTS; i++) post_slot(&s, CALL_HEALTH_WATCH);
   for (int i = 0; i < GENERIC_SLOTS; i++) post_slot(&s, CALL_GENERIC);
-  log_info("msg=listening name=%s address=%s response_delay_ms=%lld max_connection_age_ms=%lld "
-           "max_connection_age_grace_ms=%lld",
-           cfg->name, cfg->listen_address, (long long)cfg->response_delay_ms,
-           (long long)cfg->max_connection_age_ms, (long long)cfg->max_connection_age_grace_ms);
+  log_info(
+      "msg=listening name=%s address=%s response_delay_ms=%lld max_connection_age_ms=%lld "
+      "max_connection_age_grace_ms=%lld",
+      cfg->name, cfg->listen_address, (long long)cfg->response_delay_ms, (long long)cfg->max_connection_age_ms,
+      (long long)cfg->max_connection_age_grace_ms);
 
   int64_t notice_end = 0, cancel_at = 0;
   int cancelled = 0;

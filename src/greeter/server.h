@@ -7,12 +7,12 @@
 #include <stdint.h>
 
 struct server_config {
-  const char *name;              /* server identifier in replies */
-  const char *listen_address;    /* "host:port" */
-  int64_t response_delay_ms;     /* 0 = reply at once */
-  int64_t max_connection_age_ms; /* -1 = unset */
+  const char *name;                    /* server identifier in replies */
+  const char *listen_address;          /* "host:port" */
+  int64_t response_delay_ms;           /* 0 = reply at once */
+  int64_t max_connection_age_ms;       /* -1 = unset */
   int64_t max_connection_age_grace_ms; /* -1 = unset */
-  int64_t shutdown_grace_ms;     /* drain time before in-flight calls are cancelled */
+  int64_t shutdown_grace_ms;           /* drain time before in-flight calls are cancelled */
 };
 
 /* Serves until *stop becomes non-zero (set from a signal handler), then drains.

@@ -21,8 +21,14 @@ static void on_signal(int sig) {
 int main(int argc, char **argv) {
   (void)argc;
   log_init(argv[0]);
-  static const char *const vars[] = {"NAME", "LISTEN_ADDRESS", "RESPONSE_DELAY", "MAX_CONNECTION_AGE",
-                                     "MAX_CONNECTION_AGE_GRACE", "SHUTDOWN_GRACE", "LOG_LEVEL", NULL};
+  static const char *const vars[] = {"NAME",
+                                     "LISTEN_ADDRESS",
+                                     "RESPONSE_DELAY",
+                                     "MAX_CONNECTION_AGE",
+                                     "MAX_CONNECTION_AGE_GRACE",
+                                     "SHUTDOWN_GRACE",
+                                     "LOG_LEVEL",
+                                     NULL};
   config_refuse_empty(vars);
   struct server_config cfg = {
       .name = config_name(),

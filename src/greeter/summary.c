@@ -78,8 +78,7 @@ uint32_t summary_latency_quantile(struct summary *s, double q) {
   return s->lat_us[idx];
 }
 
-int summary_format(struct summary *s, int64_t window_ms, const struct summary_totals *totals, char *buf,
-                   size_t len) {
+int summary_format(struct summary *s, int64_t window_ms, const struct summary_totals *totals, char *buf, size_t len) {
   uint32_t p50 = summary_latency_quantile(s, 0.50);
   uint32_t p99 = summary_latency_quantile(s, 0.99);
   char final[80] = "";

@@ -25,9 +25,9 @@ struct summary_server {
 struct summary {
   struct summary_server servers[SUMMARY_MAX_SERVERS];
   size_t n_servers;
-  uint64_t other;    /* replies from servers beyond SUMMARY_MAX_SERVERS */
+  uint64_t other; /* replies from servers beyond SUMMARY_MAX_SERVERS */
   uint64_t ok, failed;
-  uint32_t *lat_us;  /* owned; up to SUMMARY_MAX_LATENCIES samples */
+  uint32_t *lat_us; /* owned; up to SUMMARY_MAX_LATENCIES samples */
   size_t n_lat;
 };
 
@@ -56,7 +56,6 @@ uint32_t summary_latency_quantile(struct summary *s, double q);
 
 /* Writes the summary line (without time prefix or newline); `totals` is NULL except for the line at
  * exit. Returns the length snprintf would write. */
-int summary_format(struct summary *s, int64_t window_ms, const struct summary_totals *totals, char *buf,
-                   size_t len);
+int summary_format(struct summary *s, int64_t window_ms, const struct summary_totals *totals, char *buf, size_t len);
 
 #endif

@@ -37,7 +37,8 @@ static int validate_ip_list(const char *list, int family, char *why, size_t whyl
     uint16_t port;
     unsigned char addr[16];
     if (parse_hostport(tok, host, sizeof host, &port) != 0 || inet_pton(family, host, addr) != 1)
-      return bad(why, whylen, family == AF_INET ? "expected ipv4:A.B.C.D:PORT[,...]" : "expected ipv6:[ADDR]:PORT[,...]");
+      return bad(why, whylen,
+                 family == AF_INET ? "expected ipv4:A.B.C.D:PORT[,...]" : "expected ipv6:[ADDR]:PORT[,...]");
   }
   return 0;
 }

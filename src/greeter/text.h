@@ -9,8 +9,8 @@
 #define TEXT_NAME_MAX 1024 /* bytes in a NAME: the request and reply carry it on every call */
 
 /* Copies the inlen bytes at `in` into out[outlen] (outlen >= 1), always NUL-terminated: each control
- * character (NUL included) and each byte that is not part of a valid UTF-8 sequence becomes '?'. A copy that does not fit is cut at a
- * character boundary, never inside a UTF-8 sequence. Returns the number of bytes written. */
+ * character (NUL included) and each byte that is not part of a valid UTF-8 sequence becomes '?'. A copy that does not
+ * fit is cut at a character boundary, never inside a UTF-8 sequence. Returns the number of bytes written. */
 size_t text_printable(const char *in, size_t inlen, char *out, size_t outlen);
 
 /* Checks a NAME: 1..TEXT_NAME_MAX bytes of printable text. Returns 0, or -1 with a reason in

@@ -130,7 +130,8 @@ static int publish_endpoints(struct cluster *c) {
     int64_t deadline = clock_now_ms() + 5000;
     while (dns_query_count(&c->dns, c->sc->services[s].name) != want) {
       if (clock_now_ms() > deadline) {
-        log_error("msg=\"DNS does not serve the Service's endpoints\" service=%s want=%d", c->sc->services[s].name, want);
+        log_error("msg=\"DNS does not serve the Service's endpoints\" service=%s want=%d", c->sc->services[s].name,
+                  want);
         return -1;
       }
       usleep(20000);
@@ -171,7 +172,8 @@ int cluster_up(struct cluster *c, const struct scenario *sc, const struct cluste
       log_error("msg=\"xdsd not found next to lab (or in --bin)\" scenario=%s", sc->name);
       return -1;
     }
-    if (controlplane_start(&c->xds, tools->xdsd, dir, CLUSTER_XDS_IP, CLUSTER_DNS_IP, dns_port, sc->xds_configs[0].text) != 0)
+    if (controlplane_start(&c->xds, tools->xdsd, dir, CLUSTER_XDS_IP, CLUSTER_DNS_IP, dns_port,
+                           sc->xds_configs[0].text) != 0)
       return -1;
     c->xds_up = 1;
   }

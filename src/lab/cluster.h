@@ -25,14 +25,14 @@
 struct pod {
   char name[SC_NAME_MAX + 8]; /* DEPLOYMENT-N; also the greeter server's NAME */
   char ip[16];
-  size_t deployment;          /* index in the scenario */
-  int born_step;              /* the timeline step that created it (0: at start) */
-  int gone_step;              /* the step that removed it, or -1 */
-  int is_proxy;               /* an HAProxy pod (l7), else a greeter server (proc) */
-  int64_t first_rx_ms;        /* when it received its first RPC, from its log, in ms since the clients
-                                 started (-1: none, or not read yet) */
-  int64_t *rx_ms;             /* every RPC it logged as received, ascending, same clock (owned; NULL
-                                 until the log is read); freed by run_free */
+  size_t deployment;   /* index in the scenario */
+  int born_step;       /* the timeline step that created it (0: at start) */
+  int gone_step;       /* the step that removed it, or -1 */
+  int is_proxy;        /* an HAProxy pod (l7), else a greeter server (proc) */
+  int64_t first_rx_ms; /* when it received its first RPC, from its log, in ms since the clients
+                          started (-1: none, or not read yet) */
+  int64_t *rx_ms;      /* every RPC it logged as received, ascending, same clock (owned; NULL
+                          until the log is read); freed by run_free */
   size_t n_rx;
   struct proc proc;
   struct l7proxy l7;
@@ -41,8 +41,8 @@ struct pod {
 struct cluster_client {
   struct proc proc;
   int restarts;
-  char ip[16];                /* with a sidecar: the pod's address, which the sidecar listens on */
-  struct sc_proxy weights;    /* with a sidecar: the weights its static config has */
+  char ip[16];             /* with a sidecar: the pod's address, which the sidecar listens on */
+  struct sc_proxy weights; /* with a sidecar: the weights its static config has */
   struct l7proxy sidecar;
 };
 
@@ -53,28 +53,28 @@ struct cluster_tools {
   char dnsmasq[PATH_MAX];
   char iptables[PATH_MAX];
   char haproxy[PATH_MAX];
-  char gnuplot[PATH_MAX];         /* "" when absent: no charts */
-  char xdsd[PATH_MAX];            /* "" when absent: no xDS scenarios */
+  char gnuplot[PATH_MAX]; /* "" when absent: no charts */
+  char xdsd[PATH_MAX];    /* "" when absent: no xDS scenarios */
 };
 
 struct cluster {
-  const struct scenario *sc;    /* not owned */
+  const struct scenario *sc; /* not owned */
   const struct cluster_tools *tools;
-  char dir[PATH_MAX];           /* logs and generated files of this run */
+  char dir[PATH_MAX]; /* logs and generated files of this run */
   enum clusterip_mode clusterip_mode;
   uint16_t dns_port;
   struct dns dns;
   int dns_up;
   struct pod pods[CLUSTER_MAX_PODS];
   size_t n_pods;
-  int next_ip;                  /* last octet of the next pod address */
+  int next_ip; /* last octet of the next pod address */
   int next_ordinal[SC_MAX_DEPLOYMENTS];
   struct clusterip cips[SC_MAX_SERVICES];
   int cip_up[SC_MAX_SERVICES];
   struct cluster_client clients[SC_MAX_CLIENTS];
-  struct controlplane xds;      /* when the scenario has xds_configs */
+  struct controlplane xds; /* when the scenario has xds_configs */
   int xds_up;
-  int step;                     /* the timeline step being run */
+  int step; /* the timeline step being run */
 };
 
 /* Starts DNS, the initial pods (waiting until each listens), the Services, then no clients.

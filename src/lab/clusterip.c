@@ -15,7 +15,8 @@
 #define READY_MS 5000
 
 const char *clusterip_mode_name(enum clusterip_mode m) {
-  return m == CLUSTERIP_IPTABLES ? "iptables (kube-proxy DNAT, statistic random)" : "haproxy (mode tcp, balance random)";
+  return m == CLUSTERIP_IPTABLES ? "iptables (kube-proxy DNAT, statistic random)"
+                                 : "haproxy (mode tcp, balance random)";
 }
 
 static int iptables(struct clusterip *c, const char *const *args) {
@@ -93,9 +94,8 @@ static int haproxy_write_config(struct clusterip *c, const char *const *ips, siz
   return rename(tmp, path);
 }
 
-int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *tool, const char *name,
-                    const char *vip, uint16_t port, const char *dir, const char *const *ips, size_t n,
-                    uint16_t pod_port) {
+int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *tool, const char *name, const char *vip,
+                    uint16_t port, const char *dir, const char *const *ips, size_t n, uint16_t pod_port) {
   memset(c, 0, sizeof *c);
   c->mode = mode;
   c->tool = tool;
@@ -166,8 +166,9 @@ int clusterip_set_endpoints(struct clusterip *c, const char *const *ips, size_t 
     snprintf(prob, sizeof prob, "%.5f", 1.0 / (double)(n - i));
     snprintf(to, sizeof to, "%s:%u", ips[i], port);
     const char *last[] = {"-A", c->chain, "-p", "tcp", "-j", "DNAT", "--to-destination", to, NULL};
-    const char *rule[] = {"-A", c->chain, "-p", "tcp", "-m", "statistic", "--mode", "random",
-                          "--probability", prob, "-j", "DNAT", "--to-destination", to, NULL};
+    const char *rule[] = {"-A",     c->chain,        "-p", "tcp", "-m",   "statistic",        "--mode",
+                          "random", "--probability", prob, "-j",  "DNAT", "--to-destination", to,
+                          NULL};
     if (iptables(c, i + 1 == n ? last : rule) != 0) return -1;
   }
   log_info("msg=\"clusterip endpoints\" service=%s n=%zu", c->name, n);

@@ -21,18 +21,17 @@ struct clusterip {
   char name[48];
   char vip[16];
   uint16_t port;
-  char chain[29];              /* iptables: the Service's chain (iptables limits names to 28) */
-  int installed;               /* iptables: the OUTPUT jump rule is in place */
-  struct proc haproxy;         /* haproxy: the master process */
-  int loads;                   /* haproxy: (re)loads so far, as its log counts them */
-  char dir[PATH_MAX];          /* where configs and logs go */
-  const char *tool;            /* iptables or haproxy binary (not owned) */
+  char chain[29];      /* iptables: the Service's chain (iptables limits names to 28) */
+  int installed;       /* iptables: the OUTPUT jump rule is in place */
+  struct proc haproxy; /* haproxy: the master process */
+  int loads;           /* haproxy: (re)loads so far, as its log counts them */
+  char dir[PATH_MAX];  /* where configs and logs go */
+  const char *tool;    /* iptables or haproxy binary (not owned) */
 };
 
 /* Sets up the Service on vip:port with endpoints ips[n] (on pod_port). Returns 0, or -1 (logged). */
-int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *tool, const char *name,
-                    const char *vip, uint16_t port, const char *dir, const char *const *ips, size_t n,
-                    uint16_t pod_port);
+int clusterip_start(struct clusterip *c, enum clusterip_mode mode, const char *tool, const char *name, const char *vip,
+                    uint16_t port, const char *dir, const char *const *ips, size_t n, uint16_t pod_port);
 
 /* Replaces the endpoints (pod IPs, all on `port`). Returns 0, or -1 (logged). */
 int clusterip_set_endpoints(struct clusterip *c, const char *const *ips, size_t n, uint16_t port);

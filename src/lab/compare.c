@@ -61,7 +61,8 @@ static void discovery(const struct run *r, struct compare_row *row) {
     if (!n) continue;
     int64_t end = k + 1 < r->sc->n_steps ? r->timing.step_start_ms[k + 1] : r->timing.end_ms;
     if (never)
-      snprintf(row->discovery, sizeof row->discovery, "no (none in %.0f s)", (double)(end - r->timing.step_start_ms[k]) / 1000.0);
+      snprintf(row->discovery, sizeof row->discovery, "no (none in %.0f s)",
+               (double)(end - r->timing.step_start_ms[k]) / 1000.0);
     else
       snprintf(row->discovery, sizeof row->discovery, "yes, after %.2f s", worst);
     return;
@@ -111,13 +112,17 @@ static void hops(const struct run *r, struct compare_row *row) {
   else if (d && d->image == SC_IMAGE_HAPROXY)
     snprintf(row->hops, sizeof row->hops, "1 (shared proxy: up to 2 node hops)");
   else if (svc && svc->type == SC_SERVICE_CLUSTERIP)
-    snprintf(row->hops, sizeof row->hops, "%s", strstr(r->clusterip_desc, "iptables") ? "0 (kernel DNAT)" : "1 (L4 HAProxy as kube-proxy)");
+    snprintf(row->hops, sizeof row->hops, "%s",
+             strstr(r->clusterip_desc, "iptables") ? "0 (kernel DNAT)" : "1 (L4 HAProxy as kube-proxy)");
   else
     snprintf(row->hops, sizeof row->hops, "0");
   int sidecars = 0, xds = cl->xds[0] != 0;
   for (size_t i = 0; i < r->sc->n_clients; i++) sidecars += r->sc->clients[i].has_sidecar;
-  snprintf(row->processes, sizeof row->processes, "%s", sidecars ? "2 (client + sidecar)" : xds ? "1 (+ shared xdsd)"
-                                                        : d && d->image == SC_IMAGE_HAPROXY ? "1 (+ shared proxies)" : "1");
+  snprintf(row->processes, sizeof row->processes, "%s",
+           sidecars                            ? "2 (client + sidecar)"
+           : xds                               ? "1 (+ shared xdsd)"
+           : d && d->image == SC_IMAGE_HAPROXY ? "1 (+ shared proxies)"
+                                               : "1");
 }
 
 static void latency(const struct run *r, const struct run *headless, struct compare_row *row) {
@@ -127,7 +132,8 @@ static void latency(const struct run *r, const struct run *headless, struct comp
   if (p50 < 0) return;
   int n = snprintf(row->latency, sizeof row->latency, "%.1f / %.1f ms", p50, p99);
   const struct sc_deployment *a = servers_of(r->sc), *b = headless ? servers_of(headless->sc) : NULL;
-  if (!headless || headless == r || !a || !b || strcmp(env_of(a, "RESPONSE_DELAY"), env_of(b, "RESPONSE_DELAY")) != 0) return;
+  if (!headless || headless == r || !a || !b || strcmp(env_of(a, "RESPONSE_DELAY"), env_of(b, "RESPONSE_DELAY")) != 0)
+    return;
   double h50, h99;
   judge_phase_latency(&headless->timing, &headless->samples, headless->sc->n_steps, 0, &ok, &failed, &h50, &h99);
   if (h50 >= 0 && n > 0)

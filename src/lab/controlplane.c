@@ -64,8 +64,8 @@ int controlplane_start(struct controlplane *cp, const char *xdsd, const char *di
   snprintf(listen, sizeof listen, "%s:%u", ip, cp->port);
   snprintf(admin, sizeof admin, "%s:%u", ip, cp->admin_port);
   snprintf(dns, sizeof dns, "%s:%u", dns_ip, dns_port);
-  const char *argv[] = {xdsd, "--config", cfg, "--listen", listen, "--admin", admin, "--dns-server", dns,
-                        "--dns-refresh", "1s", NULL};
+  const char *argv[] = {xdsd,  "--config",     cfg, "--listen",      listen, "--admin",
+                        admin, "--dns-server", dns, "--dns-refresh", "1s",   NULL};
   struct proc_spec spec = {.name = "xdsd", .argv = argv, .log_path = log_path};
   if (proc_start(&cp->proc, &spec) != 0) return -1;
   int64_t deadline = clock_now_ms() + READY_MS;
@@ -106,7 +106,8 @@ int controlplane_bootstrap(const struct controlplane *cp, const char *path, cons
   if (!f) return -1;
   fprintf(f,
           "{\"xds_servers\":[{\"server_uri\":\"%s:%u\",\"channel_creds\":[{\"type\":\"insecure\"}],"
-          "\"server_features\":[\"xds_v3\"]}],\n \"node\":{\"id\":\"%s\",\"cluster\":\"lab\",\"locality\":{\"zone\":\"z1\"}}}\n",
+          "\"server_features\":[\"xds_v3\"]}],\n "
+          "\"node\":{\"id\":\"%s\",\"cluster\":\"lab\",\"locality\":{\"zone\":\"z1\"}}}\n",
           cp->ip, cp->port, node_id);
   return fclose(f);
 }

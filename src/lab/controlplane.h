@@ -13,10 +13,10 @@
 struct controlplane {
   struct proc proc;
   char ip[16];
-  uint16_t port;        /* ADS */
-  uint16_t admin_port;  /* HTTP /status, /metrics */
-  char dir[PATH_MAX];   /* the "ConfigMap volume" */
-  int generation;       /* the ..N directory in use */
+  uint16_t port;       /* ADS */
+  uint16_t admin_port; /* HTTP /status, /metrics */
+  char dir[PATH_MAX];  /* the "ConfigMap volume" */
+  int generation;      /* the ..N directory in use */
 };
 
 /* Lays out the config directory with `text`, starts xdsd on ip and waits until it listens and serves

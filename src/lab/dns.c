@@ -45,9 +45,22 @@ int dns_start(struct dns *d, const char *dnsmasq, const char *dir, const char *i
   /* Only the hosts file answers: no upstream, no /etc/hosts, the .lab domain is local (so AAAA
    * queries get an empty answer rather than REFUSED, which c-ares would retry). Running as root
    * keeps the log and hosts file readable after a reload. */
-  const char *argv[] = {dnsmasq, "-k", "--no-resolv", "--no-hosts", "--local=/" DNS_DOMAIN "/", "--port", port_s,
-                        "--listen-address", ip, "--bind-interfaces", hosts_arg, "--log-queries", log_arg,
-                        "--user=root", pid_arg, NULL};
+  const char *argv[] = {dnsmasq,
+                        "-k",
+                        "--no-resolv",
+                        "--no-hosts",
+                        "--local=/" DNS_DOMAIN "/",
+                        "--port",
+                        port_s,
+                        "--listen-address",
+                        ip,
+                        "--bind-interfaces",
+                        hosts_arg,
+                        "--log-queries",
+                        log_arg,
+                        "--user=root",
+                        pid_arg,
+                        NULL};
   struct proc_spec spec = {.name = "dnsmasq", .argv = argv, .log_path = d->log_path};
   if (proc_start(&d->proc, &spec) != 0) return -1;
   int64_t deadline = clock_now_ms() + DNS_READY_MS;
@@ -124,7 +137,8 @@ int dns_query_count(const struct dns *d, const char *name) {
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(d->port)};
   inet_pton(AF_INET, d->ip, &sa.sin_addr);
   int count = -1;
-  if (bind(fd, (struct sockaddr *)&src, sizeof src) == 0 && sendto(fd, q, qlen, 0, (struct sockaddr *)&sa, sizeof sa) == (ssize_t)qlen) {
+  if (bind(fd, (struct sockaddr *)&src, sizeof src) == 0 &&
+      sendto(fd, q, qlen, 0, (struct sockaddr *)&sa, sizeof sa) == (ssize_t)qlen) {
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     if (poll(&pfd, 1, 500) == 1) {
       ssize_t n = recv(fd, r, sizeof r, 0);

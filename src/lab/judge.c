@@ -316,9 +316,12 @@ static void judge_group_share(const struct judge_ctx *c, struct judge_result *ou
 
 /* The verdict of each check, in enum sc_check order (scenario.c has their names and parameters). */
 static void (*const judges[SC_CHECK_COUNT])(const struct judge_ctx *, struct judge_result *) = {
-    [SC_CHECK_TOP_SHARE] = judge_top_share, [SC_CHECK_SHARE_EACH] = judge_share_each,
-    [SC_CHECK_NO_RPC] = judge_no_rpc,       [SC_CHECK_FIRST_RPC] = judge_first_rpc,
-    [SC_CHECK_EVEN] = judge_even,           [SC_CHECK_STOPS] = judge_stops,
+    [SC_CHECK_TOP_SHARE] = judge_top_share,
+    [SC_CHECK_SHARE_EACH] = judge_share_each,
+    [SC_CHECK_NO_RPC] = judge_no_rpc,
+    [SC_CHECK_FIRST_RPC] = judge_first_rpc,
+    [SC_CHECK_EVEN] = judge_even,
+    [SC_CHECK_STOPS] = judge_stops,
     [SC_CHECK_GROUP_SHARE] = judge_group_share,
 };
 

@@ -12,11 +12,11 @@
 /* A pod as the judge needs it. */
 struct judge_pod {
   const char *name;
-  size_t deployment;  /* index in the scenario */
-  int born_step;      /* the step that created it */
-  int gone_step;      /* the step that removed it, or -1 */
-  int64_t first_rx_ms; /* when the server logged its first received RPC (ms since the clients started),
-                          or -1 when unknown: then the first summary line counting it is used */
+  size_t deployment;    /* index in the scenario */
+  int born_step;        /* the step that created it */
+  int gone_step;        /* the step that removed it, or -1 */
+  int64_t first_rx_ms;  /* when the server logged its first received RPC (ms since the clients started),
+                           or -1 when unknown: then the first summary line counting it is used */
   const int64_t *rx_ms; /* every RPC the server logged as received, ascending (ms since the clients
                            started; not owned); NULL when its log was not read */
   size_t n_rx;
@@ -31,13 +31,12 @@ struct judge_timing {
 struct judge_result {
   int pass;
   char measured[512];
-  double value;       /* the headline number (percent or seconds; -1 when not measured) */
+  double value; /* the headline number (percent or seconds; -1 when not measured) */
 };
 
 /* Judges expectation `e`. The sample set is not changed. */
 void judge_expect(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
-                  const struct judge_pod *pods, size_t n_pods, const struct judge_timing *tm,
-                  struct judge_result *out);
+                  const struct judge_pod *pods, size_t n_pods, const struct judge_timing *tm, struct judge_result *out);
 
 /* The seconds [from, to) that belong to step `k`: seconds whose summary lines cover time before the
  * step took effect (sample_clean_from) are left out, and so is the second in which the next began. */

@@ -20,10 +20,10 @@ struct l7proxy {
   char name[SC_NAME_MAX + 16];
   char ip[16];
   uint16_t port;
-  struct sc_proxy upstreams;     /* the weights in force */
+  struct sc_proxy upstreams; /* the weights in force */
   char cfg_path[PATH_MAX];
-  char sock_path[108];           /* sun_path's size */
-  uint64_t last_requests;        /* the frontend's request counter at the last sample */
+  char sock_path[108];    /* sun_path's size */
+  uint64_t last_requests; /* the frontend's request counter at the last sample */
 };
 
 /* Where the upstream Services are: the cluster DNS and each upstream's port. */

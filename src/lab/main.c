@@ -48,10 +48,11 @@ struct args {
 };
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: lab list [--scenarios DIR]\n"
-             "       lab check FILE.yaml...\n"
-             "       lab run SCENARIO...|all [--fast] [--out DIR] [--bin DIR] [--scenarios DIR]\n"
-             "                              [--clusterip auto|iptables|haproxy] [--no-netns]\n");
+  fprintf(f,
+          "usage: lab list [--scenarios DIR]\n"
+          "       lab check FILE.yaml...\n"
+          "       lab run SCENARIO...|all [--fast] [--out DIR] [--bin DIR] [--scenarios DIR]\n"
+          "                              [--clusterip auto|iptables|haproxy] [--no-netns]\n");
 }
 
 static void bad_usage(const char *fmt, const char *a, const char *b) {
@@ -183,8 +184,10 @@ static int find_tool(const char *name, char *out, size_t len) {
 static void find_tools(const struct args *a, struct cluster_tools *t) {
   if (proc_find_program(a->bin, "greeter-server", t->greeter_server, sizeof t->greeter_server) != 0 ||
       proc_find_program(a->bin, "greeter-client", t->greeter_client, sizeof t->greeter_client) != 0)
-    fatal(2, "msg=\"greeter-server/greeter-client not found\" flag=--bin value=\"%s\" hint=\"build them, or pass "
-             "--bin DIR\"", a->bin ? a->bin : "(next to lab)");
+    fatal(2,
+          "msg=\"greeter-server/greeter-client not found\" flag=--bin value=\"%s\" hint=\"build them, or pass "
+          "--bin DIR\"",
+          a->bin ? a->bin : "(next to lab)");
   if (find_tool("dnsmasq", t->dnsmasq, sizeof t->dnsmasq) != 0)
     fatal(2, "msg=\"dnsmasq not found\" hint=\"apt-get install dnsmasq-base (scripts/deps.sh)\"");
   find_tool("iptables", t->iptables, sizeof t->iptables);
@@ -262,11 +265,13 @@ int main(int argc, char **argv) {
   opt.clusterip = a.clusterip;
   opt.netns = !a.no_netns && netns_available();
   if (!a.no_netns && !opt.netns)
-    fprintf(stderr, "lab: no network namespace (needs root and the capability): running on the host loopback, "
-                    "ClusterIP by HAProxy\n");
+    fprintf(stderr,
+            "lab: no network namespace (needs root and the capability): running on the host loopback, "
+            "ClusterIP by HAProxy\n");
   opt.progress_tty = isatty(2);
   if (a.clusterip == RUN_CLUSTERIP_IPTABLES && !opt.netns)
-    bad_usage("%s=iptables needs root and a network namespace%s", "--clusterip", a.no_netns ? " (drop --no-netns)" : "");
+    bad_usage("%s=iptables needs root and a network namespace%s", "--clusterip",
+              a.no_netns ? " (drop --no-netns)" : "");
   if (!opt.tools.haproxy[0] && (a.clusterip == RUN_CLUSTERIP_HAPROXY || !opt.netns))
     fatal(2, "msg=\"haproxy not found\" hint=\"the ClusterIP needs it without a namespace; scripts/deps.sh\"");
 

@@ -39,8 +39,8 @@ int probe_tcp(const char *ip, uint16_t port) {
   return 1;
 }
 
-ssize_t probe_exchange(const char *ip, uint16_t port, const char *unix_path, const char *req, char *out,
-                       size_t outlen, int64_t timeout_ms) {
+ssize_t probe_exchange(const char *ip, uint16_t port, const char *unix_path, const char *req, char *out, size_t outlen,
+                       int64_t timeout_ms) {
   int fd = dial(ip, port, unix_path);
   if (fd < 0) return -1;
   ssize_t rc = -1;

@@ -13,7 +13,7 @@ int probe_tcp(const char *ip, uint16_t port);
 /* Connects (TCP to ip:port, or the unix socket at `unix_path` when it is not NULL), writes `req`,
  * reads until the peer closes or timeout_ms passes, and stores the answer NUL-terminated in
  * out[outlen]. Returns its length, or -1 (connect or write error, or timeout). */
-ssize_t probe_exchange(const char *ip, uint16_t port, const char *unix_path, const char *req, char *out,
-                       size_t outlen, int64_t timeout_ms);
+ssize_t probe_exchange(const char *ip, uint16_t port, const char *unix_path, const char *req, char *out, size_t outlen,
+                       int64_t timeout_ms);
 
 #endif

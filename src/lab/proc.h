@@ -22,21 +22,21 @@
 #include <sys/types.h>
 
 struct proc {
-  pid_t pid;        /* 0 when not running */
+  pid_t pid; /* 0 when not running */
   char name[64];
-  int out_fd;       /* read end of the child's stdout when piped, else -1 */
-  char buf[8192];   /* partial line from out_fd */
+  int out_fd;     /* read end of the child's stdout when piped, else -1 */
+  char buf[8192]; /* partial line from out_fd */
   size_t buf_len;
 };
 
 struct proc_spec {
   const char *name;
-  const char *const *argv;  /* argv[0] is the path of the program */
-  const char *const *env;   /* extra "KEY=VALUE" entries (NULL-terminated, may be NULL); they replace
-                               inherited variables of the same name */
-  const char *log_path;     /* stderr (and stdout unless piped) are appended here */
-  int pipe_stdout;          /* read stdout through proc_read_lines */
-  const char *netns;        /* network namespace name, or NULL for the lab's own */
+  const char *const *argv; /* argv[0] is the path of the program */
+  const char *const *env;  /* extra "KEY=VALUE" entries (NULL-terminated, may be NULL); they replace
+                              inherited variables of the same name */
+  const char *log_path;    /* stderr (and stdout unless piped) are appended here */
+  int pipe_stdout;         /* read stdout through proc_read_lines */
+  const char *netns;       /* network namespace name, or NULL for the lab's own */
 };
 
 /* Starts a child. Returns 0, or -1 when the program cannot be started (fork, pipe, log file, namespace

@@ -33,9 +33,9 @@ static int before_birth(const struct run *r, const char *name, size_t t) {
 /* One grid's files: the servers' (from the clients) or the proxies' (from their counters). */
 struct grid_files {
   const struct sample_set *s;
-  const char *csv;   /* file names in the scenario folder */
+  const char *csv; /* file names in the scenario folder */
   const char *chart;
-  const char *what;  /* for the chart's title */
+  const char *what; /* for the chart's title */
 };
 
 static int write_csv(const struct run *r, const struct grid_files *gf) {
@@ -101,8 +101,10 @@ static int write_chart(const struct run *r, const struct grid_files *gf, const c
     fprintf(f, "set arrow from %.2f, graph 0 to %.2f, graph 0.05 nohead linecolor rgb '#cc0000' linewidth 2\n", q[i],
             q[i]);
   if (nq)
-    fprintf(f, "set label 900 'red ticks: DNS queries for the Services (clients, proxies, xdsd)' at graph 0.01, graph 0.08 "
-               "textcolor rgb '#cc0000'\n");
+    fprintf(
+        f,
+        "set label 900 'red ticks: DNS queries for the Services (clients, proxies, xdsd)' at graph 0.01, graph 0.08 "
+        "textcolor rgb '#cc0000'\n");
   if (s->n_servers == 0) {
     fprintf(f, "set label 901 'no RPC was answered' at graph 0.4, graph 0.5\nplot NaN notitle\n");
   } else {
@@ -189,15 +191,19 @@ static void write_setup_md(FILE *f, const struct run *r) {
           CLUSTER_DNS_IP, r->cluster.dns_port, DNS_DOMAIN);
   if (r->clusterip_desc[0]) fprintf(f, "- ClusterIP implementation that ran: **%s**\n", r->clusterip_desc);
   if (sc->n_xds_configs)
-    fprintf(f, "- xDS control plane: xdsd on %s:9002 (admin :9003), `--dns-refresh 1s`, config in a ConfigMap-style "
-               "directory (`xds-config/`); configs: %s%s\n",
-            CLUSTER_XDS_IP, sc->xds_configs[0].name, sc->n_xds_configs > 1 ? " (first), then swapped by the timeline" : "");
+    fprintf(f,
+            "- xDS control plane: xdsd on %s:9002 (admin :9003), `--dns-refresh 1s`, config in a ConfigMap-style "
+            "directory (`xds-config/`); configs: %s%s\n",
+            CLUSTER_XDS_IP, sc->xds_configs[0].name,
+            sc->n_xds_configs > 1 ? " (first), then swapped by the timeline" : "");
   for (size_t i = 0; i < sc->n_deployments; i++) {
     const struct sc_deployment *d = &sc->deployments[i];
     fprintf(f, "- Deployment `%s`: %d replicas of %s", d->name, d->replicas,
-            d->image == SC_IMAGE_HAPROXY ? "HAProxy (L7 gRPC proxy: h2 both sides, DNS discovery every 1 s)" : "greeter-server");
+            d->image == SC_IMAGE_HAPROXY ? "HAProxy (L7 gRPC proxy: h2 both sides, DNS discovery every 1 s)"
+                                         : "greeter-server");
     for (size_t j = 0; j < d->proxy.n_upstreams; j++)
-      fprintf(f, "%s%s weight %d", j ? ", " : ", upstreams: ", d->proxy.upstreams[j].service, d->proxy.upstreams[j].weight);
+      fprintf(f, "%s%s weight %d", j ? ", " : ", upstreams: ", d->proxy.upstreams[j].service,
+              d->proxy.upstreams[j].weight);
     for (size_t j = 0; j < d->n_env; j++) fprintf(f, "%s%s=%s", j ? ", " : " (", d->env[j].key, d->env[j].value);
     fprintf(f, "%s\n", d->n_env ? ")" : "");
   }
@@ -209,7 +215,8 @@ static void write_setup_md(FILE *f, const struct run *r) {
     const struct sc_client *cl = &sc->clients[i];
     char target[256];
     if (cl->has_sidecar)
-      snprintf(target, sizeof target, "%s:8080 (its sidecar, HAProxy, on the client pod's address)", r->cluster.clients[i].ip);
+      snprintf(target, sizeof target, "%s:8080 (its sidecar, HAProxy, on the client pod's address)",
+               r->cluster.clients[i].ip);
     else if (cl->xds[0])
       snprintf(target, sizeof target, "xds:///%s (proxyless; GRPC_XDS_BOOTSTRAP points at xdsd on %s:9002)", cl->xds,
                CLUSTER_XDS_IP);
@@ -229,8 +236,9 @@ static void write_setup_md(FILE *f, const struct run *r) {
 /* Per phase: RPCs, failures, latency, and each proxy's requests. */
 static void write_phases_md(FILE *f, const struct run *r) {
   const struct sample_set *ps = &r->proxy_samples;
-  fprintf(f, "## Phases\n\nLatency is the median over the phase's seconds of each second's p50 and p99 (the client's "
-             "summary lines).\n\n| phase | RPCs ok | failed | p50 (ms) | p99 (ms) |");
+  fprintf(f,
+          "## Phases\n\nLatency is the median over the phase's seconds of each second's p50 and p99 (the client's "
+          "summary lines).\n\n| phase | RPCs ok | failed | p50 (ms) | p99 (ms) |");
   for (size_t i = 0; i < ps->n_servers; i++) fprintf(f, " %s requests |", ps->names[i]);
   fprintf(f, "\n|---|---:|---:|---:|---:|");
   for (size_t i = 0; i < ps->n_servers; i++) fprintf(f, "---:|");
@@ -244,7 +252,8 @@ static void write_phases_md(FILE *f, const struct run *r) {
     judge_phase_seconds(&r->timing, &r->samples, r->sc->n_steps, k, &from, &to);
     fprintf(f, "| %s | %llu | %llu | %.1f | %.1f |", r->sc->steps[k].phase, (unsigned long long)ok,
             (unsigned long long)failed, p50, p99);
-    for (size_t i = 0; i < ps->n_servers; i++) fprintf(f, " %llu |", (unsigned long long)verdict_total(&g, (int)i, from, to));
+    for (size_t i = 0; i < ps->n_servers; i++)
+      fprintf(f, " %llu |", (unsigned long long)verdict_total(&g, (int)i, from, to));
     fputc('\n', f);
   }
   fputc('\n', f);
@@ -262,13 +271,15 @@ static int write_md(const struct run *r) {
           r->error || r->interrupted ? r->error_msg : (r->passed ? "every expectation held" : "an expectation FAILED"));
   write_setup_md(f, r);
   fprintf(f, "## Timeline\n\n| t (s) | event |\n|---:|---|\n");
-  for (size_t i = 0; i < r->n_events; i++) fprintf(f, "| %.1f | %s |\n", (double)r->events[i].t_ms / 1000.0, r->events[i].label);
+  for (size_t i = 0; i < r->n_events; i++)
+    fprintf(f, "| %.1f | %s |\n", (double)r->events[i].t_ms / 1000.0, r->events[i].label);
   fprintf(f, "| %.1f | end of sampling |\n\n", (double)r->timing.end_ms / 1000.0);
   double q[64];
   size_t nq = report_dns_queries(r, q, 64);
   if (nq) {
-    fprintf(f, "DNS queries for the Services by clients, proxies or xdsd (not the lab's own; from dnsmasq's query log, "
-               "1 s resolution): t =");
+    fprintf(f,
+            "DNS queries for the Services by clients, proxies or xdsd (not the lab's own; from dnsmasq's query log, "
+            "1 s resolution): t =");
     for (size_t i = 0; i < nq && i < 20; i++) fprintf(f, "%s %.0f", i ? "," : "", q[i]);
     fprintf(f, "%s s.\n\n", nq > 20 ? ", ... (every second: a proxy or xdsd re-resolving)" : "");
   }
@@ -293,13 +304,13 @@ static int write_md(const struct run *r) {
 }
 
 static void html_head(FILE *f, const char *title) {
-  fprintf(f,
-          "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>");
+  fprintf(f, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>");
   escape_html(f, title);
-  fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em}"
-             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;vertical-align:top}"
-             "th{background:#eee}.pass{color:#070;font-weight:bold}.fail{color:#b00;font-weight:bold}"
-             "img{max-width:100%%;border:1px solid #ddd}</style></head><body>\n");
+  fprintf(f,
+          "</title>\n<style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em}"
+          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;vertical-align:top}"
+          "th{background:#eee}.pass{color:#070;font-weight:bold}.fail{color:#b00;font-weight:bold}"
+          "img{max-width:100%%;border:1px solid #ddd}</style></head><body>\n");
 }
 
 static void html_verdict_rows(FILE *f, const struct run *r, int with_scenario, const char *link_prefix) {
@@ -351,8 +362,10 @@ static int write_html(const struct run *r) {
     escape_html(f, sc->explain);
     fputs("</p>\n", f);
   }
-  fputs("<p>Data: <a href=\"samples.csv\">samples.csv</a>, details: <a href=\"report.md\">report.md</a></p>\n"
-        "</body></html>\n", f);
+  fputs(
+      "<p>Data: <a href=\"samples.csv\">samples.csv</a>, details: <a href=\"report.md\">report.md</a></p>\n"
+      "</body></html>\n",
+      f);
   return fclose(f);
 }
 
@@ -369,20 +382,23 @@ int report_scenario(const struct run *r, const char *gnuplot) {
 }
 
 static void write_compare_md(FILE *f, const struct compare_row *rows, size_t n) {
-  fprintf(f, "| scenario | balanced (max / min share) | new replicas get traffic | weighted routing | change needs "
-             "client restart | extra hops | p50 / p99 | processes per client |\n|---|---|---|---|---|---|---|---|\n");
+  fprintf(f,
+          "| scenario | balanced (max / min share) | new replicas get traffic | weighted routing | change needs "
+          "client restart | extra hops | p50 / p99 | processes per client |\n|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < n; i++)
     fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", rows[i].scenario, rows[i].balanced, rows[i].discovery,
             rows[i].weights, rows[i].restart, rows[i].hops, rows[i].latency, rows[i].processes);
 }
 
 static void write_compare_html(FILE *f, const struct compare_row *rows, size_t n) {
-  fputs("<h2>Comparison</h2>\n<table><tr><th>scenario</th><th>balanced (max / min share)</th><th>new replicas get "
-        "traffic</th><th>weighted routing</th><th>change needs client restart</th><th>extra hops</th><th>p50 / p99</th>"
-        "<th>processes per client</th></tr>\n", f);
+  fputs(
+      "<h2>Comparison</h2>\n<table><tr><th>scenario</th><th>balanced (max / min share)</th><th>new replicas get "
+      "traffic</th><th>weighted routing</th><th>change needs client restart</th><th>extra hops</th><th>p50 / p99</th>"
+      "<th>processes per client</th></tr>\n",
+      f);
   for (size_t i = 0; i < n; i++) {
     const char *cells[] = {rows[i].scenario, rows[i].balanced, rows[i].discovery, rows[i].weights,
-                           rows[i].restart, rows[i].hops, rows[i].latency, rows[i].processes};
+                           rows[i].restart,  rows[i].hops,     rows[i].latency,   rows[i].processes};
     fputs("<tr>", f);
     for (size_t j = 0; j < sizeof cells / sizeof cells[0]; j++) {
       fputs("<td>", f);
@@ -414,14 +430,16 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
   snprintf(path, sizeof path, "%s/report.md", out_dir);
   FILE *f = fopen(path, "w");
   if (!f) return -1;
-  fprintf(f, "# Lab report\n\nTimings: %s. One row per expectation; each scenario's own report has the chart, "
-             "the timeline and the setup.\n\n",
+  fprintf(f,
+          "# Lab report\n\nTimings: %s. One row per expectation; each scenario's own report has the chart, "
+          "the timeline and the setup.\n\n",
           fast ? "`--fast`" : "default (the demo's)");
   if (n_rows > 1) {
-    fprintf(f, "## Comparison\n\nMeasured in this run. Balanced: the busiest and the idlest pod's share in the first "
-               "phase. New replicas: time from the scale (pods ready, DNS updated) to the last new pod's first received "
-               "RPC (from its log). Latency: median per-second p50 / p99 in the first phase, and the "
-               "difference to headless where the servers answer with the same delay.\n\n");
+    fprintf(f,
+            "## Comparison\n\nMeasured in this run. Balanced: the busiest and the idlest pod's share in the first "
+            "phase. New replicas: time from the scale (pods ready, DNS updated) to the last new pod's first received "
+            "RPC (from its log). Latency: median per-second p50 / p99 in the first phase, and the "
+            "difference to headless where the servers answer with the same delay.\n\n");
     write_compare_md(f, rows, n_rows);
     fprintf(f, "\n## Verdicts\n\n");
   }
@@ -449,7 +467,10 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
   html_head(f, "Lab report");
   fprintf(f, "<h1>Lab report</h1>\n<p>Timings: %s.</p>\n", fast ? "--fast" : "default (the demo's)");
   if (n_rows > 1) write_compare_html(f, rows, n_rows);
-  fputs("<h2>Verdicts</h2>\n<table><tr><th>scenario</th><th>the demo's claim</th><th>expectation</th><th>measured</th><th>result</th></tr>\n", f);
+  fputs(
+      "<h2>Verdicts</h2>\n<table><tr><th>scenario</th><th>the demo's "
+      "claim</th><th>expectation</th><th>measured</th><th>result</th></tr>\n",
+      f);
   for (size_t k = 0; k < n; k++) html_verdict_rows(f, runs[k], 1, "");
   fputs("</table>\n", f);
   for (size_t k = 0; k < n; k++) {

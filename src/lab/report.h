@@ -22,5 +22,4 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
  * stored in t_s[cap]. */
 size_t report_dns_queries(const struct run *r, double *t_s, size_t cap);
 
-
 #endif

@@ -125,7 +125,7 @@ static int clear_dir(const char *dir) {
 struct line_ctx {
   struct run *r;
   int64_t t_ms;
-  FILE *out;     /* the client's stdout, kept for the report */
+  FILE *out; /* the client's stdout, kept for the report */
 };
 
 static void on_client_line(void *arg, const char *line) {
@@ -172,18 +172,18 @@ static int do_step(struct run *r, size_t k) {
   const struct sc_step *st = &r->sc->steps[k];
   r->cluster.step = (int)k;
   switch (st->action) {
-  case SC_ACTION_NONE:
-    return 0;
-  case SC_ACTION_SCALE:
-    return cluster_scale(&r->cluster, st->target, st->replicas, (int)k);
-  case SC_ACTION_RESTART:
-    return cluster_restart_client(&r->cluster, st->target);
-  case SC_ACTION_WEIGHTS:
-    return cluster_set_weights(&r->cluster, st->target, st->weights, st->n_weights, st->live);
-  case SC_ACTION_XDS_CONFIG:
-    return cluster_xds_config(&r->cluster, st->target);
-  case SC_ACTION_KILL:
-    return cluster_kill(&r->cluster, st->target, (int)k);
+    case SC_ACTION_NONE:
+      return 0;
+    case SC_ACTION_SCALE:
+      return cluster_scale(&r->cluster, st->target, st->replicas, (int)k);
+    case SC_ACTION_RESTART:
+      return cluster_restart_client(&r->cluster, st->target);
+    case SC_ACTION_WEIGHTS:
+      return cluster_set_weights(&r->cluster, st->target, st->weights, st->n_weights, st->live);
+    case SC_ACTION_XDS_CONFIG:
+      return cluster_xds_config(&r->cluster, st->target);
+    case SC_ACTION_KILL:
+      return cluster_kill(&r->cluster, st->target, (int)k);
   }
   return -1;
 }
@@ -344,9 +344,13 @@ static void judge_all(struct run *r) {
   read_received(r);
   for (size_t i = 0; i < r->cluster.n_pods; i++) {
     const struct pod *p = &r->cluster.pods[i];
-    pods[i] = (struct judge_pod){.name = p->name, .deployment = p->deployment, .born_step = p->born_step,
-                                 .gone_step = p->gone_step, .first_rx_ms = p->first_rx_ms,
-                                 .rx_ms = p->rx_ms, .n_rx = p->n_rx};
+    pods[i] = (struct judge_pod){.name = p->name,
+                                 .deployment = p->deployment,
+                                 .born_step = p->born_step,
+                                 .gone_step = p->gone_step,
+                                 .first_rx_ms = p->first_rx_ms,
+                                 .rx_ms = p->rx_ms,
+                                 .n_rx = p->n_rx};
   }
   r->passed = 1;
   for (size_t i = 0; i < r->sc->n_expects; i++) {
@@ -359,8 +363,7 @@ static void judge_all(struct run *r) {
   }
 }
 
-int run_scenario(struct run *r, const struct scenario *sc, const struct run_options *opt,
-                 volatile sig_atomic_t *stop) {
+int run_scenario(struct run *r, const struct scenario *sc, const struct run_options *opt, volatile sig_atomic_t *stop) {
   memset(r, 0, sizeof *r);
   r->sc = sc;
   sample_init(&r->samples);

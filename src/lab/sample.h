@@ -46,7 +46,7 @@ struct sample_set {
   uint64_t *count;           /* owned; count[t * SAMPLE_MAX_SERVERS + server] */
   size_t n_sec, cap_sec;
   int64_t first_ms[SAMPLE_MAX_SERVERS]; /* arrival time of the first line that counted the server, or -1 */
-  uint64_t dropped;          /* RPCs from servers beyond SAMPLE_MAX_SERVERS */
+  uint64_t dropped;                     /* RPCs from servers beyond SAMPLE_MAX_SERVERS */
 };
 
 void sample_init(struct sample_set *s);

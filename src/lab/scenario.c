@@ -113,13 +113,20 @@ struct env_rule {
   int client; /* 1: greeter-client, 0: greeter-server */
 };
 static const struct env_rule env_rules[] = {
-    {"RESPONSE_DELAY", ENV_DURATION, 0},           {"MAX_CONNECTION_AGE", ENV_DURATION_POSITIVE, 0},
-    {"MAX_CONNECTION_AGE_GRACE", ENV_DURATION, 0}, {"SHUTDOWN_GRACE", ENV_DURATION, 0},
-    {"LOG_LEVEL", ENV_LEVEL, 0},                   {"CONCURRENCY", ENV_COUNT, 1},
-    {"RPC_TIMEOUT", ENV_DURATION_POSITIVE, 1},     {"LB_POLICY", ENV_LB, 1},
-    {"DNS_MIN_RESOLUTION_INTERVAL", ENV_DURATION, 1}, {"HEALTH_CHECK", ENV_BOOL, 1},
-    {"WAIT_FOR_READY", ENV_BOOL, 1},               {"KEEPALIVE_TIME", ENV_KEEPALIVE, 1},
-    {"KEEPALIVE_TIMEOUT", ENV_DURATION_POSITIVE, 1},        {"LOG_LEVEL", ENV_LEVEL, 1},
+    {"RESPONSE_DELAY", ENV_DURATION, 0},
+    {"MAX_CONNECTION_AGE", ENV_DURATION_POSITIVE, 0},
+    {"MAX_CONNECTION_AGE_GRACE", ENV_DURATION, 0},
+    {"SHUTDOWN_GRACE", ENV_DURATION, 0},
+    {"LOG_LEVEL", ENV_LEVEL, 0},
+    {"CONCURRENCY", ENV_COUNT, 1},
+    {"RPC_TIMEOUT", ENV_DURATION_POSITIVE, 1},
+    {"LB_POLICY", ENV_LB, 1},
+    {"DNS_MIN_RESOLUTION_INTERVAL", ENV_DURATION, 1},
+    {"HEALTH_CHECK", ENV_BOOL, 1},
+    {"WAIT_FOR_READY", ENV_BOOL, 1},
+    {"KEEPALIVE_TIME", ENV_KEEPALIVE, 1},
+    {"KEEPALIVE_TIMEOUT", ENV_DURATION_POSITIVE, 1},
+    {"LOG_LEVEL", ENV_LEVEL, 1},
 };
 #define ENV_MAX_MS SC_MAX_DURATION_MS
 
@@ -199,7 +206,8 @@ static const struct ytree *get_seq(struct loader *ld, const struct ytree *root, 
 /* upstreams: [{service: NAME, weight: W}] (services are checked once all are loaded). */
 static int get_upstreams(struct loader *ld, const struct ytree *map, const char *key, struct sc_proxy *p) {
   const struct ytree *seq = ytree_get(map, key);
-  if (!seq || seq->kind != YTREE_SEQ || !seq->child) return fail(ld, seq ? seq : map, "\"%s\" must be a non-empty list", key);
+  if (!seq || seq->kind != YTREE_SEQ || !seq->child)
+    return fail(ld, seq ? seq : map, "\"%s\" must be a non-empty list", key);
   static const char *const keys[] = {"service", "weight", NULL};
   for (const struct ytree *u = seq->child; u; u = u->next) {
     if (p->n_upstreams == SC_MAX_UPSTREAMS) return fail(ld, u, "too many upstreams (max %d)", SC_MAX_UPSTREAMS);
@@ -213,7 +221,8 @@ static int get_upstreams(struct loader *ld, const struct ytree *map, const char 
   return 0;
 }
 
-static int check_upstreams(struct loader *ld, const struct ytree *at, const struct scenario *sc, const struct sc_proxy *p) {
+static int check_upstreams(struct loader *ld, const struct ytree *at, const struct scenario *sc,
+                           const struct sc_proxy *p) {
   for (size_t i = 0; i < p->n_upstreams; i++)
     if (!scenario_service(sc, p->upstreams[i].service))
       return fail(ld, at, "upstream: no service named \"%s\"", p->upstreams[i].service);
@@ -299,7 +308,8 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
       if (sc->n_xds_configs == 0) return fail(ld, xds, "an xds client needs xds_configs");
     } else if (sidecar) {
       if (cl->service[0]) return fail(ld, c, "a client with a sidecar dials the sidecar: no \"service\"");
-      if (only_keys(ld, sidecar, "sidecar", sidecar_keys) != 0 || get_upstreams(ld, sidecar, "upstreams", &cl->sidecar) != 0 ||
+      if (only_keys(ld, sidecar, "sidecar", sidecar_keys) != 0 ||
+          get_upstreams(ld, sidecar, "upstreams", &cl->sidecar) != 0 ||
           check_upstreams(ld, sidecar, sc, &cl->sidecar) != 0)
         return -1;
       cl->has_sidecar = 1;
@@ -315,7 +325,8 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
 static int load_timeline(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "timeline", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"phase", "duration", "scale", "restart", "set_weights", "xds_config", "kill", NULL};
+  static const char *const keys[] = {"phase",       "duration",   "scale", "restart",
+                                     "set_weights", "xds_config", "kill",  NULL};
   static const char *const scale_keys[] = {"deployment", "replicas", NULL};
   static const char *const weight_keys[] = {"client", "live", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
@@ -339,7 +350,8 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
     if (ytree_get(c, "restart")) {
       if (scale) return fail(ld, c, "a step has at most one action (scale or restart)");
       if (get_name(ld, c, "restart", 1, st->target) != 0) return -1;
-      if (!scenario_client(sc, st->target)) return fail(ld, ytree_get(c, "restart"), "no client named \"%s\"", st->target);
+      if (!scenario_client(sc, st->target))
+        return fail(ld, ytree_get(c, "restart"), "no client named \"%s\"", st->target);
       st->action = SC_ACTION_RESTART;
     }
     const struct ytree *sw = ytree_get(c, "set_weights");
@@ -352,11 +364,14 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
           get_text(ld, sw, "live", 0, live, sizeof live) != 0 || get_upstreams(ld, sw, "upstreams", &w) != 0)
         return -1;
       const struct sc_client *cl = scenario_client(sc, st->target);
-      if (!cl || !cl->has_sidecar) return fail(ld, sw, "set_weights: \"%s\" is not a client with a sidecar", st->target);
+      if (!cl || !cl->has_sidecar)
+        return fail(ld, sw, "set_weights: \"%s\" is not a client with a sidecar", st->target);
       for (size_t i = 0; i < w.n_upstreams; i++) {
         int known = 0;
-        for (size_t j = 0; j < cl->sidecar.n_upstreams; j++) known |= strcmp(cl->sidecar.upstreams[j].service, w.upstreams[i].service) == 0;
-        if (!known) return fail(ld, sw, "set_weights: \"%s\" is not an upstream of the sidecar", w.upstreams[i].service);
+        for (size_t j = 0; j < cl->sidecar.n_upstreams; j++)
+          known |= strcmp(cl->sidecar.upstreams[j].service, w.upstreams[i].service) == 0;
+        if (!known)
+          return fail(ld, sw, "set_weights: \"%s\" is not an upstream of the sidecar", w.upstreams[i].service);
       }
       if (strcmp(live, "true") != 0 && strcmp(live, "false") != 0) return fail(ld, sw, "live must be true or false");
       st->live = strcmp(live, "true") == 0;
@@ -375,7 +390,8 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
     if (ytree_get(c, "kill")) {
       if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
       if (get_name(ld, c, "kill", 1, st->target) != 0) return -1;
-      if (!scenario_deployment(sc, st->target)) return fail(ld, ytree_get(c, "kill"), "no deployment named \"%s\"", st->target);
+      if (!scenario_deployment(sc, st->target))
+        return fail(ld, ytree_get(c, "kill"), "no deployment named \"%s\"", st->target);
       st->action = SC_ACTION_KILL;
     }
     if (scenario_phase_index(sc, st->phase) >= 0) return fail(ld, c, "phase \"%s\" defined twice", st->phase);
@@ -398,9 +414,8 @@ static int load_top_share(struct loader *ld, const struct ytree *c, const struct
 static int load_target(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
                        struct sc_expect *e) {
   (void)sc, (void)idx;
-  return get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0
-             ? -1
-             : 0;
+  return get_percent(ld, c, "target", 1, &e->target) != 0 || get_percent(ld, c, "tolerance", 1, &e->tolerance) != 0 ? -1
+                                                                                                                    : 0;
 }
 
 static int load_nothing(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
@@ -443,9 +458,12 @@ static const struct {
   const char *name;
   check_loader load;
 } checks[SC_CHECK_COUNT] = {
-    [SC_CHECK_TOP_SHARE] = {"top_share", load_top_share},     [SC_CHECK_SHARE_EACH] = {"share_each", load_target},
-    [SC_CHECK_NO_RPC] = {"no_rpc", load_nothing},             [SC_CHECK_FIRST_RPC] = {"first_rpc", load_within},
-    [SC_CHECK_EVEN] = {"even", load_even},                    [SC_CHECK_STOPS] = {"stops", load_within},
+    [SC_CHECK_TOP_SHARE] = {"top_share", load_top_share},
+    [SC_CHECK_SHARE_EACH] = {"share_each", load_target},
+    [SC_CHECK_NO_RPC] = {"no_rpc", load_nothing},
+    [SC_CHECK_FIRST_RPC] = {"first_rpc", load_within},
+    [SC_CHECK_EVEN] = {"even", load_even},
+    [SC_CHECK_STOPS] = {"stops", load_within},
     [SC_CHECK_GROUP_SHARE] = {"group_share", load_group_share},
 };
 
@@ -488,8 +506,8 @@ static int check_select(struct loader *ld, const struct ytree *c, const struct s
 static int load_expects(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "expect", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"check", "phase", "deployment", "select", "claim", "min", "target",
-                                     "tolerance", "within", "window", "settle", "min_rpcs", NULL};
+  static const char *const keys[] = {"check",     "phase",  "deployment", "select", "claim",    "min", "target",
+                                     "tolerance", "within", "window",     "settle", "min_rpcs", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_expects == SC_MAX_EXPECTS) return fail(ld, c, "too many expectations");
     struct sc_expect *e = &sc->expects[sc->n_expects];
@@ -521,7 +539,8 @@ static int load_xds_configs(struct loader *ld, const struct ytree *root, struct 
   if (!m) return 0;
   if (m->kind != YTREE_MAP || !m->child) return fail(ld, m, "\"xds_configs\" must be a map of NAME: config text");
   for (const struct ytree *c = m->child; c; c = c->next) {
-    if (sc->n_xds_configs == SC_MAX_XDS_CONFIGS) return fail(ld, c, "too many xds configs (max %d)", SC_MAX_XDS_CONFIGS);
+    if (sc->n_xds_configs == SC_MAX_XDS_CONFIGS)
+      return fail(ld, c, "too many xds configs (max %d)", SC_MAX_XDS_CONFIGS);
     if (c->kind != YTREE_SCALAR) return fail(ld, c, "xds config %s must be the config file's text (use |)", c->key);
     if (strlen(c->key) >= SC_NAME_MAX || strlen(c->value) >= SC_XDS_CONFIG_MAX)
       return fail(ld, c, "xds config %s: name or text too long", c->key);
@@ -561,17 +580,16 @@ int scenario_parse(const char *buf, size_t len, const char *origin, int fast, st
   sc->fast = fast;
   struct ytree *root = ytree_parse_named(origin, buf, len, err, errlen);
   if (!root) return -1;
-  static const char *const keys[] = {"name", "order", "title", "demo_claim", "explain", "deployments", "services",
-                                     "xds_configs", "clients", "timeline", "expect", NULL};
+  static const char *const keys[] = {"name",     "order",       "title",   "demo_claim", "explain", "deployments",
+                                     "services", "xds_configs", "clients", "timeline",   "expect",  NULL};
   int rc = -1;
   if (only_keys(&ld, root, "the scenario", keys) != 0 || get_name(&ld, root, "name", 1, sc->name) != 0 ||
       get_text(&ld, root, "title", 1, sc->title, sizeof sc->title) != 0 ||
       get_text(&ld, root, "demo_claim", 1, sc->demo_claim, sizeof sc->demo_claim) != 0 ||
       get_text(&ld, root, "explain", 0, sc->explain, sizeof sc->explain) != 0 || get_order(&ld, root, sc) != 0 ||
       load_deployments(&ld, root, sc) != 0 || load_services(&ld, root, sc) != 0 || check_proxies(&ld, root, sc) != 0 ||
-      load_xds_configs(&ld, root, sc) != 0 ||
-      load_clients(&ld, root, sc) != 0 ||
-      load_timeline(&ld, root, sc) != 0 || load_expects(&ld, root, sc) != 0)
+      load_xds_configs(&ld, root, sc) != 0 || load_clients(&ld, root, sc) != 0 || load_timeline(&ld, root, sc) != 0 ||
+      load_expects(&ld, root, sc) != 0)
     goto out;
   rc = 0;
 out:

@@ -45,8 +45,8 @@ struct sc_deployment {
   char name[SC_NAME_MAX];
   enum sc_image image;
   int replicas;
-  uint16_t port;                /* HAPROXY: the port it listens on (default 8080) */
-  struct sc_proxy proxy;        /* HAPROXY */
+  uint16_t port;         /* HAPROXY: the port it listens on (default 8080) */
+  struct sc_proxy proxy; /* HAPROXY */
   struct sc_env env[SC_MAX_ENV];
   size_t n_env;
 };
@@ -62,28 +62,34 @@ struct sc_service {
 
 struct sc_client {
   char name[SC_NAME_MAX];
-  char service[SC_NAME_MAX];    /* dials this service through the cluster DNS ("" with a sidecar or xds) */
-  char xds[SC_NAME_MAX];        /* proxyless: dials xds:///XDS, configured by the control plane */
-  int has_sidecar;              /* an HAProxy next to the client (its own address); the client dials it */
+  char service[SC_NAME_MAX]; /* dials this service through the cluster DNS ("" with a sidecar or xds) */
+  char xds[SC_NAME_MAX];     /* proxyless: dials xds:///XDS, configured by the control plane */
+  int has_sidecar;           /* an HAProxy next to the client (its own address); the client dials it */
   struct sc_proxy sidecar;
   struct sc_env env[SC_MAX_ENV];
   size_t n_env;
 };
 
-enum sc_action { SC_ACTION_NONE = 0, SC_ACTION_SCALE, SC_ACTION_RESTART, SC_ACTION_WEIGHTS, SC_ACTION_XDS_CONFIG,
-                 SC_ACTION_KILL };
+enum sc_action {
+  SC_ACTION_NONE = 0,
+  SC_ACTION_SCALE,
+  SC_ACTION_RESTART,
+  SC_ACTION_WEIGHTS,
+  SC_ACTION_XDS_CONFIG,
+  SC_ACTION_KILL
+};
 
 /* One step of the timeline: an optional action, then a phase that lasts `duration_ms`. */
 struct sc_step {
   char phase[SC_NAME_MAX];
   enum sc_action action;
-  char target[SC_NAME_MAX];     /* SCALE, KILL: a deployment; RESTART, WEIGHTS: a client; XDS_CONFIG: a
-                                   control-plane config name */
-  int replicas;                 /* SCALE */
+  char target[SC_NAME_MAX];                     /* SCALE, KILL: a deployment; RESTART, WEIGHTS: a client; XDS_CONFIG: a
+                                                   control-plane config name */
+  int replicas;                                 /* SCALE */
   struct sc_upstream weights[SC_MAX_UPSTREAMS]; /* WEIGHTS: new weights of a client's sidecar upstreams */
   size_t n_weights;
-  int live;                     /* WEIGHTS: 1 through HAProxy's runtime API; 0 the demo's way: new
-                                   static config and the client pod restarted */
+  int live; /* WEIGHTS: 1 through HAProxy's runtime API; 0 the demo's way: new
+               static config and the client pod restarted */
   int64_t duration_ms;
   int line;
 };
@@ -111,25 +117,25 @@ enum sc_select { SC_SELECT_ALL = 0, SC_SELECT_NEW, SC_SELECT_GONE };
 struct sc_expect {
   enum sc_check check;
   char phase[SC_NAME_MAX];
-  char deployment[SC_NAME_MAX]; /* pods of this deployment (default: the first deployment) */
-  enum sc_select select;        /* all pods of the deployment during the phase, or the ones the phase's
-                                   scale step added */
-  char claim[256];              /* the expectation in words, for the verdict table */
+  char deployment[SC_NAME_MAX];  /* pods of this deployment (default: the first deployment) */
+  enum sc_select select;         /* all pods of the deployment during the phase, or the ones the phase's
+                                    scale step added */
+  char claim[256];               /* the expectation in words, for the verdict table */
   double min, target, tolerance; /* percent */
-  int64_t within_ms;            /* FIRST_RPC, STOPS; optional (-1) for EVEN and GROUP_SHARE (the last RPC
-                                   the group's servers logged after the change, at most this late) */
-  int64_t window_ms;            /* EVEN */
-  int64_t settle_ms;            /* GROUP_SHARE: left out at the start of the phase */
-  uint64_t min_rpcs;            /* GROUP_SHARE */
+  int64_t within_ms;             /* FIRST_RPC, STOPS; optional (-1) for EVEN and GROUP_SHARE (the last RPC
+                                    the group's servers logged after the change, at most this late) */
+  int64_t window_ms;             /* EVEN */
+  int64_t settle_ms;             /* GROUP_SHARE: left out at the start of the phase */
+  uint64_t min_rpcs;             /* GROUP_SHARE */
   int line;
 };
 
 struct scenario {
   char name[SC_NAME_MAX];
-  int order;                    /* where `lab run all` puts it (the demo's order); default 100 */
+  int order; /* where `lab run all` puts it (the demo's order); default 100 */
   char title[128];
-  char demo_claim[512];         /* what the demo says happens */
-  char explain[2048];           /* why, for the report */
+  char demo_claim[512]; /* what the demo says happens */
+  char explain[2048];   /* why, for the report */
   struct sc_deployment deployments[SC_MAX_DEPLOYMENTS];
   size_t n_deployments;
   struct sc_service services[SC_MAX_SERVICES];
@@ -147,7 +153,7 @@ struct scenario {
   size_t n_xds_configs;
   struct sc_expect expects[SC_MAX_EXPECTS];
   size_t n_expects;
-  int fast;                     /* timings resolved for --fast */
+  int fast; /* timings resolved for --fast */
 };
 
 /* Loads and validates `path` with the timings of the chosen mode (fast != 0: the compressed ones).

@@ -29,8 +29,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned code, const c
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                              const char *version, const char *upload_data, size_t *upload_data_size,
-                              void **con_cls) {
+                              const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
   (void)version;
   (void)upload_data;
   (void)upload_data_size;

@@ -23,11 +23,11 @@
 #define ADS_MAX_REQUEST_BYTES (1024 * 1024)
 /* What one client can make xdsd keep and print (issue 16): a request past these limits ends its stream
  * with the status named, and is counted in xdsd_refused_total{reason}. */
-#define ADS_MAX_FIELD_BYTES 1024              /* node.id, node.cluster, user agent name, version: INVALID_ARGUMENT */
-#define ADS_MAX_NAME_BYTES 1024               /* one resource name: INVALID_ARGUMENT */
-#define ADS_MAX_NAMES 10000                   /* names in one request: RESOURCE_EXHAUSTED */
+#define ADS_MAX_FIELD_BYTES 1024                /* node.id, node.cluster, user agent name, version: INVALID_ARGUMENT */
+#define ADS_MAX_NAME_BYTES 1024                 /* one resource name: INVALID_ARGUMENT */
+#define ADS_MAX_NAMES 10000                     /* names in one request: RESOURCE_EXHAUSTED */
 #define ADS_MAX_STREAM_NAME_BYTES (1024 * 1024) /* every name a stream subscribes to, all types: RESOURCE_EXHAUSTED */
-#define ADS_MAX_DETAIL_BYTES 1024             /* error_detail.message and version_info are kept cut to this */
+#define ADS_MAX_DETAIL_BYTES 1024               /* error_detail.message and version_info are kept cut to this */
 /* What /status shows: the first streams and names, texts cut (the counts are always whole). */
 #define STATUS_MAX_STREAMS 1000
 #define STATUS_MAX_NAMES 20
@@ -56,10 +56,10 @@ struct stream {
   /* closed: the final batch (status + close) completed or failed to start; half_closed: the receive
    * side ended (client half-close or cancel); status_sent: the final batch was started. */
   unsigned accepted : 1, closed : 1, send_busy : 1, md_sent : 1, half_closed : 1, status_sent : 1, is_sotw : 1;
-  unsigned pending;           /* bit per type: compute and maybe send a response */
-  unsigned forced;            /* bit per type: send even if unchanged (subscription changed) */
+  unsigned pending;                                 /* bit per type: compute and maybe send a response */
+  unsigned forced;                                  /* bit per type: send even if unchanged (subscription changed) */
   char *node_id, *node_cluster, *user_agent, *peer; /* owned; as the client sent them (for /status) */
-  char *node_log;             /* node_id through log_sanitize, for log fields (owned) */
+  char *node_log;                                   /* node_id through log_sanitize, for log fields (owned) */
   int64_t started_ms;
   struct sotw_state st[XDS_NTYPES];
   struct stream *prev, *next;
@@ -90,7 +90,7 @@ static void on_recv(struct tag *tag, bool ok);
 static void on_send(struct tag *tag, bool ok);
 static void on_close(struct tag *tag, bool ok);
 
-#define STREAM_OF(tagp, field) ((struct stream *)((char *)(tagp) - offsetof(struct stream, field)))
+#define STREAM_OF(tagp, field) ((struct stream *)((char *)(tagp)-offsetof(struct stream, field)))
 
 static char *dupstr(const char *s) { return strdup(s ? s : ""); }
 
@@ -314,10 +314,11 @@ static size_t slen(const char *s) { return s ? strlen(s) : 0; }
 static int over_limits(const struct stream *s, int t, const Envoy__Service__Discovery__V3__DiscoveryRequest *req,
                        grpc_status_code *code, char *why, size_t len) {
   const Envoy__Config__Core__V3__Node *n = req->node;
-  if (n && (slen(n->id) > ADS_MAX_FIELD_BYTES || slen(n->cluster) > ADS_MAX_FIELD_BYTES ||
-            slen(n->user_agent_name) > ADS_MAX_FIELD_BYTES ||
-            (n->user_agent_version_type_case == ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION &&
-             slen(n->user_agent_version) > ADS_MAX_FIELD_BYTES))) {
+  if (n &&
+      (slen(n->id) > ADS_MAX_FIELD_BYTES || slen(n->cluster) > ADS_MAX_FIELD_BYTES ||
+       slen(n->user_agent_name) > ADS_MAX_FIELD_BYTES ||
+       (n->user_agent_version_type_case == ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION &&
+        slen(n->user_agent_version) > ADS_MAX_FIELD_BYTES))) {
     *code = GRPC_STATUS_INVALID_ARGUMENT;
     snprintf(why, len, "a node field (id, cluster, user agent) is longer than %d bytes", ADS_MAX_FIELD_BYTES);
     return REFUSED_NODE_FIELD;
@@ -401,9 +402,8 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
     s->user_agent = dupstr(ua);
     char nb[128], cb[128], ub[256];
     s->node_log = strdup(field(s->node_id, nb, sizeof nb));
-    log_info("msg=\"node connected\" stream=%" PRIu64 " node=%s cluster=%s user_agent=%s peer=%s", s->id,
-             node_log(s), field(s->node_cluster, cb, sizeof cb), field(s->user_agent, ub, sizeof ub),
-             s->peer ? s->peer : "?");
+    log_info("msg=\"node connected\" stream=%" PRIu64 " node=%s cluster=%s user_agent=%s peer=%s", s->id, node_log(s),
+             field(s->node_cluster, cb, sizeof cb), field(s->user_agent, ub, sizeof ub), s->peer ? s->peer : "?");
   }
   char tb[128], vb[64], nb[64], eb[512];
   int t = snapshot_type_of_url(req->type_url ? req->type_url : "");
@@ -420,8 +420,8 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
   /* Whether the client holds the current content of everything it subscribed to so far. */
   int up_to_date = a->snap && s->st[t].nonce_sent && content(s, t, NULL, NULL) == s->st[t].hash_sent;
   int respond = 0;
-  int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err,
-                          version, &respond);
+  int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err, version,
+                          &respond);
   switch (v) {
     case SOTW_STALE:
       /* Ignored for the subscription (SotW: the next request brings the current state), but a NACK is
@@ -430,10 +430,10 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
       if (err) {
         a->stale_nacks_total[t]++;
         if (peer_log_ok(a))
-        log_warn("msg=\"nack with a stale nonce\" stream=%" PRIu64 " node=%s type=%s nonce=%s nonce_sent=%" PRIu64
-                 " version_kept=%s error=%s",
-                 s->id, node_log(s), snapshot_type_name(t), field(req->response_nonce, nb, sizeof nb),
-                 s->st[t].nonce_sent, field(version, vb, sizeof vb), field(err, eb, sizeof eb));
+          log_warn("msg=\"nack with a stale nonce\" stream=%" PRIu64 " node=%s type=%s nonce=%s nonce_sent=%" PRIu64
+                   " version_kept=%s error=%s",
+                   s->id, node_log(s), snapshot_type_name(t), field(req->response_nonce, nb, sizeof nb),
+                   s->st[t].nonce_sent, field(version, vb, sizeof vb), field(err, eb, sizeof eb));
       } else {
         log_debug("msg=\"stale nonce ignored\" stream=%" PRIu64 " type=%s nonce=%s", s->id, snapshot_type_name(t),
                   field(req->response_nonce, nb, sizeof nb));
@@ -451,9 +451,9 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
     case SOTW_NACK:
       a->nacks_total[t]++;
       if (peer_log_ok(a))
-      log_warn("msg=nack stream=%" PRIu64 " node=%s type=%s version_sent=%" PRIu64 " version_kept=%s error=%s", s->id,
-               node_log(s), snapshot_type_name(t), s->st[t].version_sent, field(version, vb, sizeof vb),
-               field(err, eb, sizeof eb));
+        log_warn("msg=nack stream=%" PRIu64 " node=%s type=%s version_sent=%" PRIu64 " version_kept=%s error=%s", s->id,
+                 node_log(s), snapshot_type_name(t), s->st[t].version_sent, field(version, vb, sizeof vb),
+                 field(err, eb, sizeof eb));
       break;
     case SOTW_FIRST:
       break;
@@ -594,8 +594,8 @@ static void accept_one(struct ads *a) {
   grpc_call_details_init(&s->details);
   grpc_metadata_array_init(&s->request_md);
   s->recv_tag.handler = on_accept;
-  grpc_call_error err = grpc_server_request_call(a->server, &s->call, &s->details, &s->request_md, a->cq, a->cq,
-                                                 &s->recv_tag);
+  grpc_call_error err =
+      grpc_server_request_call(a->server, &s->call, &s->details, &s->request_md, a->cq, a->cq, &s->recv_tag);
   if (err != GRPC_CALL_OK) {
     log_error("msg=\"request_call failed\" err=%d", err);
     stream_free(s);
@@ -758,10 +758,14 @@ size_t ads_status_json(struct ads *a, FILE *out) {
 void ads_metrics_text(struct ads *a, FILE *out) {
   fprintf(out, "# HELP xdsd_streams ADS streams open now.\n# TYPE xdsd_streams gauge\nxdsd_streams %zu\n",
           a->n_streams);
-  fprintf(out, "# HELP xdsd_streams_total ADS streams accepted.\n# TYPE xdsd_streams_total counter\n"
-               "xdsd_streams_total %" PRIu64 "\n", a->streams_total);
-  fprintf(out, "# HELP xdsd_requests_total DiscoveryRequests received.\n# TYPE xdsd_requests_total counter\n"
-               "xdsd_requests_total %" PRIu64 "\n", a->requests_total);
+  fprintf(out,
+          "# HELP xdsd_streams_total ADS streams accepted.\n# TYPE xdsd_streams_total counter\n"
+          "xdsd_streams_total %" PRIu64 "\n",
+          a->streams_total);
+  fprintf(out,
+          "# HELP xdsd_requests_total DiscoveryRequests received.\n# TYPE xdsd_requests_total counter\n"
+          "xdsd_requests_total %" PRIu64 "\n",
+          a->requests_total);
   struct {
     const char *name, *help;
     uint64_t *v;
@@ -778,18 +782,24 @@ void ads_metrics_text(struct ads *a, FILE *out) {
     for (int t = 0; t < XDS_NTYPES; t++)
       fprintf(out, "%s{type=\"%s\"} %" PRIu64 "\n", per_type[m].name, snapshot_type_name(t), per_type[m].v[t]);
   }
-  fprintf(out, "# HELP xdsd_unimplemented_total Calls to methods xdsd does not serve.\n"
-               "# TYPE xdsd_unimplemented_total counter\nxdsd_unimplemented_total %" PRIu64 "\n",
+  fprintf(out,
+          "# HELP xdsd_unimplemented_total Calls to methods xdsd does not serve.\n"
+          "# TYPE xdsd_unimplemented_total counter\nxdsd_unimplemented_total %" PRIu64 "\n",
           a->unimplemented_total);
-  fputs("# HELP xdsd_refused_total Requests over a limit (docs/xdsd.md, Limits): their streams were ended.\n"
-        "# TYPE xdsd_refused_total counter\n", out);
+  fputs(
+      "# HELP xdsd_refused_total Requests over a limit (docs/xdsd.md, Limits): their streams were ended.\n"
+      "# TYPE xdsd_refused_total counter\n",
+      out);
   for (int r = 0; r < N_REFUSALS; r++)
     fprintf(out, "xdsd_refused_total{reason=\"%s\"} %" PRIu64 "\n", refusal_names[r], a->refused_total[r]);
-  fprintf(out, "# HELP xdsd_log_suppressed_total Log lines caused by clients left out over the rate limit.\n"
-               "# TYPE xdsd_log_suppressed_total counter\nxdsd_log_suppressed_total %" PRIu64 "\n",
+  fprintf(out,
+          "# HELP xdsd_log_suppressed_total Log lines caused by clients left out over the rate limit.\n"
+          "# TYPE xdsd_log_suppressed_total counter\nxdsd_log_suppressed_total %" PRIu64 "\n",
           a->log_suppressed_total);
-  fputs("# HELP xdsd_push_latency_seconds From a snapshot change to the ACK of the response it caused.\n"
-        "# TYPE xdsd_push_latency_seconds histogram\n", out);
+  fputs(
+      "# HELP xdsd_push_latency_seconds From a snapshot change to the ACK of the response it caused.\n"
+      "# TYPE xdsd_push_latency_seconds histogram\n",
+      out);
   for (size_t i = 0; i < N_BUCKETS; i++)
     fprintf(out, "xdsd_push_latency_seconds_bucket{le=\"%g\"} %" PRIu64 "\n", latency_buckets[i], a->lat_buckets[i]);
   fprintf(out, "xdsd_push_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", a->lat_count);

@@ -76,8 +76,7 @@ int config_is_hostname(const char *s) {
       digits_only = 1;
       continue;
     }
-    int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-             ch == '_';
+    int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
     if (!ok || ++label > 63 || (label == 1 && ch == '-')) return 0;
     if (ch < '0' || ch > '9') digits_only = 0;
   }
@@ -296,8 +295,8 @@ static int validate(struct cparse *p, struct config *c) {
       const struct config_route *rt = &c->listeners[i].routes[r];
       for (size_t k = 0; k < rt->n_clusters; k++)
         if (!config_find_cluster(c, rt->clusters[k].name))
-          return perr(p, rt->line, "route \"%s\" names cluster \"%s\", which is not defined in spec.clusters",
-                      rt->name, rt->clusters[k].name);
+          return perr(p, rt->line, "route \"%s\" names cluster \"%s\", which is not defined in spec.clusters", rt->name,
+                      rt->clusters[k].name);
     }
   return 0;
 }
@@ -347,7 +346,8 @@ int config_parse(const char *path, const char *buf, size_t len, struct config **
   const struct ytree *ls = ytree_get(spec, "listeners"), *cs = ytree_get(spec, "clusters");
   if (want_seq(&p, ls, "spec.listeners") || want_seq(&p, cs, "spec.clusters")) goto out;
   size_t nl = ytree_len(ls), nc = ytree_len(cs);
-  if ((nl && !(c->listeners = calloc(nl, sizeof *c->listeners))) || (nc && !(c->clusters = calloc(nc, sizeof *c->clusters)))) {
+  if ((nl && !(c->listeners = calloc(nl, sizeof *c->listeners))) ||
+      (nc && !(c->clusters = calloc(nc, sizeof *c->clusters)))) {
     perr(&p, spec->line, "out of memory");
     goto out;
   }

@@ -43,7 +43,7 @@ struct config_listener {
 struct config_endpoint {
   char *address; /* IPv4 literal or DNS name (owned) */
   uint32_t port;
-  int is_ip;     /* address is an IPv4 literal */
+  int is_ip; /* address is an IPv4 literal */
   int line;
 };
 

@@ -14,14 +14,14 @@
 
 struct dname {
   struct discovery *d;
-  char *name;          /* owned */
-  char **ips;          /* sorted IPv4 literals (owned) */
+  char *name; /* owned */
+  char **ips; /* sorted IPv4 literals (owned) */
   size_t n_ips;
-  int answered;        /* had at least one answer or failure */
-  int inflight;        /* a query is running; the entry must outlive it */
-  int dead;            /* no longer in the config: freed when the query ends */
-  char *error;         /* last lookup error (owned), NULL after a success */
-  int64_t next_ms;     /* when to query again */
+  int answered;    /* had at least one answer or failure */
+  int inflight;    /* a query is running; the entry must outlive it */
+  int dead;        /* no longer in the config: freed when the query ends */
+  char *error;     /* last lookup error (owned), NULL after a success */
+  int64_t next_ms; /* when to query again */
   struct dname *next;
 };
 
@@ -301,11 +301,12 @@ void discovery_status_json(const struct discovery *d, FILE *out) {
 }
 
 void discovery_metrics_text(const struct discovery *d, FILE *out) {
-  fprintf(out, "# HELP xdsd_dns_failures_total Lookups that got no answer (timeouts, server errors).\n"
-               "# TYPE xdsd_dns_failures_total counter\nxdsd_dns_failures_total %llu\n"
-               "# HELP xdsd_dns_log_suppressed_total Lookup-failure log lines left out over the rate limit.\n"
-               "# TYPE xdsd_dns_log_suppressed_total counter\nxdsd_dns_log_suppressed_total %llu\n"
-               "# HELP xdsd_dns_inflight Lookups running now (at most 256).\n"
-               "# TYPE xdsd_dns_inflight gauge\nxdsd_dns_inflight %zu\n",
+  fprintf(out,
+          "# HELP xdsd_dns_failures_total Lookups that got no answer (timeouts, server errors).\n"
+          "# TYPE xdsd_dns_failures_total counter\nxdsd_dns_failures_total %llu\n"
+          "# HELP xdsd_dns_log_suppressed_total Lookup-failure log lines left out over the rate limit.\n"
+          "# TYPE xdsd_dns_log_suppressed_total counter\nxdsd_dns_log_suppressed_total %llu\n"
+          "# HELP xdsd_dns_inflight Lookups running now (at most 256).\n"
+          "# TYPE xdsd_dns_inflight gauge\nxdsd_dns_inflight %zu\n",
           (unsigned long long)d->failures_total, (unsigned long long)d->log_suppressed_total, d->inflight);
 }

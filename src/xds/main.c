@@ -23,13 +23,14 @@ static void on_signal(int sig) {
 }
 
 static void usage(FILE *f) {
-  fputs("usage: xdsd [--config PATH] [--listen HOST:PORT] [--admin IP:PORT|off] [--dns-server HOST:PORT]\n"
-        "            [--dns-refresh DURATION]\n"
-        "       xdsd --check FILE\n"
-        "Defaults: --config /config/config.yaml --listen 0.0.0.0:9002 --admin 127.0.0.1:9003\n"
-        "          --dns-server (system resolver) --dns-refresh 1s\n"
-        "Environment equivalents: XDSD_CONFIG, XDSD_LISTEN, XDSD_ADMIN, XDSD_DNS_SERVER, XDSD_DNS_REFRESH.\n",
-        f);
+  fputs(
+      "usage: xdsd [--config PATH] [--listen HOST:PORT] [--admin IP:PORT|off] [--dns-server HOST:PORT]\n"
+      "            [--dns-refresh DURATION]\n"
+      "       xdsd --check FILE\n"
+      "Defaults: --config /config/config.yaml --listen 0.0.0.0:9002 --admin 127.0.0.1:9003\n"
+      "          --dns-server (system resolver) --dns-refresh 1s\n"
+      "Environment equivalents: XDSD_CONFIG, XDSD_LISTEN, XDSD_ADMIN, XDSD_DNS_SERVER, XDSD_DNS_REFRESH.\n",
+      f);
 }
 
 static void bad_flag(const char *flag, const char *value, const char *why) {
@@ -57,8 +58,9 @@ static void setting_flag(struct setting *st, const char *value) {
 
 /* Exits 2 naming the flag or the variable that gave the value. */
 static void bad(const struct setting *st, const char *why) {
-  if (st->from_env) fatal(2, "msg=\"invalid environment variable\" variable=%s value=\"%s\" reason=\"%s\"", st->var,
-                          st->value ? st->value : "", why);
+  if (st->from_env)
+    fatal(2, "msg=\"invalid environment variable\" variable=%s value=\"%s\" reason=\"%s\"", st->var,
+          st->value ? st->value : "", why);
   bad_flag(st->flag, st->value, why);
 }
 
@@ -90,22 +92,40 @@ int main(int argc, char **argv) {
   setting_init(&refresh, "--dns-refresh", "XDSD_DNS_REFRESH", "1s");
   const char *check = NULL;
   static const struct option longopts[] = {
-      {"config", required_argument, NULL, 'c'},     {"listen", required_argument, NULL, 'l'},
-      {"admin", required_argument, NULL, 'a'},      {"dns-server", required_argument, NULL, 'd'},
-      {"dns-refresh", required_argument, NULL, 'r'}, {"check", required_argument, NULL, 'k'},
-      {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+      {"config", required_argument, NULL, 'c'},
+      {"listen", required_argument, NULL, 'l'},
+      {"admin", required_argument, NULL, 'a'},
+      {"dns-server", required_argument, NULL, 'd'},
+      {"dns-refresh", required_argument, NULL, 'r'},
+      {"check", required_argument, NULL, 'k'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
   };
   opterr = 0;
   int ch;
   while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (ch) {
-      case 'c': setting_flag(&cfg, optarg); break;
-      case 'l': setting_flag(&listen, optarg); break;
-      case 'a': setting_flag(&admin, optarg); break;
-      case 'd': setting_flag(&dns, optarg); break;
-      case 'r': setting_flag(&refresh, optarg); break;
-      case 'k': check = optarg; break;
-      case 'h': usage(stdout); return 0;
+      case 'c':
+        setting_flag(&cfg, optarg);
+        break;
+      case 'l':
+        setting_flag(&listen, optarg);
+        break;
+      case 'a':
+        setting_flag(&admin, optarg);
+        break;
+      case 'd':
+        setting_flag(&dns, optarg);
+        break;
+      case 'r':
+        setting_flag(&refresh, optarg);
+        break;
+      case 'k':
+        check = optarg;
+        break;
+      case 'h':
+        usage(stdout);
+        return 0;
       default:
         usage(stderr);
         bad_flag(optind > 0 && optind <= argc ? argv[optind - 1] : "?", NULL,
@@ -117,8 +137,8 @@ int main(int argc, char **argv) {
 
   /* Every value is checked here, before gRPC or the admin server would fail on it with a raw error.
    * An empty value is an error, never "the default" or "off". */
-  struct xdsd_options o = {.config_path = cfg.value, .listen = listen.value, .admin = admin.value,
-                           .dns_server = dns.value};
+  struct xdsd_options o = {
+      .config_path = cfg.value, .listen = listen.value, .admin = admin.value, .dns_server = dns.value};
   if (parse_duration_ms(refresh.value, &o.dns_refresh_ms) != 0) bad(&refresh, "not a duration such as 1s or 500ms");
   if (o.dns_refresh_ms < 100) bad(&refresh, "must be at least 100ms");
   if (!listen_ok(o.listen)) bad(&listen, "use IPV4:PORT, [IPV6]:PORT or HOSTNAME:PORT");

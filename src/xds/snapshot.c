@@ -27,13 +27,9 @@ static const char *const type_urls[XDS_NTYPES] = {
 };
 static const char *const type_names[XDS_NTYPES] = {"cds", "eds", "lds", "rds"};
 
-const char *snapshot_type_url(enum xds_type type) {
-  return (unsigned)type < XDS_NTYPES ? type_urls[type] : NULL;
-}
+const char *snapshot_type_url(enum xds_type type) { return (unsigned)type < XDS_NTYPES ? type_urls[type] : NULL; }
 
-const char *snapshot_type_name(enum xds_type type) {
-  return (unsigned)type < XDS_NTYPES ? type_names[type] : "?";
-}
+const char *snapshot_type_name(enum xds_type type) { return (unsigned)type < XDS_NTYPES ? type_names[type] : "?"; }
 
 int snapshot_type_of_url(const char *url) {
   for (int t = 0; t < XDS_NTYPES; t++)
@@ -122,13 +118,15 @@ static void ads_config_source(Envoy__Config__Core__V3__AggregatedConfigSource *a
 /* The HttpConnectionManager shared by API and socket listeners: RDS over ADS naming the route
  * configuration `route_name`, and exactly one filter, the router (typed, empty). */
 static int build_hcm(const char *name, const char *route_name, Google__Protobuf__Any *out) {
-  Envoy__Extensions__Filters__Http__Router__V3__Router router = ENVOY__EXTENSIONS__FILTERS__HTTP__ROUTER__V3__ROUTER__INIT;
+  Envoy__Extensions__Filters__Http__Router__V3__Router router =
+      ENVOY__EXTENSIONS__FILTERS__HTTP__ROUTER__V3__ROUTER__INIT;
   Google__Protobuf__Any router_any;
   if (pack_any(&router.base, ROUTER_URL, &router_any)) return -1;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter filter =
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__INIT;
   filter.name = "envoy.filters.http.router";
-  filter.config_type_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG;
+  filter.config_type_case =
+      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG;
   filter.typed_config = &router_any;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *filters[1] = {&filter};
   Envoy__Config__Core__V3__AggregatedConfigSource ads;
@@ -140,9 +138,11 @@ static int build_hcm(const char *name, const char *route_name, Google__Protobuf_
   rds.route_config_name = (char *)route_name;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager hcm =
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__INIT;
-  hcm.codec_type = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__CODEC_TYPE__AUTO;
+  hcm.codec_type =
+      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__CODEC_TYPE__AUTO;
   hcm.stat_prefix = (char *)name;
-  hcm.route_specifier_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS;
+  hcm.route_specifier_case =
+      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS;
   hcm.rds = &rds;
   hcm.n_http_filters = 1;
   hcm.http_filters = filters;
@@ -275,10 +275,13 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
   Envoy__Config__Core__V3__Http2ProtocolOptions h2 = ENVOY__CONFIG__CORE__V3__HTTP2_PROTOCOL_OPTIONS__INIT;
   Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions__ExplicitHttpConfig ex =
       ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__EXPLICIT_HTTP_CONFIG__INIT;
-  ex.protocol_config_case = ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__EXPLICIT_HTTP_CONFIG__PROTOCOL_CONFIG_HTTP2_PROTOCOL_OPTIONS;
+  ex.protocol_config_case =
+      ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__EXPLICIT_HTTP_CONFIG__PROTOCOL_CONFIG_HTTP2_PROTOCOL_OPTIONS;
   ex.http2_protocol_options = &h2;
-  Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions hpo = ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__INIT;
-  hpo.upstream_protocol_options_case = ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__UPSTREAM_PROTOCOL_OPTIONS_EXPLICIT_HTTP_CONFIG;
+  Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions hpo =
+      ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__INIT;
+  hpo.upstream_protocol_options_case =
+      ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__UPSTREAM_PROTOCOL_OPTIONS_EXPLICIT_HTTP_CONFIG;
   hpo.explicit_http_config = &ex;
   Google__Protobuf__Any hpo_any;
   if (pack_any(&hpo.base, UPSTREAM_HTTP_URL, &hpo_any)) return -1;
@@ -290,7 +293,8 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
   Envoy__Config__Core__V3__AggregatedConfigSource ads;
   Envoy__Config__Core__V3__ConfigSource cs;
   ads_config_source(&ads, &cs);
-  Envoy__Config__Cluster__V3__Cluster__EdsClusterConfig eds = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
+  Envoy__Config__Cluster__V3__Cluster__EdsClusterConfig eds =
+      ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
   eds.eds_config = &cs;
   Google__Protobuf__Duration ct = GOOGLE__PROTOBUF__DURATION__INIT;
   ct.seconds = 1;
@@ -353,7 +357,7 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
   Envoy__Config__Endpoint__V3__Endpoint *ep = calloc(n ? n : 1, sizeof *ep);
   Envoy__Config__Core__V3__Address *addr = calloc(n ? n : 1, sizeof *addr);
   Envoy__Config__Core__V3__SocketAddress *sa = calloc(n ? n : 1, sizeof *sa);
-  char (*ipstr)[INET_ADDRSTRLEN] = calloc(n ? n : 1, sizeof *ipstr);
+  char(*ipstr)[INET_ADDRSTRLEN] = calloc(n ? n : 1, sizeof *ipstr);
   int rc = -1;
   if (!lbe || !lbep || !ep || !addr || !sa || !ipstr) goto out;
   for (size_t i = 0; i < n; i++) {
@@ -493,9 +497,12 @@ int snapshot_plan(const struct snapshot *cur, const struct snapshot *target, str
 
 const char *snapshot_phase_name(int phase) {
   switch (phase) {
-    case SNAPSHOT_PHASE_ADD: return "add-clusters";
-    case SNAPSHOT_PHASE_KEEP: return "keep-removed";
-    default: return "final";
+    case SNAPSHOT_PHASE_ADD:
+      return "add-clusters";
+    case SNAPSHOT_PHASE_KEEP:
+      return "keep-removed";
+    default:
+      return "final";
   }
 }
 
@@ -529,8 +536,7 @@ void snapshot_print(const struct snapshot *s, const struct config *cfg, FILE *ou
   for (size_t i = 0; i < cfg->n_listeners; i++) {
     const struct config_listener *l = &cfg->listeners[i];
     fprintf(out, "lds api-listener name=%s (gRPC clients dial xds:///%s)\n", l->name, l->name);
-    if (l->port)
-      fprintf(out, "lds socket-listener name=%s address=%s:%u (Envoy)\n", l->name, l->address, l->port);
+    if (l->port) fprintf(out, "lds socket-listener name=%s address=%s:%u (Envoy)\n", l->name, l->address, l->port);
     fprintf(out, "rds route-configuration name=%s virtual-host=* routes=%zu\n", l->name, l->n_routes);
     for (size_t r = 0; r < l->n_routes; r++) {
       const struct config_route *rt = &l->routes[r];

@@ -18,8 +18,14 @@
 enum xds_type { XDS_CDS = 0, XDS_EDS, XDS_LDS, XDS_RDS, XDS_NTYPES };
 
 /* The tables of a snapshot: one per type, plus the socket listeners served to wildcard LDS. */
-enum snapshot_table_id { SNAP_CDS = XDS_CDS, SNAP_EDS = XDS_EDS, SNAP_LDS_API = XDS_LDS, SNAP_RDS = XDS_RDS,
-                         SNAP_LDS_SOCKET, SNAP_NTABLES };
+enum snapshot_table_id {
+  SNAP_CDS = XDS_CDS,
+  SNAP_EDS = XDS_EDS,
+  SNAP_LDS_API = XDS_LDS,
+  SNAP_RDS = XDS_RDS,
+  SNAP_LDS_SOCKET,
+  SNAP_NTABLES
+};
 
 struct snapshot_resource {
   char *name;    /* owned */

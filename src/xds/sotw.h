@@ -8,21 +8,21 @@
 #include <stdint.h>
 
 struct sotw_state {
-  unsigned requested : 1;  /* a request of this type arrived on the stream */
-  unsigned wildcard : 1;   /* "*", or empty names before any name was ever listed */
-  unsigned ever_named : 1; /* a request listed a name: an empty list now means "nothing" */
-  unsigned nacked : 1;     /* the last response was NACKed; cleared by the next ACK */
+  unsigned requested : 1;   /* a request of this type arrived on the stream */
+  unsigned wildcard : 1;    /* "*", or empty names before any name was ever listed */
+  unsigned ever_named : 1;  /* a request listed a name: an empty list now means "nothing" */
+  unsigned nacked : 1;      /* the last response was NACKed; cleared by the next ACK */
   unsigned no_wildcard : 1; /* RDS and EDS: an empty list never means "everything" (set by the owner) */
-  unsigned replied : 1;    /* the last response was ACKed or NACKed; cleared by sotw_sent */
-  char **names;            /* sorted, unique (owned, each owned) */
+  unsigned replied : 1;     /* the last response was ACKed or NACKed; cleared by sotw_sent */
+  char **names;             /* sorted, unique (owned, each owned) */
   size_t n_names;
-  uint64_t nonce_sent;     /* nonce of the last response (0: none sent yet) */
-  uint64_t version_sent;   /* snapshot version of the last response */
-  uint64_t hash_sent;      /* hash of the resources in the last response */
-  uint64_t hash_nacked;    /* hash of the content the client rejected */
-  char *version_acked;     /* version_info of the last ACK (owned; NULL before any) */
-  char *nack_message;      /* error_detail.message of the last NACK (owned; NULL before any) */
-  int64_t push_start_us;   /* when the change behind the last response happened (0: not a push) */
+  uint64_t nonce_sent;   /* nonce of the last response (0: none sent yet) */
+  uint64_t version_sent; /* snapshot version of the last response */
+  uint64_t hash_sent;    /* hash of the resources in the last response */
+  uint64_t hash_nacked;  /* hash of the content the client rejected */
+  char *version_acked;   /* version_info of the last ACK (owned; NULL before any) */
+  char *nack_message;    /* error_detail.message of the last NACK (owned; NULL before any) */
+  int64_t push_start_us; /* when the change behind the last response happened (0: not a push) */
 };
 
 enum sotw_verdict {

@@ -11,9 +11,9 @@
 #include "log.h"
 
 struct watch {
-  int fd;               /* inotify, or -1 */
+  int fd; /* inotify, or -1 */
   int64_t debounce_ms, period_ms;
-  int64_t due_ms;       /* when an event's debounce ends; -1 when none is pending */
+  int64_t due_ms; /* when an event's debounce ends; -1 when none is pending */
   int64_t next_check_ms;
 };
 

@@ -18,15 +18,15 @@
 #include "tag.h"
 #include "watch.h"
 
-#define TICK_MS 20             /* housekeeping period of the loop */
-#define WATCH_DEBOUNCE_MS 100  /* after the last inotify event */
-#define WATCH_PERIOD_MS 2000   /* fallback content check */
-#define DNS_SETTLE_MS 2000     /* how long a new snapshot waits for first DNS answers */
-#define PUBLISH_MS 200         /* admin documents refresh at most this often */
-#define PUBLISH_IDLE_MS 1000   /* and at least this often */
+#define TICK_MS 20            /* housekeeping period of the loop */
+#define WATCH_DEBOUNCE_MS 100 /* after the last inotify event */
+#define WATCH_PERIOD_MS 2000  /* fallback content check */
+#define DNS_SETTLE_MS 2000    /* how long a new snapshot waits for first DNS answers */
+#define PUBLISH_MS 200        /* admin documents refresh at most this often */
+#define PUBLISH_IDLE_MS 1000  /* and at least this often */
 #define SHUTDOWN_MS 5000
-#define TRIM_MS 5000          /* give freed heap back to the kernel at most this often */
-#define PHASE_MAX_MS 1000     /* longest wait in a phase of a cluster change (snapshot_plan) */
+#define TRIM_MS 5000      /* give freed heap back to the kernel at most this often */
+#define PHASE_MAX_MS 1000 /* longest wait in a phase of a cluster change (snapshot_plan) */
 
 /* A config parse off the loop (issue 16: 50,000 entries kept the loop, and every client, waiting
  * for seconds). The loop hands over the new content and goes on serving; the worker parses it; the
@@ -84,7 +84,7 @@ struct reload {
   char last_reload[32]; /* UTC time of the last reload attempt that saw new content */
   uint64_t reloads_ok, reloads_failed;
   struct parser parser;
-  int look_again;       /* the file may have changed: look once no parse is under way */
+  int look_again; /* the file may have changed: look once no parse is under way */
 };
 
 /* The rollout phase's state: a snapshot to build, and a change served in phases (snapshot_plan): the
@@ -107,7 +107,7 @@ struct xdsd {
   struct discovery *dns;
   struct reload rl;
   struct rollout ro;
-  int dirty;            /* something /status or /metrics shows changed */
+  int dirty; /* something /status or /metrics shows changed */
   int64_t next_tick, next_publish, next_trim, last_publish;
 };
 
@@ -256,8 +256,8 @@ static void serve(struct xdsd *x, struct snapshot *s, int phase) {
   const struct snapshot *cur = ads_snapshot(x->ads);
   s->version = cur ? cur->version + 1 : 1;
   log_info("msg=\"snapshot\" version=%llu phase=%s listeners=%zu routes=%zu clusters=%zu endpoints=%zu streams=%zu",
-           (unsigned long long)s->version, snapshot_phase_name(phase), s->tables[SNAP_LDS_API].n,
-           s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n, s->n_endpoints, ads_streams(x->ads));
+           (unsigned long long)s->version, snapshot_phase_name(phase), s->tables[SNAP_LDS_API].n, s->tables[SNAP_RDS].n,
+           s->tables[SNAP_CDS].n, s->n_endpoints, ads_streams(x->ads));
   ads_set_snapshot(x->ads, s);
   x->dirty = 1;
 }
@@ -267,10 +267,12 @@ static void serve(struct xdsd *x, struct snapshot *s, int phase) {
 static void advance(struct xdsd *x, int64_t now_ms) {
   if (!x->ro.target) return;
   if (x->ro.phase != SNAPSHOT_PHASE_FINAL) {
-    int through = x->ro.phase == SNAPSHOT_PHASE_ADD ? ads_clusters_warm(x->ads) : ads_removal_settled(x->ads, x->ro.target);
+    int through =
+        x->ro.phase == SNAPSHOT_PHASE_ADD ? ads_clusters_warm(x->ads) : ads_removal_settled(x->ads, x->ro.target);
     if (!through && now_ms < x->ro.phase_deadline_ms) return;
     if (!through)
-      log_info("msg=\"phase timed out, moving on\" phase=%s waited_ms=%d", snapshot_phase_name(x->ro.phase), PHASE_MAX_MS);
+      log_info("msg=\"phase timed out, moving on\" phase=%s waited_ms=%d", snapshot_phase_name(x->ro.phase),
+               PHASE_MAX_MS);
   }
   struct snapshot *p;
   int phase = snapshot_plan(ads_snapshot(x->ads), x->ro.target, &p);
@@ -343,8 +345,9 @@ static void publish(struct xdsd *x) {
   else
     fputs(",\"loading\":false},", f);
   if (s)
-    fprintf(f, "\"snapshot\":{\"version\":\"%llu\",\"listeners\":%zu,\"socket_listeners\":%zu,\"routes\":%zu,"
-               "\"clusters\":%zu,\"endpoints\":%zu},",
+    fprintf(f,
+            "\"snapshot\":{\"version\":\"%llu\",\"listeners\":%zu,\"socket_listeners\":%zu,\"routes\":%zu,"
+            "\"clusters\":%zu,\"endpoints\":%zu},",
             (unsigned long long)s->version, s->tables[SNAP_LDS_API].n, s->tables[SNAP_LDS_SOCKET].n,
             s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n, s->n_endpoints);
   else
@@ -363,15 +366,21 @@ static void publish(struct xdsd *x) {
   }
   ads_metrics_text(x->ads, f);
   discovery_metrics_text(x->dns, f);
-  fprintf(f, "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
-             "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
+  fprintf(f,
+          "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
+          "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
           (unsigned long long)x->rl.reloads_ok, (unsigned long long)x->rl.reloads_failed);
-  fprintf(f, "# HELP xdsd_config_error 1 while the file on disk is not the config being served.\n"
-             "# TYPE xdsd_config_error gauge\nxdsd_config_error %d\n", x->rl.error ? 1 : 0);
-  fprintf(f, "# HELP xdsd_resolved_endpoints Endpoints in the served ClusterLoadAssignments.\n"
-             "# TYPE xdsd_resolved_endpoints gauge\nxdsd_resolved_endpoints %zu\n", s ? s->n_endpoints : 0);
-  fprintf(f, "# HELP xdsd_snapshot_version Version of the served snapshot.\n"
-             "# TYPE xdsd_snapshot_version gauge\nxdsd_snapshot_version %llu\n",
+  fprintf(f,
+          "# HELP xdsd_config_error 1 while the file on disk is not the config being served.\n"
+          "# TYPE xdsd_config_error gauge\nxdsd_config_error %d\n",
+          x->rl.error ? 1 : 0);
+  fprintf(f,
+          "# HELP xdsd_resolved_endpoints Endpoints in the served ClusterLoadAssignments.\n"
+          "# TYPE xdsd_resolved_endpoints gauge\nxdsd_resolved_endpoints %zu\n",
+          s ? s->n_endpoints : 0);
+  fprintf(f,
+          "# HELP xdsd_snapshot_version Version of the served snapshot.\n"
+          "# TYPE xdsd_snapshot_version gauge\nxdsd_snapshot_version %llu\n",
           s ? (unsigned long long)s->version : 0ULL);
   fclose(f);
   admin_publish(x->admin, sbuf, slen, mbuf, mlen);

@@ -39,7 +39,8 @@ int main(void) {
   CHECK(file_read_text(path, 100, &buf, &len, err, sizeof err) == -1 && strstr(err, "fifo: not a regular file"));
   unlink(path);
   /* A device that never ends, and a directory. */
-  CHECK(file_read_text("/dev/zero", 100, &buf, &len, err, sizeof err) == -1 && strstr(err, "/dev/zero: not a regular file"));
+  CHECK(file_read_text("/dev/zero", 100, &buf, &len, err, sizeof err) == -1 &&
+        strstr(err, "/dev/zero: not a regular file"));
   CHECK(file_read_text(dir, 100, &buf, &len, err, sizeof err) == -1 && strstr(err, "not a regular file"));
   CHECK(file_read_text("/nonexistent/x", 100, &buf, &len, err, sizeof err) == -1 && strstr(err, "No such file"));
   /* An empty file is text. */

@@ -126,7 +126,7 @@ int Call(const std::shared_ptr<grpc::Channel> &ch, const char *method, const cha
   return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   if (argc < 3) return Usage();

@@ -61,7 +61,7 @@ class HelloCall {
   bool answered_ = false;
 };
 
-}  // namespace
+} // namespace
 
 int main() {
   const std::string name = EnvOr("NAME", "cpp-peer");

@@ -244,10 +244,11 @@ static size_t slen(const char *s) { return s ? strlen(s) : 0; }
 /* As ads.c's over_limits: whether the request is refused (the stream is then ended). */
 static int over_limits(const struct fstream *s, int t, const Envoy__Service__Discovery__V3__DiscoveryRequest *req) {
   const Envoy__Config__Core__V3__Node *n = req->node;
-  if (n && (slen(n->id) > ADS_MAX_FIELD_BYTES || slen(n->cluster) > ADS_MAX_FIELD_BYTES ||
-            slen(n->user_agent_name) > ADS_MAX_FIELD_BYTES ||
-            (n->user_agent_version_type_case == ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION &&
-             slen(n->user_agent_version) > ADS_MAX_FIELD_BYTES)))
+  if (n &&
+      (slen(n->id) > ADS_MAX_FIELD_BYTES || slen(n->cluster) > ADS_MAX_FIELD_BYTES ||
+       slen(n->user_agent_name) > ADS_MAX_FIELD_BYTES ||
+       (n->user_agent_version_type_case == ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION &&
+        slen(n->user_agent_version) > ADS_MAX_FIELD_BYTES)))
     return 1;
   if (req->n_resource_names > ADS_MAX_NAMES) return 1;
   size_t bytes = 0;
@@ -305,8 +306,8 @@ static void handle_request(struct fstream *s, Envoy__Service__Discovery__V3__Dis
   int up_to_date = s->st[t].nonce_sent && content(s, t, NULL, NULL) == s->st[t].hash_sent;
   int respond = 0;
   uint64_t nonce_before = s->st[t].nonce_sent;
-  int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err,
-                          version, &respond);
+  int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err, version,
+                          &respond);
   field(req->response_nonce, nb, sizeof nb);
   field(version, vb, sizeof vb);
   field(err, eb, sizeof eb);

@@ -61,8 +61,7 @@ static void say_hello(grpc_byte_buffer *bb) {
   log_sanitize(req->name, us ? (size_t)(us - req->name) : full, from, sizeof from);
   log_sanitize(us ? us + 1 : "-", us ? strlen(us + 1) : 1, counter, sizeof counter);
   /* One line, key=value: nothing a client sends may add a space, '=' or a line break. */
-  for (const char *f[] = {name, from, counter}, **p = f; p < f + 3; p++)
-    FUZZ_ASSERT(strpbrk(*p, " =\"\n\r\t") == NULL);
+  for (const char *f[] = {name, from, counter}, **p = f; p < f + 3; p++) FUZZ_ASSERT(strpbrk(*p, " =\"\n\r\t") == NULL);
   protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 

@@ -79,7 +79,8 @@ static void nodes_init(void) {
   nodes[GRPC_C].cluster = "test";
   nodes[GRPC_C].locality = &locality;
   nodes[GRPC_C].user_agent_name = "gRPC C-core";
-  nodes[GRPC_C].user_agent_version_type_case = ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION;
+  nodes[GRPC_C].user_agent_version_type_case =
+      ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION;
   nodes[GRPC_C].user_agent_version = "1.51.1";
   nodes[GRPC_C].n_client_features = 2;
   nodes[GRPC_C].client_features = features;
@@ -87,7 +88,8 @@ static void nodes_init(void) {
   nodes[GRPC_JS].cluster = "test";
   nodes[GRPC_JS].locality = &locality;
   nodes[GRPC_JS].user_agent_name = "gRPC Node Pure JS";
-  nodes[GRPC_JS].user_agent_version_type_case = ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION;
+  nodes[GRPC_JS].user_agent_version_type_case =
+      ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION;
   nodes[GRPC_JS].user_agent_version = "1.8.14";
   nodes[GRPC_JS].n_client_features = 2;
   nodes[GRPC_JS].client_features = features;

@@ -29,9 +29,10 @@ static void test_hostile_server_name(void) {
   char line[512];
   summary_format(&s, 1000, NULL, line, sizeof line);
   CHECK(strchr(line, '\n') == NULL && strchr(line, '\r') == NULL && strchr(line, '\x1b') == NULL);
-  CHECK_STR(line, "summary window_ms=1000 ok=2 failed=0 p50_us=1 p99_us=1 servers=2 "
-                  "evil?2026/11/26_16:30:28_summary_window_ms_1_ok_999_failed_0_fa=1/50.0% " /* cut at 63 bytes */
-                  "t?[2J?=1/50.0%");
+  CHECK_STR(line,
+            "summary window_ms=1000 ok=2 failed=0 p50_us=1 p99_us=1 servers=2 "
+            "evil?2026/11/26_16:30:28_summary_window_ms_1_ok_999_failed_0_fa=1/50.0% " /* cut at 63 bytes */
+            "t?[2J?=1/50.0%");
   summary_free(&s);
 }
 
@@ -47,15 +48,17 @@ static void test_counts_and_format(void) {
   CHECK(summary_latency_quantile(&s, 0.99) == 300);
   char line[512];
   summary_format(&s, 1000, NULL, line, sizeof line);
-  CHECK_STR(line, "summary window_ms=1000 ok=4 failed=1 p50_us=100 p99_us=300 servers=2 "
-                  "server-1=1/25.0% server-2=3/75.0%");
+  CHECK_STR(line,
+            "summary window_ms=1000 ok=4 failed=1 p50_us=100 p99_us=300 servers=2 "
+            "server-1=1/25.0% server-2=3/75.0%");
   summary_reset(&s);
   CHECK(s.ok == 0 && s.n_servers == 0 && s.n_lat == 0 && s.lat_us != NULL);
   summary_add_reply(&s, "server-3: Hello", 200);
   struct summary_totals totals = {5, 1};
   summary_format(&s, 2000, &totals, line, sizeof line);
-  CHECK_STR(line, "summary window_ms=2000 ok=1 failed=0 p50_us=200 p99_us=200 total_ok=5 total_failed=1 final=1 "
-                  "servers=1 server-3=1/100.0%");
+  CHECK_STR(line,
+            "summary window_ms=2000 ok=1 failed=0 p50_us=200 p99_us=200 total_ok=5 total_failed=1 final=1 "
+            "servers=1 server-3=1/100.0%");
   /* Truncation: snprintf semantics, never an overflow. */
   char small[20];
   int n = summary_format(&s, 2000, &totals, small, sizeof small);

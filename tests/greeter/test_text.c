@@ -14,14 +14,15 @@ static void printable(const char *in, size_t outlen, const char *want) {
 static void test_printable(void) {
   printable("server-1: Hello c_1", 256, "server-1: Hello c_1");
   /* A newline cannot start a forged line: "\n2026/.. summary ... fake=999/100.0%". */
-  printable("evil\n2026/11/26 16:30:28 summary fake=999/100.0%", 256, "evil?2026/11/26 16:30:28 summary fake=999/100.0%");
+  printable("evil\n2026/11/26 16:30:28 summary fake=999/100.0%", 256,
+            "evil?2026/11/26 16:30:28 summary fake=999/100.0%");
   printable("a\rb\tc\x1b[2Jd\x7f", 256, "a?b?c?[2Jd?");
   printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 256, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-  printable("\xc2\x85next-line", 256, "?next-line");                  /* U+0085 NEL is a C1 control */
-  printable("bad\xff\xfe", 256, "bad??");                            /* not UTF-8 */
-  printable("cut\xc3", 256, "cut?");                                 /* a sequence cut short */
-  printable("\xc0\xaf", 256, "??");                                  /* overlong '/' */
-  printable("\xed\xa0\x80", 256, "???");                             /* a surrogate */
+  printable("\xc2\x85next-line", 256, "?next-line"); /* U+0085 NEL is a C1 control */
+  printable("bad\xff\xfe", 256, "bad??");            /* not UTF-8 */
+  printable("cut\xc3", 256, "cut?");                 /* a sequence cut short */
+  printable("\xc0\xaf", 256, "??");                  /* overlong '/' */
+  printable("\xed\xa0\x80", 256, "???");             /* a surrogate */
   /* Truncation keeps whole characters: "é" does not fit in the last byte. */
   printable("ab\xc3\xa9", 4, "ab");
   printable("abc", 1, "");

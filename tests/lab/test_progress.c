@@ -32,10 +32,13 @@ int main(void) {
   for (int t = 1; t < 10; t++) {
     char line[256];
     if (t < 5)
-      snprintf(line, sizeof line, "summary window_ms=1000 ok=100 failed=%d p50_us=1000 p99_us=%d servers=2 "
-               "server-1=60/60.0%% server-2=40/40.0%%", t == 2, (t + 1) * 1000);
+      snprintf(line, sizeof line,
+               "summary window_ms=1000 ok=100 failed=%d p50_us=1000 p99_us=%d servers=2 "
+               "server-1=60/60.0%% server-2=40/40.0%%",
+               t == 2, (t + 1) * 1000);
     else
-      snprintf(line, sizeof line, "summary window_ms=1000 ok=120 failed=0 p50_us=3000 p99_us=9000 servers=3 "
+      snprintf(line, sizeof line,
+               "summary window_ms=1000 ok=120 failed=0 p50_us=3000 p99_us=9000 servers=3 "
                "server-1=40/33.3%% server-2=40/33.3%% server-3=40/33.3%%");
     CHECK(sample_parse_line(line, &l) == 0);
     sample_add(&s, t * 1000 + 10, &l);

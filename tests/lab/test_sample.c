@@ -46,7 +46,8 @@ static void test_set(void) {
   g = sample_grid(&s);
   CHECK(verdict_total(&g, -1, 0, 4) == 30);
   /* The final line is not a window. */
-  CHECK(sample_parse_line("summary window_ms=5000 ok=99 failed=0 p50_us=1 p99_us=1 final=1 servers=1 a=99/100.0%", &l) == 0);
+  CHECK(sample_parse_line("summary window_ms=5000 ok=99 failed=0 p50_us=1 p99_us=1 final=1 servers=1 a=99/100.0%",
+                          &l) == 0);
   CHECK(sample_add(&s, 4000, &l) == 0);
   g = sample_grid(&s);
   CHECK(verdict_total(&g, -1, 0, 10) == 30);

@@ -93,12 +93,14 @@ static void test_bad(void) {
   bad("clients:\n  - name: client\n    service: server\n", "clients: []\n", "\"clients\" must be a non-empty list");
   bad("name: demo\n", "name: [demo\n", "t.yaml:");
   /* Values the programs would refuse at run time, refused by the check (issue 16). */
-  bad("RESPONSE_DELAY: {default: 1s, fast: 100ms}", "RESPONSE_DELAY: bogus", "t.yaml:8: env RESPONSE_DELAY: \"bogus\" is not a duration");
+  bad("RESPONSE_DELAY: {default: 1s, fast: 100ms}", "RESPONSE_DELAY: bogus",
+      "t.yaml:8: env RESPONSE_DELAY: \"bogus\" is not a duration");
   bad("LOG_LEVEL: info", "FROBNICATE: 1", "env FROBNICATE: not a setting of greeter-server");
   bad("duration: 60s", "duration: 2562047h", "2562047h is longer than 24h");
   bad("tolerance: 4", "tolerance: 0x21", "percentage 0..100");
   bad("tolerance: 4", "tolerance: 1e1", "percentage 0..100");
-  bad("    service: server\n", "    service: server\n    env: {CONCURRENCY: \"0\"}\n", "env CONCURRENCY: \"0\" is not a number in 1..10000");
+  bad("    service: server\n", "    service: server\n    env: {CONCURRENCY: \"0\"}\n",
+      "env CONCURRENCY: \"0\" is not a number in 1..10000");
 }
 
 static void test_judge(void) {
@@ -140,7 +142,8 @@ static void test_judge(void) {
   pods[3].first_rx_ms = 6500;
   pods[4].first_rx_ms = 6900;
   judge_expect(&sc, &first, &s, pods, 5, &tm, &r);
-  CHECK(r.pass && strstr(r.measured, "server-4 after 0.30 s, server-5 after 0.70 s") && r.value > 0.69 && r.value < 0.71);
+  CHECK(r.pass && strstr(r.measured, "server-4 after 0.30 s, server-5 after 0.70 s") && r.value > 0.69 &&
+        r.value < 0.71);
   pods[4].first_rx_ms = 7300;
   judge_expect(&sc, &first, &s, pods, 5, &tm, &r);
   CHECK(!r.pass);
@@ -170,7 +173,8 @@ static void test_judge(void) {
   judge_phase_seconds(&tm, &s, 2, 1, &from, &to);
   CHECK(from == 8 && to == 20);
   /* A late line (a busy machine: a 2 s window arriving at 8.05 s) makes second 8 unclean too. */
-  CHECK(sample_parse_line("summary window_ms=2000 ok=1 failed=0 p50_us=1 p99_us=2 servers=1 server-1=1/100.0%", &l) == 0);
+  CHECK(sample_parse_line("summary window_ms=2000 ok=1 failed=0 p50_us=1 p99_us=2 servers=1 server-1=1/100.0%", &l) ==
+        0);
   sample_add(&s, 8050, &l);
   judge_phase_seconds(&tm, &s, 2, 1, &from, &to);
   CHECK(from == 9 && to == 20);
@@ -202,11 +206,13 @@ static const char l7[] =
     "  - {name: proxyless, xds: server}\n"
     "timeline:\n"
     "  - {phase: start, duration: 5s}\n"
-    "  - {phase: half, duration: 5s, set_weights: {client: client, live: true, upstreams: [{service: v2, weight: 50}]}}\n"
+    "  - {phase: half, duration: 5s, set_weights: {client: client, live: true, upstreams: [{service: v2, weight: "
+    "50}]}}\n"
     "  - {phase: swap, duration: 5s, xds_config: b}\n"
     "  - {phase: crash, duration: 5s, kill: v1}\n"
     "expect:\n"
-    "  - {check: group_share, phase: half, deployment: v2, target: 50, tolerance: 2, settle: 1s, min_rpcs: 10, claim: g}\n"
+    "  - {check: group_share, phase: half, deployment: v2, target: 50, tolerance: 2, settle: 1s, min_rpcs: 10, claim: "
+    "g}\n"
     "  - {check: stops, phase: crash, deployment: v1, select: gone, within: 2s, claim: s}\n";
 
 static void test_l7_and_xds(void) {
@@ -231,7 +237,8 @@ static void test_l7_and_xds(void) {
   } cases[] = {
       {"upstreams: [{service: v1}]", "upstreams: [{service: v9}]", "upstream: no service named \"v9\""},
       {"image: haproxy", "image: envoy", "unknown image \"envoy\""},
-      {"{name: v1, replicas: 2}", "{name: v1, replicas: 2, upstreams: [{service: v1}]}", "upstreams and port are for image: haproxy"},
+      {"{name: v1, replicas: 2}", "{name: v1, replicas: 2, upstreams: [{service: v1}]}",
+       "upstreams and port are for image: haproxy"},
       {"xds_config: b", "xds_config: c", "no xds config named \"c\""},
       /* xdsd's validator runs on embedded configs (issue 16). */
       {"    name: y\n    spec: {}\n", "    name: y\n    spec: {listeners: [{name: l, routes: []}]}\n",
@@ -240,7 +247,8 @@ static void test_l7_and_xds(void) {
       {"client: client, live", "client: proxyless, live", "not a client with a sidecar"},
       {"weight: 99", "weight: 300", "\"weight\" must be an integer in 0..256"},
       {"select: gone", "select: new", "select: new needs a phase that scales"},
-      {"{name: proxyless, xds: server}", "{name: proxyless, xds: server, service: v1}", "has no service and no sidecar"},
+      {"{name: proxyless, xds: server}", "{name: proxyless, xds: server, service: v1}",
+       "has no service and no sidecar"},
   };
   static char text[8192];
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -277,8 +285,8 @@ static void test_judge_removed_group(void) {
   for (int i = 0; i < 4; i++) sample_declare(&s, names[i]);
   struct sample_line l;
   for (int t = 1; t < 20; t++) {
-    const char *line = t <= 10 ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=25/25.0% "
-                                "v1-2=25/25.0% v2-1=25/25.0% v2-2=25/25.0%"
+    const char *line = t <= 10   ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=25/25.0% "
+                                   "v1-2=25/25.0% v2-1=25/25.0% v2-2=25/25.0%"
                        : t == 11 ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=4/4.0% "
                                    "v1-2=3/3.0% v2-1=47/47.0% v2-2=46/46.0%"
                                  : "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=2 v2-1=50/50.0% "
@@ -288,8 +296,10 @@ static void test_judge_removed_group(void) {
   }
   int64_t rx_v1[] = {9970, 10050, 10080};
   int64_t none[1];
-  struct judge_pod pods[4] = {{"v1-1", 0, 0, -1, -1, rx_v1, 3}, {"v1-2", 0, 0, -1, -1, none, 0},
-                              {"v2-1", 1, 0, -1, -1, none, 0}, {"v2-2", 1, 0, -1, -1, none, 0}};
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, -1, -1, rx_v1, 3},
+                              {"v1-2", 0, 0, -1, -1, none, 0},
+                              {"v2-1", 1, 0, -1, -1, none, 0},
+                              {"v2-2", 1, 0, -1, -1, none, 0}};
   struct judge_timing tm = {.step_start_ms = {0, 5000, 9980, 15000}, .end_ms = 20000};
   struct judge_result r;
   /* settle 1 s: judged from second 12, the first whose line began after 10.98 s; v1 is at 0 there. */
@@ -332,18 +342,23 @@ static void test_judge_group_and_stops(void) {
   /* 0-5 s: v1 only; 5-10 s: 50/50 (one transition second); 15-20 s: v1-1 killed at 15.2 s, answers
    * in second 15, failures in second 16. */
   for (int t = 1; t < 20; t++) {
-    const char *line = t <= 5 ? "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=2 v1-1=5/50.0% v1-2=5/50.0%"
-                       : t == 6 ? "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=3 v1-1=4/40.0% v1-2=4/40.0% v2-1=2/20.0%"
-                       : t < 16 ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=25/25.0% "
-                                  "v1-2=25/25.0% v2-1=25/25.0% v2-2=25/25.0%"
-                       : t == 16 ? "summary window_ms=1000 ok=99 failed=1 p50_us=1 p99_us=2 servers=3 v1-2=33/33.3% "
-                                   "v2-1=33/33.3% v2-2=33/33.3%"
-                                 : "summary window_ms=1000 ok=99 failed=0 p50_us=1 p99_us=2 servers=3 v1-2=33/33.3% "
-                                   "v2-1=33/33.3% v2-2=33/33.3%";
+    const char *line =
+        t <= 5 ? "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=2 v1-1=5/50.0% v1-2=5/50.0%"
+        : t == 6
+            ? "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=3 v1-1=4/40.0% v1-2=4/40.0% v2-1=2/20.0%"
+        : t < 16  ? "summary window_ms=1000 ok=100 failed=0 p50_us=1 p99_us=2 servers=4 v1-1=25/25.0% "
+                    "v1-2=25/25.0% v2-1=25/25.0% v2-2=25/25.0%"
+        : t == 16 ? "summary window_ms=1000 ok=99 failed=1 p50_us=1 p99_us=2 servers=3 v1-2=33/33.3% "
+                    "v2-1=33/33.3% v2-2=33/33.3%"
+                  : "summary window_ms=1000 ok=99 failed=0 p50_us=1 p99_us=2 servers=3 v1-2=33/33.3% "
+                    "v2-1=33/33.3% v2-2=33/33.3%";
     CHECK(sample_parse_line(line, &l) == 0);
     sample_add(&s, t * 1000 + 100, &l);
   }
-  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1, NULL, 0}, {"v1-2", 0, 0, -1, -1, NULL, 0}, {"v2-1", 1, 0, -1, -1, NULL, 0}, {"v2-2", 1, 0, -1, -1, NULL, 0}};
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1, NULL, 0},
+                              {"v1-2", 0, 0, -1, -1, NULL, 0},
+                              {"v2-1", 1, 0, -1, -1, NULL, 0},
+                              {"v2-2", 1, 0, -1, -1, NULL, 0}};
   struct judge_timing tm = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
@@ -381,7 +396,8 @@ static void test_judge_vacuous(void) {
   struct sample_line l;
   for (int t = 1; t <= 8; t++) { /* answers until 8 s, then the client stalls */
     CHECK(sample_parse_line("summary window_ms=1000 ok=9 failed=0 p50_us=1 p99_us=2 servers=3 server-1=3/33.3% "
-                            "server-2=3/33.3% server-3=3/33.3%", &l) == 0);
+                            "server-2=3/33.3% server-3=3/33.3%",
+                            &l) == 0);
     sample_add(&s, t * 1000 + 50, &l);
   }
   CHECK(sample_parse_line("summary window_ms=1000 ok=0 failed=0 p50_us=0 p99_us=0 servers=0", &l) == 0);
@@ -393,7 +409,9 @@ static void test_judge_vacuous(void) {
   judge_expect(&sc, &sc.expects[1], &s, pods, 5, &tm, &r); /* no_rpc to the new pods */
   CHECK(!r.pass && strstr(r.measured, "no RPC answered in the phase's last second"));
   /* stops: a kill at 15.2 s after which nobody answers. */
-  struct judge_pod l7pods[4] = {{"server-1", 0, 0, 3, -1, NULL, 0}, {"server-2", 0, 0, -1, -1, NULL, 0}, {"server-3", 1, 0, -1, -1, NULL, 0},
+  struct judge_pod l7pods[4] = {{"server-1", 0, 0, 3, -1, NULL, 0},
+                                {"server-2", 0, 0, -1, -1, NULL, 0},
+                                {"server-3", 1, 0, -1, -1, NULL, 0},
                                 {"server-4", 1, 0, -1, -1, NULL, 0}};
   struct judge_timing tm2 = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
   judge_expect(&l7sc, &l7sc.expects[1], &s, l7pods, 4, &tm2, &r);

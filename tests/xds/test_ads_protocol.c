@@ -21,8 +21,8 @@
 #define RDS "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
 #define CDS "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 #define EDS "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
-#define PUSH_MS 3000   /* a config change reaches a stream well within this */
-#define QUIET_MS 600   /* "no response" means none within this */
+#define PUSH_MS 3000 /* a config change reaches a stream well within this */
+#define QUIET_MS 600 /* "no response" means none within this */
 
 static const char *addr, *cfg_path;
 
@@ -117,7 +117,7 @@ static void oversized_request(size_t bytes) {
   adsc_send(big, CDS, names, n, "", "", NULL); /* may fail: the server can end the call mid-message */
   int code = adsc_status(big, 10000);
   REQUIRE(code == GRPC_STATUS_RESOURCE_EXHAUSTED, "a %zu-byte request ends the stream with RESOURCE_EXHAUSTED (got %d)",
-        bytes, code);
+          bytes, code);
   adsc_close(big);
   free(names);
   free(name);
@@ -144,8 +144,8 @@ int main(int argc, char **argv) {
   REQUIRE(adsc_send(s, LDS, server, 1, "", "", NULL) == 0, "first LDS request sent");
   adsc_response *lds = expect(s, LDS, "LDS");
   REQUIRE(lds->n_resources == 1, "LDS carries only the requested listener");
-  Envoy__Config__Listener__V3__Listener *l = envoy__config__listener__v3__listener__unpack(
-      NULL, lds->resources[0]->value.len, lds->resources[0]->value.data);
+  Envoy__Config__Listener__V3__Listener *l =
+      envoy__config__listener__v3__listener__unpack(NULL, lds->resources[0]->value.len, lds->resources[0]->value.data);
   REQUIRE(l && strcmp(l->name, "server") == 0, "the listener is \"server\"");
   REQUIRE(l->api_listener && l->api_listener->api_listener, "it is an API listener");
   REQUIRE(l->address == NULL && l->n_filter_chains == 0, "it has no socket address and no filter chains");
@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
           NULL, l->api_listener->api_listener->value.len, l->api_listener->api_listener->value.data);
   REQUIRE(hcm && hcm->rds && strcmp(hcm->rds->route_config_name, "server") == 0, "its HCM asks RDS for \"server\"");
   REQUIRE(hcm->n_http_filters == 1 && strcmp(hcm->http_filters[0]->name, "envoy.filters.http.router") == 0,
-        "exactly one HTTP filter, the router");
+          "exactly one HTTP filter, the router");
   envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__free_unpacked(hcm, NULL);
   envoy__config__listener__v3__listener__free_unpacked(l, NULL);
   ack(s, lds, server, 1);
@@ -179,8 +179,8 @@ int main(int argc, char **argv) {
   /* A change of weights pushes RDS only. */
   write_config(90, 10, 71, 72, 1);
   adsc_response *rds2 = expect(s, RDS, "after a weight change");
-  REQUIRE(strcmp(rds2->version_info, rds->version_info) != 0, "the push has a new version (%s -> %s)", rds->version_info,
-        rds2->version_info);
+  REQUIRE(strcmp(rds2->version_info, rds->version_info) != 0, "the push has a new version (%s -> %s)",
+          rds->version_info, rds2->version_info);
   REQUIRE(strcmp(rds2->nonce, rds->nonce) != 0, "and a fresh nonce");
   REQUIRE(weight_of(rds2, "c1") == 90 && weight_of(rds2, "c2") == 10, "RDS has 90/10");
   ack(s, rds2, route, 1);
@@ -190,7 +190,7 @@ int main(int argc, char **argv) {
   write_config(90, 10, 71, 73, 1);
   adsc_response *eds2 = expect(s, EDS, "after an endpoint change");
   REQUIRE(adsc_send(s, EDS, clusters, 2, eds->version_info, eds2->nonce, "xDS response validation errors: [test]") == 0,
-        "NACK sent");
+          "NACK sent");
   expect_quiet(s, "after a NACK");
   write_config(80, 20, 71, 73, 1);
   adsc_response *rds3 = expect(s, RDS, "after a weight change following the NACK");
@@ -212,7 +212,7 @@ int main(int argc, char **argv) {
   expect_quiet(s, "a stale nonce");
   /* A NACK with a stale nonce is ignored the same way (ads_protocol.sh checks it was logged and counted). */
   REQUIRE(adsc_send(s, EDS, more, 3, eds->version_info, old_eds_nonce, "stale \"rejection\"\nsecond line") == 0,
-        "NACK with a stale nonce sent");
+          "NACK with a stale nonce sent");
   expect_quiet(s, "a NACK with a stale nonce");
   /* Narrowing the subscription to c1 needs no answer... */
   REQUIRE(adsc_send(s, EDS, c1only, 1, eds3->version_info, eds3->nonce, NULL) == 0, "EDS narrowed to c1");
@@ -224,7 +224,7 @@ int main(int argc, char **argv) {
   adsc_response *eds4 = expect(s, EDS, "a change to the subscribed c1");
   first_ip(eds4, 0, name, sizeof name, ip, sizeof ip);
   REQUIRE(eds4->n_resources == 1 && strcmp(name, "c1") == 0 && strcmp(ip, "127.0.2.76") == 0,
-        "only c1 is sent, at its new address 127.0.2.76");
+          "only c1 is sent, at its new address 127.0.2.76");
   ack(s, eds4, c1only, 1);
   /* Unsubscribe: an empty list after names means nothing. */
   REQUIRE(adsc_send(s, EDS, NULL, 0, eds4->version_info, eds4->nonce, NULL) == 0, "EDS unsubscribed");
@@ -299,7 +299,7 @@ int main(int argc, char **argv) {
 
   /* Unknown types are ignored. */
   REQUIRE(adsc_send(s, "type.googleapis.com/envoy.config.core.v3.Nothing", NULL, 0, "", "", NULL) == 0,
-        "unknown type sent");
+          "unknown type sent");
   expect_quiet(s, "an unknown type");
 
   /* Wildcard (Envoy): empty names on a new stream mean everything, and LDS gets socket listeners. */
@@ -330,8 +330,8 @@ int main(int argc, char **argv) {
   REQUIRE(code == GRPC_STATUS_UNIMPLEMENTED, "DeltaAggregatedResources answers UNIMPLEMENTED (got %d)", code);
   adsc_close(d);
 
-  adsc_response *all[] = {lds,  rds,  cds,  eds,  rds2, eds2, rds3, eds3, eds4, eds5, cds2, rds4, cds3,
-                          eds6, rds5, rds6, lds2, lds3, lds4, wc,   wl};
+  adsc_response *all[] = {lds,  rds,  cds,  eds,  rds2, eds2, rds3, eds3, eds4, eds5, cds2,
+                          rds4, cds3, eds6, rds5, rds6, lds2, lds3, lds4, wc,   wl};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) adsc_free_response(all[i]);
   adsc_close(s);
   grpc_shutdown();

@@ -47,16 +47,19 @@ static const char demo[] =
 
 int main(void) {
   struct config *c = ok(demo);
-  REQUIRE(strcmp(c->name, "xds-demo") == 0 && c->n_listeners == 1 && c->n_clusters == 2, "the demo's schema, unchanged");
+  REQUIRE(strcmp(c->name, "xds-demo") == 0 && c->n_listeners == 1 && c->n_clusters == 2,
+          "the demo's schema, unchanged");
   REQUIRE(c->listeners[0].port == 8080 && c->listeners[0].n_routes == 1, "listener port and routes");
   REQUIRE(c->listeners[0].routes[0].clusters[1].weight == 5, "weights read");
   REQUIRE(!c->clusters[0].endpoints[0].is_ip && c->clusters[1].endpoints[0].is_ip, "DNS names vs IP literals");
   REQUIRE(config_find_cluster(c, "server-v2") == &c->clusters[1] && !config_find_cluster(c, "x"), "find cluster");
   config_free(c);
 
-  c = ok("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: a\n"
+  c =
+      ok("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: a\n"
          "  clusters:\n  - name: a\n");
-  REQUIRE(c->listeners[0].port == 0 && strcmp(c->listeners[0].address, "0.0.0.0") == 0, "port optional, address defaults");
+  REQUIRE(c->listeners[0].port == 0 && strcmp(c->listeners[0].address, "0.0.0.0") == 0,
+          "port optional, address defaults");
   REQUIRE(strcmp(c->listeners[0].routes[0].prefix, "/") == 0, "prefix defaults to /");
   REQUIRE(c->listeners[0].routes[0].clusters[0].weight == 100, "a single cluster's weight defaults to 100");
   REQUIRE(c->clusters[0].n_endpoints == 0, "a cluster may have no endpoints");
@@ -96,18 +99,19 @@ int main(void) {
       "t.yaml:6: route prefix \"//x\" must not start with \"//\"");
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - prefix: //\n      clusters:\n      - name: a\n",
       "t.yaml:5: route prefix \"//\" must not start with \"//\"");
-  REQUIRE(!config_prefix_problem("/") && !config_prefix_problem("/pkg.Svc/") && !config_prefix_problem("/pkg.Svc/Say") &&
-            !config_prefix_problem("/pkg"),
-        "prefixes gRPC clients honour: /, /service/, /service/method-prefix, /service-prefix");
+  REQUIRE(!config_prefix_problem("/") && !config_prefix_problem("/pkg.Svc/") &&
+              !config_prefix_problem("/pkg.Svc/Say") && !config_prefix_problem("/pkg"),
+          "prefixes gRPC clients honour: /, /service/, /service/method-prefix, /service-prefix");
   REQUIRE(config_prefix_problem("") && config_prefix_problem("a/") && config_prefix_problem("/a/b/c") &&
-            config_prefix_problem("//"),
-        "prefixes they ignore");
+              config_prefix_problem("//"),
+          "prefixes they ignore");
   /* Two socket listeners on one address:port: Envoy refuses the second. */
   bad("spec:\n  listeners:\n  - name: a\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
       "  - name: b\n    address: 0.0.0.0\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
       "  clusters:\n  - name: c\n",
       "t.yaml:8: listener \"b\" uses 0.0.0.0:8080, as listener \"a\" does (line 3)");
-  c = ok("spec:\n  listeners:\n  - name: a\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
+  c =
+      ok("spec:\n  listeners:\n  - name: a\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
          "  - name: b\n    port: 8081\n    routes:\n    - clusters:\n      - name: c\n"
          "  - name: grpc-only\n    routes:\n    - clusters:\n      - name: c\n"
          "  - name: grpc-only-2\n    routes:\n    - clusters:\n      - name: c\n  clusters:\n  - name: c\n");
@@ -125,11 +129,11 @@ int main(void) {
   REQUIRE(config_weights_check(w2, 2, &sum) == -1 && sum == 99, "50/49 does not");
   REQUIRE(config_weights_check(w, 0, &sum) == -2, "no weights");
   REQUIRE(!config_is_hostname("999.1.1.1") && !config_is_hostname("127.1") && !config_is_hostname("-bad-") &&
-            !config_is_hostname("a-.b") && !config_is_hostname("a.-b") && config_is_hostname("1a.b2") &&
-            config_is_hostname("a.b-c"),
-        "addresses and dashed edges are not host names (issue 16)");
+              !config_is_hostname("a-.b") && !config_is_hostname("a.-b") && config_is_hostname("1a.b2") &&
+              config_is_hostname("a.b-c"),
+          "addresses and dashed edges are not host names (issue 16)");
   REQUIRE(config_is_hostname("server-v1.ns.svc.cluster.local") && !config_is_hostname("a..b") &&
-            !config_is_hostname("") && !config_is_hostname("a b"),
-        "host names");
+              !config_is_hostname("") && !config_is_hostname("a b"),
+          "host names");
   return 0;
 }

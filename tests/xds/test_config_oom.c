@@ -55,7 +55,7 @@ int main(void) {
     fail_at = -1;
     if (rc == 0) {
       REQUIRE(c && c->n_listeners == 1 && c->listeners[0].n_routes == 2 && c->n_clusters == 2,
-            "with allocations 0..%ld failing in turn (%d failed cleanly), the parse then succeeds", i - 1, failures);
+              "with allocations 0..%ld failing in turn (%d failed cleanly), the parse then succeeds", i - 1, failures);
       config_free(c);
       break;
     }
@@ -64,7 +64,7 @@ int main(void) {
     if (strstr(err, "out of memory")) oom_msgs++;
   }
   /* Every failed allocation is reported as such: none passes silently, none gives another message. */
-  REQUIRE(failures >= 20 && oom_msgs == failures, "%d allocations failed in turn, and every one said \"out of memory\" (%d)",
-        failures, oom_msgs);
+  REQUIRE(failures >= 20 && oom_msgs == failures,
+          "%d allocations failed in turn, and every one said \"out of memory\" (%d)", failures, oom_msgs);
   return 0;
 }

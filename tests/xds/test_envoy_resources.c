@@ -61,23 +61,26 @@ static Hcm *check_hcm(const Google__Protobuf__Any *any, const char *what) {
   REQUIRE(unknown_fields(&h->base) == 0, "%s: HCM has no fields outside the subset", what);
   REQUIRE(h->stat_prefix && h->stat_prefix[0], "%s: stat_prefix is non-empty", what);
   REQUIRE(h->codec_type == 0, "%s: codec_type AUTO", what);
-  REQUIRE(h->route_specifier_case ==
-                ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS &&
-            h->rds,
-        "%s: routes come from RDS", what);
+  REQUIRE(
+      h->route_specifier_case ==
+              ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS &&
+          h->rds,
+      "%s: routes come from RDS", what);
   REQUIRE(h->rds->route_config_name && h->rds->route_config_name[0], "%s: RDS name is set", what);
   REQUIRE(h->rds->config_source &&
-            h->rds->config_source->config_source_specifier_case ==
-                ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS &&
-            h->rds->config_source->resource_api_version == ENVOY__CONFIG__CORE__V3__API_VERSION__V3,
-        "%s: RDS config_source is ads{} with resource_api_version V3", what);
+              h->rds->config_source->config_source_specifier_case ==
+                  ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS &&
+              h->rds->config_source->resource_api_version == ENVOY__CONFIG__CORE__V3__API_VERSION__V3,
+          "%s: RDS config_source is ads{} with resource_api_version V3", what);
   REQUIRE(h->xff_num_trusted_hops == 0, "%s: xff_num_trusted_hops is 0", what);
   REQUIRE(h->n_http_filters == 1, "%s: exactly one HTTP filter", what);
   const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *f = h->http_filters[0];
   REQUIRE(strcmp(f->name, "envoy.filters.http.router") == 0, "%s: the filter is the router", what);
-  REQUIRE(f->config_type_case == ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG &&
-            f->typed_config && strcmp(f->typed_config->type_url, ROUTER_URL) == 0 && f->typed_config->value.len == 0,
-        "%s: the router has a typed_config with the exact Router URL, empty (Envoy >= 1.22)", what);
+  REQUIRE(
+      f->config_type_case ==
+              ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG &&
+          f->typed_config && strcmp(f->typed_config->type_url, ROUTER_URL) == 0 && f->typed_config->value.len == 0,
+      "%s: the router has a typed_config with the exact Router URL, empty (Envoy >= 1.22)", what);
   return h;
 }
 
@@ -100,31 +103,36 @@ int main(int argc, char **argv) {
     Envoy__Config__Cluster__V3__Cluster *c =
         envoy__config__cluster__v3__cluster__unpack(NULL, cds->resources[i]->value.len, cds->resources[i]->value.data);
     REQUIRE(c && c->name[0], "cluster %zu decodes and has a name", i);
-    REQUIRE(unknown_fields(&c->base) == 0, "cluster %s: no transport_socket, lrs_server or load_balancing_policy", c->name);
+    REQUIRE(unknown_fields(&c->base) == 0, "cluster %s: no transport_socket, lrs_server or load_balancing_policy",
+            c->name);
     REQUIRE(c->cluster_discovery_type_case == ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE &&
-              c->type == ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__EDS,
-          "cluster %s: the type oneof is set, to EDS", c->name);
+                c->type == ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__EDS,
+            "cluster %s: the type oneof is set, to EDS", c->name);
     REQUIRE(c->eds_cluster_config && c->eds_cluster_config->eds_config &&
-              c->eds_cluster_config->eds_config->config_source_specifier_case ==
-                  ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS &&
-              c->eds_cluster_config->eds_config->resource_api_version == ENVOY__CONFIG__CORE__V3__API_VERSION__V3,
-          "cluster %s: eds_config is ads{} V3", c->name);
+                c->eds_cluster_config->eds_config->config_source_specifier_case ==
+                    ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS &&
+                c->eds_cluster_config->eds_config->resource_api_version == ENVOY__CONFIG__CORE__V3__API_VERSION__V3,
+            "cluster %s: eds_config is ads{} V3", c->name);
     REQUIRE(c->connect_timeout && (c->connect_timeout->seconds > 0 || c->connect_timeout->nanos > 0),
-          "cluster %s: connect_timeout > 0", c->name);
-    REQUIRE(c->lb_policy == ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__ROUND_ROBIN, "cluster %s: ROUND_ROBIN", c->name);
+            "cluster %s: connect_timeout > 0", c->name);
+    REQUIRE(c->lb_policy == ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__ROUND_ROBIN, "cluster %s: ROUND_ROBIN",
+            c->name);
     REQUIRE(c->n_typed_extension_protocol_options == 1 &&
-              strcmp(c->typed_extension_protocol_options[0]->key, HPO_KEY) == 0 &&
-              strcmp(c->typed_extension_protocol_options[0]->value->type_url, P HPO_KEY) == 0,
-          "cluster %s: typed_extension_protocol_options has the upstream HTTP options", c->name);
-    Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions *h = envoy__extensions__upstreams__http__v3__http_protocol_options__unpack(
-        NULL, c->typed_extension_protocol_options[0]->value->value.len,
-        c->typed_extension_protocol_options[0]->value->value.data);
-    REQUIRE(h && h->upstream_protocol_options_case ==
-                   ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__UPSTREAM_PROTOCOL_OPTIONS_EXPLICIT_HTTP_CONFIG &&
-              h->explicit_http_config->protocol_config_case ==
-                  ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__EXPLICIT_HTTP_CONFIG__PROTOCOL_CONFIG_HTTP2_PROTOCOL_OPTIONS &&
-              h->explicit_http_config->http2_protocol_options,
-          "cluster %s: explicit HTTP/2 upstream", c->name);
+                strcmp(c->typed_extension_protocol_options[0]->key, HPO_KEY) == 0 &&
+                strcmp(c->typed_extension_protocol_options[0]->value->type_url, P HPO_KEY) == 0,
+            "cluster %s: typed_extension_protocol_options has the upstream HTTP options", c->name);
+    Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions *h =
+        envoy__extensions__upstreams__http__v3__http_protocol_options__unpack(
+            NULL, c->typed_extension_protocol_options[0]->value->value.len,
+            c->typed_extension_protocol_options[0]->value->value.data);
+    REQUIRE(
+        h &&
+            h->upstream_protocol_options_case ==
+                ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__UPSTREAM_PROTOCOL_OPTIONS_EXPLICIT_HTTP_CONFIG &&
+            h->explicit_http_config->protocol_config_case ==
+                ENVOY__EXTENSIONS__UPSTREAMS__HTTP__V3__HTTP_PROTOCOL_OPTIONS__EXPLICIT_HTTP_CONFIG__PROTOCOL_CONFIG_HTTP2_PROTOCOL_OPTIONS &&
+            h->explicit_http_config->http2_protocol_options,
+        "cluster %s: explicit HTTP/2 upstream", c->name);
     envoy__extensions__upstreams__http__v3__http_protocol_options__free_unpacked(h, NULL);
     cnames[nc++] = strdup(c->name);
     envoy__config__cluster__v3__cluster__free_unpacked(c, NULL);
@@ -137,8 +145,9 @@ int main(int argc, char **argv) {
   REQUIRE(eds && strcmp(eds->type_url, EDS) == 0 && eds->n_resources == nc, "EDS: one assignment per cluster");
   size_t total = 0;
   for (size_t i = 0; i < eds->n_resources; i++) {
-    Envoy__Config__Endpoint__V3__ClusterLoadAssignment *a = envoy__config__endpoint__v3__cluster_load_assignment__unpack(
-        NULL, eds->resources[i]->value.len, eds->resources[i]->value.data);
+    Envoy__Config__Endpoint__V3__ClusterLoadAssignment *a =
+        envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, eds->resources[i]->value.len,
+                                                                     eds->resources[i]->value.data);
     REQUIRE(a && a->cluster_name[0], "assignment %zu: cluster_name is non-empty", i);
     REQUIRE(unknown_fields(&a->base) == 0, "assignment %s: nothing outside the subset", a->cluster_name);
     char seen[64][32];
@@ -147,26 +156,27 @@ int main(int argc, char **argv) {
       const Envoy__Config__Endpoint__V3__LocalityLbEndpoints *le = a->endpoints[l];
       REQUIRE(le->locality != NULL, "assignment %s: locality present", a->cluster_name);
       REQUIRE(le->load_balancing_weight && le->load_balancing_weight->value >= 1,
-            "assignment %s: locality weight present and >= 1", a->cluster_name);
+              "assignment %s: locality weight present and >= 1", a->cluster_name);
       REQUIRE(le->priority == 0, "assignment %s: priority 0 (contiguous)", a->cluster_name);
       for (size_t k = 0; k < le->n_lb_endpoints; k++) {
         const Envoy__Config__Endpoint__V3__LbEndpoint *lb = le->lb_endpoints[k];
         REQUIRE(lb->host_identifier_case == ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT &&
-                  lb->endpoint && lb->endpoint->address &&
-                  lb->endpoint->address->address_case == ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS,
-              "assignment %s: endpoint has a socket address (oneofs set)", a->cluster_name);
+                    lb->endpoint && lb->endpoint->address &&
+                    lb->endpoint->address->address_case == ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS,
+                "assignment %s: endpoint has a socket address (oneofs set)", a->cluster_name);
         const Envoy__Config__Core__V3__SocketAddress *sa = lb->endpoint->address->socket_address;
         struct in_addr ia;
         REQUIRE(inet_pton(AF_INET, sa->address, &ia) == 1, "assignment %s: %s is an IP literal", a->cluster_name,
-              sa->address);
+                sa->address);
         REQUIRE(sa->port_specifier_case == ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE &&
-                  sa->port_value > 0 && sa->port_value <= 65535,
-              "assignment %s: port_value set (%u)", a->cluster_name, sa->port_value);
+                    sa->port_value > 0 && sa->port_value <= 65535,
+                "assignment %s: port_value set (%u)", a->cluster_name, sa->port_value);
         REQUIRE(lb->health_status <= 1, "assignment %s: health UNKNOWN or HEALTHY", a->cluster_name);
         REQUIRE(!lb->load_balancing_weight || lb->load_balancing_weight->value >= 1, "endpoint weight >= 1 if present");
         char key[32];
         snprintf(key, sizeof key, "%s:%u", sa->address, sa->port_value);
-        for (size_t q = 0; q < ns; q++) REQUIRE(strcmp(seen[q], key) != 0, "assignment %s: %s appears once", a->cluster_name, key);
+        for (size_t q = 0; q < ns; q++)
+          REQUIRE(strcmp(seen[q], key) != 0, "assignment %s: %s appears once", a->cluster_name, key);
         if (ns < 64) snprintf(seen[ns++], sizeof seen[0], "%s", key);
         total++;
       }
@@ -183,22 +193,24 @@ int main(int argc, char **argv) {
   const char *rnames[16];
   size_t nr = 0;
   for (size_t i = 0; i < lds->n_resources && nr < 16; i++) {
-    Envoy__Config__Listener__V3__Listener *l =
-        envoy__config__listener__v3__listener__unpack(NULL, lds->resources[i]->value.len, lds->resources[i]->value.data);
+    Envoy__Config__Listener__V3__Listener *l = envoy__config__listener__v3__listener__unpack(
+        NULL, lds->resources[i]->value.len, lds->resources[i]->value.data);
     REQUIRE(l && l->name[0], "listener %zu decodes", i);
     REQUIRE(l->api_listener == NULL, "listener %s: no api_listener (Envoy would skip it)", l->name);
     REQUIRE(l->address && l->address->address_case == ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS &&
-              l->address->socket_address->port_specifier_case ==
-                  ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE &&
-              l->address->socket_address->port_value > 0,
-          "listener %s: socket address with port_value (%s:%u)", l->name, l->address->socket_address->address,
-          l->address->socket_address->port_value);
-    REQUIRE(l->n_filter_chains == 1 && l->filter_chains[0]->n_filters == 1, "listener %s: one chain, one filter", l->name);
+                l->address->socket_address->port_specifier_case ==
+                    ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE &&
+                l->address->socket_address->port_value > 0,
+            "listener %s: socket address with port_value (%s:%u)", l->name, l->address->socket_address->address,
+            l->address->socket_address->port_value);
+    REQUIRE(l->n_filter_chains == 1 && l->filter_chains[0]->n_filters == 1, "listener %s: one chain, one filter",
+            l->name);
     const Envoy__Config__Listener__V3__Filter *f = l->filter_chains[0]->filters[0];
     REQUIRE(strcmp(f->name, "envoy.filters.network.http_connection_manager") == 0 &&
-              f->config_type_case == ENVOY__CONFIG__LISTENER__V3__FILTER__CONFIG_TYPE_TYPED_CONFIG,
-          "listener %s: the filter is the HCM, typed", l->name);
-    REQUIRE(l->n_listener_filters == 0 && !l->use_original_dst, "listener %s: no listener filters, no original dst", l->name);
+                f->config_type_case == ENVOY__CONFIG__LISTENER__V3__FILTER__CONFIG_TYPE_TYPED_CONFIG,
+            "listener %s: the filter is the HCM, typed", l->name);
+    REQUIRE(l->n_listener_filters == 0 && !l->use_original_dst, "listener %s: no listener filters, no original dst",
+            l->name);
     Hcm *h = check_hcm(f->typed_config, l->name);
     rnames[nr++] = strdup(h->rds->route_config_name);
     envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__free_unpacked(h, NULL);
@@ -218,27 +230,30 @@ int main(int argc, char **argv) {
     REQUIRE(rc->n_virtual_hosts == 1, "%s: one virtual host (domains unique)", rc->name);
     const Envoy__Config__Route__V3__VirtualHost *vh = rc->virtual_hosts[0];
     REQUIRE(vh->name[0] && vh->n_domains == 1 && strcmp(vh->domains[0], "*") == 0, "%s: vhost named, domains [\"*\"]",
-          rc->name);
+            rc->name);
     REQUIRE(vh->n_routes >= 1, "%s: at least one route", rc->name);
     for (size_t k = 0; k < vh->n_routes; k++) {
       const Envoy__Config__Route__V3__Route *r = vh->routes[k];
-      REQUIRE(r->match && r->match->path_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX &&
-                r->match->prefix[0] == '/',
-            "%s: route %zu matches a prefix starting with / (%s)", rc->name, k, r->match->prefix);
-      REQUIRE(r->action_case == ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE && r->route, "%s: route action", rc->name);
+      REQUIRE(r->match &&
+                  r->match->path_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX &&
+                  r->match->prefix[0] == '/',
+              "%s: route %zu matches a prefix starting with / (%s)", rc->name, k, r->match->prefix);
+      REQUIRE(r->action_case == ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE && r->route, "%s: route action",
+              rc->name);
       const Envoy__Config__Route__V3__RouteAction *ra = r->route;
       REQUIRE(ra->timeout && ra->timeout->seconds == 0 && ra->timeout->nanos == 0, "%s: timeout 0s", rc->name);
       if (ra->cluster_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER) {
         REQUIRE(ra->cluster[0], "%s: cluster named", rc->name);
       } else {
-        REQUIRE(ra->cluster_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS,
-              "%s: weighted clusters", rc->name);
+        REQUIRE(
+            ra->cluster_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS,
+            "%s: weighted clusters", rc->name);
         REQUIRE(ra->weighted_clusters->total_weight == NULL, "%s: total_weight unset", rc->name);
         uint64_t sum = 0;
         for (size_t w = 0; w < ra->weighted_clusters->n_clusters; w++) {
           const Envoy__Config__Route__V3__WeightedCluster__ClusterWeight *cw = ra->weighted_clusters->clusters[w];
           REQUIRE(cw->name[0] && cw->weight && cw->weight->value > 0, "%s: %s weight %u present and > 0", rc->name,
-                cw->name, cw->weight ? cw->weight->value : 0);
+                  cw->name, cw->weight ? cw->weight->value : 0);
           int known = 0;
           for (size_t q = 0; q < nc; q++) known |= strcmp(cnames[q], cw->name) == 0;
           REQUIRE(known, "%s: %s is a served cluster", rc->name, cw->name);
@@ -260,13 +275,14 @@ int main(int argc, char **argv) {
   REQUIRE(adsc_send(g, LDS, server, 1, "", "", NULL) == 0, "named LDS sent");
   adsc_response *glds = adsc_recv(g, 5000);
   REQUIRE(glds && glds->n_resources == 1, "the gRPC client gets exactly the listener it named");
-  Envoy__Config__Listener__V3__Listener *gl =
-      envoy__config__listener__v3__listener__unpack(NULL, glds->resources[0]->value.len, glds->resources[0]->value.data);
+  Envoy__Config__Listener__V3__Listener *gl = envoy__config__listener__v3__listener__unpack(
+      NULL, glds->resources[0]->value.len, glds->resources[0]->value.data);
   REQUIRE(gl && strcmp(gl->name, "server") == 0 && gl->api_listener && !gl->address && gl->n_filter_chains == 0 &&
-            gl->n_listener_filters == 0 && !gl->use_original_dst && unknown_fields(&gl->base) == 0,
-        "API listener: only name and api_listener");
+              gl->n_listener_filters == 0 && !gl->use_original_dst && unknown_fields(&gl->base) == 0,
+          "API listener: only name and api_listener");
   Hcm *gh = check_hcm(gl->api_listener->api_listener, "api listener");
-  REQUIRE(gh->common_http_protocol_options == NULL, "API listener: no default timeout (no common_http_protocol_options)");
+  REQUIRE(gh->common_http_protocol_options == NULL,
+          "API listener: no default timeout (no common_http_protocol_options)");
   envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__free_unpacked(gh, NULL);
   envoy__config__listener__v3__listener__free_unpacked(gl, NULL);
   adsc_close(g);

@@ -1,6 +1,6 @@
 /* Hostile load against a running xdsd (issue 16): streams with huge node ids, streams subscribing to
- * 20,000 names, requests over the 1 MB message limit, and streams holding the most a stream may hold. A normal client must still be
- * answered within 1 s, the hostile streams must end with the status the limits name, and xdsd's memory
+ * 20,000 names, requests over the 1 MB message limit, and streams holding the most a stream may hold. A normal client
+ * must still be answered within 1 s, the hostile streams must end with the status the limits name, and xdsd's memory
  * must stay within a bound and come back down once they close.
  * Usage: test_hostile ADDR XDSD_PID refuse|hold|after BASE_KB
  *   refuse: streams over the limits, ended by xdsd; hold: streams at the limits, held open until this
@@ -143,7 +143,7 @@ static int hold_stage(long base) {
   long peak = mem_kb("VmHWM");
   if (rss_checked())
     REQUIRE(peak - base < PEAK_BOUND_KB, "xdsd's peak RSS stayed within %d MB of its start (%ld -> %ld kB)",
-          PEAK_BOUND_KB / 1024, base, peak);
+            PEAK_BOUND_KB / 1024, base, peak);
   else
     printf("xdsd's peak RSS %ld -> %ld kB (not judged: a sanitizer build)\n", base, peak);
   printf("holding\n");
@@ -167,8 +167,9 @@ static int after_stage(long base) {
     struct timespec ts = {0, 100 * 1000000L};
     nanosleep(&ts, NULL);
   }
-  REQUIRE(rss - base < AFTER_BOUND_KB, "xdsd's RSS came back within %d MB of its start after the streams closed (%ld kB)",
-        AFTER_BOUND_KB / 1024, rss);
+  REQUIRE(rss - base < AFTER_BOUND_KB,
+          "xdsd's RSS came back within %d MB of its start after the streams closed (%ld kB)", AFTER_BOUND_KB / 1024,
+          rss);
   normal_client("after the hostile streams");
   return 0;
 }

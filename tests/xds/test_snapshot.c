@@ -30,14 +30,17 @@ static const char config_y1[] =
     "      - {name: server-v1, weight: 95}\n      - {name: server-v2, weight: 5}\n"
     "  - name: grpc-only\n    routes:\n    - clusters:\n      - name: server-v2\n"
     "  clusters:\n  - name: server-v2\n    endpoints:\n    - {address: 10.0.1.1, port: 50051}\n"
-    "  - name: server-v1\n    endpoints:\n    - {address: server-v1, port: 50051}\n    - {address: 10.0.0.1, port: 50051}\n";
+    "  - name: server-v1\n    endpoints:\n    - {address: server-v1, port: 50051}\n    - {address: 10.0.0.1, port: "
+    "50051}\n";
 
 int main(void) {
   struct config *c = cfg(config_y1);
   struct snapshot *s, *s2, *s3;
   REQUIRE(snapshot_build(c, resolve, NULL, &s) == 0, "builds");
-  REQUIRE(s->tables[SNAP_LDS_API].n == 2 && s->tables[SNAP_LDS_SOCKET].n == 1, "two API listeners, one socket listener");
-  REQUIRE(s->tables[SNAP_RDS].n == 2 && s->tables[SNAP_CDS].n == 2 && s->tables[SNAP_EDS].n == 2, "routes, clusters, EDS");
+  REQUIRE(s->tables[SNAP_LDS_API].n == 2 && s->tables[SNAP_LDS_SOCKET].n == 1,
+          "two API listeners, one socket listener");
+  REQUIRE(s->tables[SNAP_RDS].n == 2 && s->tables[SNAP_CDS].n == 2 && s->tables[SNAP_EDS].n == 2,
+          "routes, clusters, EDS");
   REQUIRE(strcmp(s->tables[SNAP_CDS].res[0].name, "server-v1") == 0, "tables are sorted by name");
   REQUIRE(snapshot_find(&s->tables[SNAP_EDS], "server-v2") && !snapshot_find(&s->tables[SNAP_EDS], "x"), "find");
   REQUIRE(s->n_endpoints == 3, "server-v1 resolves to 2 addresses, the duplicate literal is merged (3 in all)");
@@ -46,23 +49,26 @@ int main(void) {
   Envoy__Config__Endpoint__V3__ClusterLoadAssignment *a =
       envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
   REQUIRE(a && a->n_endpoints == 1 && a->endpoints[0]->n_lb_endpoints == 2, "one locality, two endpoints");
-  const Envoy__Config__Core__V3__SocketAddress *sa = a->endpoints[0]->lb_endpoints[0]->endpoint->address->socket_address;
+  const Envoy__Config__Core__V3__SocketAddress *sa =
+      a->endpoints[0]->lb_endpoints[0]->endpoint->address->socket_address;
   REQUIRE(strcmp(sa->address, "10.0.0.1") == 0 && sa->port_value == 50051 &&
-            sa->port_specifier_case == ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE,
-        "endpoints sorted, port oneof set");
+              sa->port_specifier_case == ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE,
+          "endpoints sorted, port oneof set");
   REQUIRE(a->endpoints[0]->load_balancing_weight && a->endpoints[0]->load_balancing_weight->value == 1 &&
-            a->endpoints[0]->locality,
-        "locality present with weight 1");
+              a->endpoints[0]->locality,
+          "locality present with weight 1");
   envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
 
   r = snapshot_find(&s->tables[SNAP_RDS], "server");
-  Envoy__Config__Route__V3__RouteConfiguration *rc = envoy__config__route__v3__route_configuration__unpack(NULL, r->len, r->data);
+  Envoy__Config__Route__V3__RouteConfiguration *rc =
+      envoy__config__route__v3__route_configuration__unpack(NULL, r->len, r->data);
   const Envoy__Config__Route__V3__Route *rt = rc->virtual_hosts[0]->routes[0];
   REQUIRE(rt->match->path_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX &&
-            strcmp(rt->match->prefix, "/") == 0,
-        "prefix \"/\" is on the wire (not the empty default)");
-  REQUIRE(rt->route->weighted_clusters->n_clusters == 2 && rt->route->weighted_clusters->clusters[1]->weight->value == 5,
-        "weighted clusters 95/5");
+              strcmp(rt->match->prefix, "/") == 0,
+          "prefix \"/\" is on the wire (not the empty default)");
+  REQUIRE(
+      rt->route->weighted_clusters->n_clusters == 2 && rt->route->weighted_clusters->clusters[1]->weight->value == 5,
+      "weighted clusters 95/5");
   envoy__config__route__v3__route_configuration__free_unpacked(rc, NULL);
 
   /* Same input, same content; DNS order does not matter. */
@@ -72,18 +78,20 @@ int main(void) {
   /* A DNS change changes EDS only. */
   n_v1 = 1;
   REQUIRE(snapshot_build(c, resolve, NULL, &s3) == 0 && !snapshot_same(s, s3), "a DNS change is a change");
-  REQUIRE(s3->tables[SNAP_CDS].hash == s->tables[SNAP_CDS].hash && s3->tables[SNAP_EDS].hash != s->tables[SNAP_EDS].hash,
-        "only EDS differs");
+  REQUIRE(
+      s3->tables[SNAP_CDS].hash == s->tables[SNAP_CDS].hash && s3->tables[SNAP_EDS].hash != s->tables[SNAP_EDS].hash,
+      "only EDS differs");
   snapshot_free(s2);
   snapshot_free(s3);
   config_free(c);
 
   /* Removal: a cluster and a listener gone from the config are gone from the snapshot. */
-  c = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v2\n"
+  c =
+      cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v2\n"
           "  clusters:\n  - name: server-v2\n");
   REQUIRE(snapshot_build(c, NULL, NULL, &s2) == 0, "builds without a resolver");
   REQUIRE(s2->tables[SNAP_CDS].n == 1 && s2->tables[SNAP_LDS_API].n == 1 && s2->tables[SNAP_LDS_SOCKET].n == 0,
-        "removed resources are gone; no port, no socket listener");
+          "removed resources are gone; no port, no socket listener");
   r = snapshot_find(&s2->tables[SNAP_EDS], "server-v2");
   a = envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
   REQUIRE(a && a->n_endpoints == 0, "an empty cluster is an assignment without localities");
@@ -91,51 +99,59 @@ int main(void) {
   /* Phases (make before break). Removal: s (server-v1, server-v2) -> s2 (server-v2 only). */
   struct snapshot *t, *t2;
   REQUIRE(snapshot_plan(s, s2, &t) == SNAPSHOT_PHASE_KEEP && t != NULL, "dropping server-v1: first keep it");
-  REQUIRE(t->tables[SNAP_CDS].n == 2 && t->tables[SNAP_EDS].n == 2, "the phase keeps the dropped Cluster and assignment");
-  REQUIRE(snapshot_find(&t->tables[SNAP_CDS], "server-v1")->hash == snapshot_find(&s->tables[SNAP_CDS], "server-v1")->hash &&
-            snapshot_find(&t->tables[SNAP_EDS], "server-v1")->hash ==
-                snapshot_find(&s->tables[SNAP_EDS], "server-v1")->hash,
-        "unchanged");
-  REQUIRE(t->tables[SNAP_RDS].hash == s2->tables[SNAP_RDS].hash && t->tables[SNAP_LDS_API].hash == s2->tables[SNAP_LDS_API].hash &&
-            t->tables[SNAP_LDS_SOCKET].hash == s2->tables[SNAP_LDS_SOCKET].hash,
-        "while listeners and routes are the new ones");
-  REQUIRE(snapshot_find(&t->tables[SNAP_EDS], "server-v2")->hash == snapshot_find(&s2->tables[SNAP_EDS], "server-v2")->hash,
-        "and kept clusters have their new content");
+  REQUIRE(t->tables[SNAP_CDS].n == 2 && t->tables[SNAP_EDS].n == 2,
+          "the phase keeps the dropped Cluster and assignment");
+  REQUIRE(snapshot_find(&t->tables[SNAP_CDS], "server-v1")->hash ==
+                  snapshot_find(&s->tables[SNAP_CDS], "server-v1")->hash &&
+              snapshot_find(&t->tables[SNAP_EDS], "server-v1")->hash ==
+                  snapshot_find(&s->tables[SNAP_EDS], "server-v1")->hash,
+          "unchanged");
+  REQUIRE(t->tables[SNAP_RDS].hash == s2->tables[SNAP_RDS].hash &&
+              t->tables[SNAP_LDS_API].hash == s2->tables[SNAP_LDS_API].hash &&
+              t->tables[SNAP_LDS_SOCKET].hash == s2->tables[SNAP_LDS_SOCKET].hash,
+          "while listeners and routes are the new ones");
+  REQUIRE(
+      snapshot_find(&t->tables[SNAP_EDS], "server-v2")->hash == snapshot_find(&s2->tables[SNAP_EDS], "server-v2")->hash,
+      "and kept clusters have their new content");
   REQUIRE(strcmp(t->tables[SNAP_CDS].res[0].name, "server-v1") == 0, "tables stay sorted");
   REQUIRE(snapshot_plan(t, s2, &t2) == SNAPSHOT_PHASE_FINAL && t2 == NULL, "then the target itself");
   REQUIRE(snapshot_drops(s, s2, XDS_CDS, "server-v1") && snapshot_drops(s, s2, XDS_EDS, "server-v1") &&
-            !snapshot_drops(s, s2, XDS_CDS, "server-v2") && !snapshot_drops(s, s2, XDS_RDS, "server"),
-        "snapshot_drops names what goes");
+              !snapshot_drops(s, s2, XDS_CDS, "server-v2") && !snapshot_drops(s, s2, XDS_RDS, "server"),
+          "snapshot_drops names what goes");
   snapshot_free(t);
   /* Addition: s2 -> s (server-v1 comes): first the clusters under the old routes. */
   REQUIRE(snapshot_plan(s2, s, &t) == SNAPSHOT_PHASE_ADD && t != NULL, "adding server-v1: clusters first");
   REQUIRE(t->tables[SNAP_CDS].n == 2 && snapshot_find(&t->tables[SNAP_EDS], "server-v1") &&
-            t->tables[SNAP_RDS].hash == s2->tables[SNAP_RDS].hash && t->tables[SNAP_LDS_API].hash == s2->tables[SNAP_LDS_API].hash,
-        "the phase has the new cluster and the old listeners and routes");
+              t->tables[SNAP_RDS].hash == s2->tables[SNAP_RDS].hash &&
+              t->tables[SNAP_LDS_API].hash == s2->tables[SNAP_LDS_API].hash,
+          "the phase has the new cluster and the old listeners and routes");
   REQUIRE(t->n_endpoints == s->n_endpoints, "its endpoint count is the target's");
   REQUIRE(snapshot_plan(t, s, &t2) == SNAPSHOT_PHASE_FINAL && t2 == NULL, "then the target itself");
   snapshot_free(t);
   /* Both (server-v1 -> server-v3): add, then keep, then the target. */
-  struct config *c3 = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v3\n"
-                          "  clusters:\n  - name: server-v3\n");
-  struct config *c1 = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
-                          "  clusters:\n  - name: server-v1\n");
+  struct config *c3 =
+      cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v3\n"
+          "  clusters:\n  - name: server-v3\n");
+  struct config *c1 =
+      cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
+          "  clusters:\n  - name: server-v1\n");
   struct snapshot *s1, *p1, *p2, *p3;
   REQUIRE(snapshot_build(c1, NULL, NULL, &s1) == 0 && snapshot_build(c3, NULL, NULL, &s3) == 0, "builds");
   REQUIRE(snapshot_plan(s1, s3, &p1) == SNAPSHOT_PHASE_ADD && p1->tables[SNAP_CDS].n == 2 &&
-            p1->tables[SNAP_RDS].hash == s1->tables[SNAP_RDS].hash,
-        "a swap of clusters: v3 added under the old route");
+              p1->tables[SNAP_RDS].hash == s1->tables[SNAP_RDS].hash,
+          "a swap of clusters: v3 added under the old route");
   REQUIRE(snapshot_plan(p1, s3, &p2) == SNAPSHOT_PHASE_KEEP && p2->tables[SNAP_CDS].n == 2 &&
-            p2->tables[SNAP_RDS].hash == s3->tables[SNAP_RDS].hash,
-        "then the new route, v1 still there");
+              p2->tables[SNAP_RDS].hash == s3->tables[SNAP_RDS].hash,
+          "then the new route, v1 still there");
   REQUIRE(snapshot_plan(p2, s3, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL, "then the target");
   REQUIRE(snapshot_plan(NULL, s3, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL, "the first snapshot is served at once");
   /* Dropping an unused cluster changes no route: nothing to do first. */
-  struct config *cu = cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
-                          "  clusters:\n  - name: server-v1\n  - name: unused\n");
+  struct config *cu =
+      cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
+          "  clusters:\n  - name: server-v1\n  - name: unused\n");
   struct snapshot *su;
   REQUIRE(snapshot_build(cu, NULL, NULL, &su) == 0 && snapshot_plan(su, s1, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL,
-        "an unused cluster goes in one step");
+          "an unused cluster goes in one step");
   REQUIRE(strcmp(snapshot_phase_name(SNAPSHOT_PHASE_KEEP), "keep-removed") == 0, "phase names");
   snapshot_free(su);
   snapshot_free(p2);
@@ -150,7 +166,7 @@ int main(void) {
   snapshot_free(s);
 
   REQUIRE(snapshot_type_of_url("type.googleapis.com/envoy.config.cluster.v3.Cluster") == XDS_CDS &&
-            snapshot_type_of_url("type.googleapis.com/x") == -1,
-        "type URLs");
+              snapshot_type_of_url("type.googleapis.com/x") == -1,
+          "type URLs");
   return 0;
 }

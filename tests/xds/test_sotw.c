@@ -43,39 +43,39 @@ int main(void) {
    * so it is a first request (answered), not a stale one (which would never be answered). */
   sotw_init(&st);
   REQUIRE(sotw_on_request(&st, ab, 3, "41", NULL, "7", &respond) == SOTW_FIRST && respond,
-        "an old stream's nonce before anything was sent: a first request, answered");
+          "an old stream's nonce before anything was sent: a first request, answered");
   REQUIRE(sotw_subscribed(&st) && st.n_names == 2, "and its names are taken");
   sotw_sent(&st, 1, 8, 7, 0);
   REQUIRE(sotw_on_request(&st, ab, 3, "1", NULL, "8", &respond) == SOTW_ACK && st.replied, "then the usual ACK");
   sotw_free(&st);
   sotw_init(&st);
   REQUIRE(sotw_on_request(&st, a, 1, "41", "rejected on the old stream", "7", &respond) == SOTW_FIRST && respond &&
-            !st.nacked,
-        "an old stream's NACK is not a NACK of this stream");
+              !st.nacked,
+          "an old stream's NACK is not a NACK of this stream");
   sotw_sent(&st, 2, 8, 7, 0);
   REQUIRE(!st.replied, "a response not answered yet");
   REQUIRE(sotw_on_request(&st, a, 1, "1", "late", "7", &respond) == SOTW_STALE && !st.nacked && !st.replied,
-        "a NACK with a stale nonce changes nothing (ads.c logs and counts it)");
+          "a NACK with a stale nonce changes nothing (ads.c logs and counts it)");
   REQUIRE(sotw_on_request(&st, a, 1, "2", "bad", "7", &respond) == SOTW_NACK && st.replied, "a NACK answers");
   sotw_free(&st);
 
   /* Wildcard (Envoy). */
   sotw_init(&st);
   REQUIRE(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && respond && st.wildcard,
-        "empty first request is wildcard");
+          "empty first request is wildcard");
   REQUIRE(sotw_wants(&st, "anything"), "wildcard wants everything");
   sotw_sent(&st, 1, 1, 5, 0);
   REQUIRE(sotw_on_request(&st, star, 1, "1", NULL, "1", &respond) == SOTW_ACK && !respond && st.wildcard,
-        "\"*\" is the same wildcard");
+          "\"*\" is the same wildcard");
   REQUIRE(sotw_on_request(&st, NULL, 0, "", NULL, "1", &respond) == SOTW_FIRST && !respond,
-        "a request without nonce on a known type changes nothing");
+          "a request without nonce on a known type changes nothing");
   sotw_free(&st);
 
   /* RDS and EDS have no wildcard: an empty first request subscribes to nothing. */
   sotw_init(&st);
   st.no_wildcard = 1;
   REQUIRE(sotw_on_request(&st, NULL, 0, "", NULL, "", &respond) == SOTW_FIRST && !st.wildcard && !sotw_subscribed(&st),
-        "no wildcard for RDS/EDS");
+          "no wildcard for RDS/EDS");
   REQUIRE(sotw_on_request(&st, star, 1, "", NULL, "", &respond) >= 0 && !st.wildcard, "not even with \"*\"");
   sotw_free(&st);
   return 0;

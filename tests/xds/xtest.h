@@ -7,20 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define REQUIRE(cond, ...)                                                 \
-  do {                                                                   \
-    if (cond) {                                                          \
-      printf("ok: ");                                                    \
-      printf(__VA_ARGS__);                                               \
-      printf("\n");                                                      \
-    } else {                                                             \
-      printf("FAIL: %s:%d: (%s) ", __FILE__, __LINE__, #cond);           \
-      printf(__VA_ARGS__);                                               \
-      printf("\n");                                                      \
-      fflush(stdout);                                                    \
-      exit(1);                                                           \
-    }                                                                    \
-    fflush(stdout);                                                      \
+#define REQUIRE(cond, ...)                                     \
+  do {                                                         \
+    if (cond) {                                                \
+      printf("ok: ");                                          \
+      printf(__VA_ARGS__);                                     \
+      printf("\n");                                            \
+    } else {                                                   \
+      printf("FAIL: %s:%d: (%s) ", __FILE__, __LINE__, #cond); \
+      printf(__VA_ARGS__);                                     \
+      printf("\n");                                            \
+      fflush(stdout);                                          \
+      exit(1);                                                 \
+    }                                                          \
+    fflush(stdout);                                            \
   } while (0)
 
 #endif
