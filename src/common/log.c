@@ -88,3 +88,10 @@ int log_limit_allow(struct log_limit *l, int64_t now_ms, uint64_t *suppressed) {
   l->suppressed = 0;
   return 1;
 }
+
+int log_limit_due(struct log_limit *l, int64_t now_ms, uint64_t *suppressed) {
+  if (!l->suppressed || now_ms / 1000 == l->second) return 0;
+  *suppressed = l->suppressed;
+  l->suppressed = 0;
+  return 1;
+}

@@ -42,6 +42,11 @@ struct log_limit {
  * lines were left out before it (to print as a field), and the count restarts. */
 int log_limit_allow(struct log_limit *l, int64_t now_ms, uint64_t *suppressed);
 
+/* For a caller's periodic tick: once the second in which lines were left out is over, returns 1 with
+ * their count in *suppressed (and restarts the count), so that the count is said even when no later
+ * line comes. */
+int log_limit_due(struct log_limit *l, int64_t now_ms, uint64_t *suppressed);
+
 /* Logs at error level and exits with `status` (2 for bad usage, 1 for runtime failures). */
 void fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 

@@ -308,6 +308,12 @@ static int peer_log_ok(struct ads *a) {
   return 1;
 }
 
+void ads_tick(struct ads *a, int64_t now_ms) {
+  uint64_t sup;
+  if (log_limit_due(&a->peer_log, now_ms, &sup))
+    log_warn("msg=\"log lines left out\" count=%" PRIu64 " limit_per_sec=%d", sup, PEER_LOG_BURST);
+}
+
 static size_t slen(const char *s) { return s ? strlen(s) : 0; }
 
 /* Checks a request against what one client may make xdsd keep; returns the refusal, or -1. */
@@ -376,37 +382,81 @@ static void observe_latency(struct ads *a, int64_t us) {
     if (sec <= latency_buckets[i]) a->lat_buckets[i]++;
 }
 
+/* The first request that names a node: keep what /status and the log show of it. */
+static void remember_node(struct stream *s, const Envoy__Config__Core__V3__Node *n) {
+  int has_version =
+      n->user_agent_version_type_case == ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION;
+  s->node_id = dupstr(n->id);
+  s->node_cluster = dupstr(n->cluster);
+  char ua[256];
+  snprintf(ua, sizeof ua, "%s%s%s", n->user_agent_name ? n->user_agent_name : "", has_version ? " " : "",
+           has_version ? n->user_agent_version : "");
+  s->user_agent = dupstr(ua);
+  char nb[128], cb[128], ub[256];
+  s->node_log = strdup(field(s->node_id, nb, sizeof nb));
+  log_info("msg=\"node connected\" stream=%" PRIu64 " node=%s cluster=%s user_agent=%s peer=%s", s->id, node_log(s),
+           field(s->node_cluster, cb, sizeof cb), field(s->user_agent, ub, sizeof ub), s->peer ? s->peer : "?");
+}
+
+/* Counts and logs what the policy made of a request of type t (sotw_on_request's verdict). Returns 0
+ * when the request goes on to change the subscription, -1 when it ends here (stale, out of memory). */
+static int note_verdict(struct stream *s, int t, int v, const char *nonce, const char *err, const char *version) {
+  struct ads *a = s->ads;
+  char vb[64], nb[64], eb[512];
+  switch (v) {
+    case SOTW_STALE:
+      /* Ignored for the subscription (SotW: the next request brings the current state), but a NACK is
+       * a client saying it rejected something: that is never silent. */
+      a->stale_total[t]++;
+      if (!err) {
+        log_debug("msg=\"stale nonce ignored\" stream=%" PRIu64 " type=%s nonce=%s", s->id, snapshot_type_name(t),
+                  field(nonce, nb, sizeof nb));
+        return -1;
+      }
+      a->stale_nacks_total[t]++;
+      if (peer_log_ok(a))
+        log_warn("msg=\"nack with a stale nonce\" stream=%" PRIu64 " node=%s type=%s nonce=%s nonce_sent=%" PRIu64
+                 " version_kept=%s error=%s",
+                 s->id, node_log(s), snapshot_type_name(t), field(nonce, nb, sizeof nb), s->st[t].nonce_sent,
+                 field(version, vb, sizeof vb), field(err, eb, sizeof eb));
+      return -1;
+    case SOTW_ACK:
+      a->acks_total[t]++;
+      if (s->st[t].push_start_us) {
+        observe_latency(a, clock_now_us() - s->st[t].push_start_us);
+        s->st[t].push_start_us = 0;
+      }
+      log_debug("msg=ack stream=%" PRIu64 " node=%s type=%s version=%s", s->id, node_log(s), snapshot_type_name(t),
+                field(version, vb, sizeof vb));
+      return 0;
+    case SOTW_NACK:
+      a->nacks_total[t]++;
+      if (peer_log_ok(a))
+        log_warn("msg=nack stream=%" PRIu64 " node=%s type=%s version_sent=%" PRIu64 " version_kept=%s error=%s", s->id,
+                 node_log(s), snapshot_type_name(t), s->st[t].version_sent, field(version, vb, sizeof vb),
+                 field(err, eb, sizeof eb));
+      return 0;
+    case SOTW_FIRST:
+      return 0;
+    default:
+      log_error("msg=\"out of memory handling a request\" stream=%" PRIu64, s->id);
+      return -1;
+  }
+}
+
+/* One DiscoveryRequest: limits, the node, the SotW policy, then whatever response is due. */
 static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__DiscoveryRequest *req) {
   struct ads *a = s->ads;
   a->requests_total++;
   grpc_status_code code;
-  char why[160];
-  int reason = over_limits(s, snapshot_type_of_url(req->type_url ? req->type_url : ""), req, &code, why, sizeof why);
+  char why[160], tb[128];
+  int t = snapshot_type_of_url(req->type_url ? req->type_url : "");
+  int reason = over_limits(s, t, req, &code, why, sizeof why);
   if (reason >= 0) {
     refuse(s, reason, code, why);
     return;
   }
-  if (!s->node_id && req->node) {
-    s->node_id = dupstr(req->node->id);
-    s->node_cluster = dupstr(req->node->cluster);
-    char ua[256];
-    snprintf(ua, sizeof ua, "%s%s%s", req->node->user_agent_name ? req->node->user_agent_name : "",
-             req->node->user_agent_version_type_case ==
-                     ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION
-                 ? " "
-                 : "",
-             req->node->user_agent_version_type_case ==
-                     ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION
-                 ? req->node->user_agent_version
-                 : "");
-    s->user_agent = dupstr(ua);
-    char nb[128], cb[128], ub[256];
-    s->node_log = strdup(field(s->node_id, nb, sizeof nb));
-    log_info("msg=\"node connected\" stream=%" PRIu64 " node=%s cluster=%s user_agent=%s peer=%s", s->id, node_log(s),
-             field(s->node_cluster, cb, sizeof cb), field(s->user_agent, ub, sizeof ub), s->peer ? s->peer : "?");
-  }
-  char tb[128], vb[64], nb[64], eb[512];
-  int t = snapshot_type_of_url(req->type_url ? req->type_url : "");
+  if (!s->node_id && req->node) remember_node(s, req->node);
   if (t < 0) {
     if (peer_log_ok(a))
       log_warn("msg=\"unknown type ignored\" stream=%" PRIu64 " node=%s type_url=%s", s->id, node_log(s),
@@ -422,45 +472,7 @@ static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__Disc
   int respond = 0;
   int v = sotw_on_request(&s->st[t], req->resource_names, req->n_resource_names, req->response_nonce, err, version,
                           &respond);
-  switch (v) {
-    case SOTW_STALE:
-      /* Ignored for the subscription (SotW: the next request brings the current state), but a NACK is
-       * a client saying it rejected something: that is never silent. */
-      a->stale_total[t]++;
-      if (err) {
-        a->stale_nacks_total[t]++;
-        if (peer_log_ok(a))
-          log_warn("msg=\"nack with a stale nonce\" stream=%" PRIu64 " node=%s type=%s nonce=%s nonce_sent=%" PRIu64
-                   " version_kept=%s error=%s",
-                   s->id, node_log(s), snapshot_type_name(t), field(req->response_nonce, nb, sizeof nb),
-                   s->st[t].nonce_sent, field(version, vb, sizeof vb), field(err, eb, sizeof eb));
-      } else {
-        log_debug("msg=\"stale nonce ignored\" stream=%" PRIu64 " type=%s nonce=%s", s->id, snapshot_type_name(t),
-                  field(req->response_nonce, nb, sizeof nb));
-      }
-      return;
-    case SOTW_ACK:
-      a->acks_total[t]++;
-      if (s->st[t].push_start_us) {
-        observe_latency(a, clock_now_us() - s->st[t].push_start_us);
-        s->st[t].push_start_us = 0;
-      }
-      log_debug("msg=ack stream=%" PRIu64 " node=%s type=%s version=%s", s->id, node_log(s), snapshot_type_name(t),
-                field(version, vb, sizeof vb));
-      break;
-    case SOTW_NACK:
-      a->nacks_total[t]++;
-      if (peer_log_ok(a))
-        log_warn("msg=nack stream=%" PRIu64 " node=%s type=%s version_sent=%" PRIu64 " version_kept=%s error=%s", s->id,
-                 node_log(s), snapshot_type_name(t), s->st[t].version_sent, field(version, vb, sizeof vb),
-                 field(err, eb, sizeof eb));
-      break;
-    case SOTW_FIRST:
-      break;
-    default:
-      log_error("msg=\"out of memory handling a request\" stream=%" PRIu64, s->id);
-      return;
-  }
+  if (note_verdict(s, t, v, req->response_nonce, err, version) != 0) return;
   if (!respond && up_to_date) {
     /* A narrowed subscription: the client holds the current content of the names it kept, so what was
      * "sent" is now that subset; without this, the next unrelated change would look like a change. */

@@ -39,6 +39,9 @@ const struct snapshot *ads_snapshot(const struct ads *a);
 size_t ads_status_json(struct ads *a, FILE *out);
 /* Writes the stream, push, ACK, NACK and push-latency metrics in Prometheus text format. */
 void ads_metrics_text(struct ads *a, FILE *out);
+/* Housekeeping for the loop's ticks: says how many client-caused log lines were left out in a second
+ * that is over. */
+void ads_tick(struct ads *a, int64_t now_ms);
 /* Number of open streams. */
 size_t ads_streams(const struct ads *a);
 

@@ -248,6 +248,10 @@ static void process_sockets(struct discovery *d) {
 }
 
 int discovery_poll(struct discovery *d, int64_t now_ms) {
+  uint64_t sup;
+  if (log_limit_due(&d->log, now_ms, &sup))
+    log_warn("msg=\"dns lookup failures left out of the log\" count=%llu limit_per_sec=%d", (unsigned long long)sup,
+             DNS_LOG_BURST);
   start_due(d, now_ms);
   process_sockets(d);
   start_due(d, now_ms); /* refill what the answers just freed */

@@ -435,9 +435,11 @@ static void phase_rollout(struct xdsd *x, int64_t now) {
   advance(x, now);
 }
 
-/* upkeep: thousands of streams connecting leave freed memory in malloc's arenas (gRPC's threads have
- * their own); returning it keeps RSS close to what the open streams really use. */
+/* upkeep: say how many client-caused log lines a past second left out; and, every TRIM_MS, give back
+ * freed memory: thousands of streams connecting leave it in malloc's arenas (gRPC's threads have their
+ * own); returning it keeps RSS close to what the open streams really use. */
 static void phase_upkeep(struct xdsd *x, int64_t now) {
+  ads_tick(x->ads, now);
   if (now < x->next_trim) return;
   malloc_trim(0);
   x->next_trim = now + TRIM_MS;

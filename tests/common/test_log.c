@@ -21,6 +21,12 @@ int main(void) {
   CHECK(allowed == 3 && sup == 0 && lim.suppressed == 7);
   CHECK(log_limit_allow(&lim, 6000, &sup) && sup == 7 && lim.suppressed == 0);
   CHECK(log_limit_allow(&lim, 6999, &sup) && sup == 0);
+  /* Left out with no later line: the tick says it once the second is over, and only then. */
+  struct log_limit quiet = {.burst = 1};
+  CHECK(log_limit_allow(&quiet, 9000, &sup) && !log_limit_allow(&quiet, 9001, &sup) && !log_limit_allow(&quiet, 9002, &sup));
+  CHECK(!log_limit_due(&quiet, 9999, &sup));
+  CHECK(log_limit_due(&quiet, 10000, &sup) && sup == 2);
+  CHECK(!log_limit_due(&quiet, 10001, &sup));
   log_set_level(LOG_LEVEL_WARN);
   CHECK(!log_enabled(LOG_LEVEL_INFO) && log_enabled(LOG_LEVEL_WARN));
   return unit_result("test_log");
