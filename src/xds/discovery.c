@@ -314,3 +314,67 @@ void discovery_metrics_text(const struct discovery *d, FILE *out) {
           "# TYPE xdsd_dns_inflight gauge\nxdsd_dns_inflight %zu\n",
           (unsigned long long)d->failures_total, (unsigned long long)d->log_suppressed_total, d->inflight);
 }
+
+/* A copy of the answers, for building a snapshot off the loop while the loop goes on resolving. */
+struct frozen_name {
+  char *name;
+  char **ips;
+  size_t n_ips;
+};
+
+struct dns_frozen {
+  struct frozen_name *e; /* sorted by name */
+  size_t n;
+};
+
+void dns_frozen_free(struct dns_frozen *f) {
+  if (!f) return;
+  for (size_t i = 0; i < f->n; i++) {
+    free(f->e[i].name);
+    free_ips(f->e[i].ips, f->e[i].n_ips);
+  }
+  free(f->e);
+  free(f);
+}
+
+static int by_frozen_name(const void *a, const void *b) {
+  return strcmp(((const struct frozen_name *)a)->name, ((const struct frozen_name *)b)->name);
+}
+
+struct dns_frozen *discovery_freeze(const struct discovery *d) {
+  size_t n = 0;
+  for (const struct dname *e = d->names; e; e = e->next) n += !e->dead;
+  struct dns_frozen *f = calloc(1, sizeof *f);
+  if (!f || !(f->e = calloc(n ? n : 1, sizeof *f->e))) {
+    free(f);
+    return NULL;
+  }
+  for (const struct dname *e = d->names; e; e = e->next) {
+    if (e->dead) continue;
+    struct frozen_name *c = &f->e[f->n++];
+    c->name = strdup(e->name);
+    c->ips = calloc(e->n_ips ? e->n_ips : 1, sizeof *c->ips);
+    if (!c->name || !c->ips) {
+      dns_frozen_free(f);
+      return NULL;
+    }
+    for (size_t i = 0; i < e->n_ips; i++) {
+      if (!(c->ips[i] = strdup(e->ips[i]))) {
+        dns_frozen_free(f);
+        return NULL;
+      }
+      c->n_ips++;
+    }
+  }
+  qsort(f->e, f->n, sizeof *f->e, by_frozen_name);
+  return f;
+}
+
+size_t dns_frozen_lookup(void *ctx, const char *host, char *const **ips) {
+  const struct dns_frozen *f = ctx;
+  struct frozen_name key = {.name = (char *)host};
+  const struct frozen_name *e = f ? bsearch(&key, f->e, f->n, sizeof *f->e, by_frozen_name) : NULL;
+  if (!e) return 0;
+  *ips = e->ips;
+  return e->n_ips;
+}

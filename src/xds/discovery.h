@@ -38,4 +38,12 @@ void discovery_status_json(const struct discovery *d, FILE *out);
 /* Writes the lookup failure, log and in-flight metrics in Prometheus text format. */
 void discovery_metrics_text(const struct discovery *d, FILE *out);
 
+/* A copy of the current answers (every live name with its addresses) that another thread may read
+ * while the loop goes on: snapshots are built off the loop from one. NULL when out of memory. */
+struct dns_frozen;
+struct dns_frozen *discovery_freeze(const struct discovery *d);
+/* A snapshot_resolve_fn over a frozen copy (ctx). */
+size_t dns_frozen_lookup(void *ctx, const char *host, char *const **ips);
+void dns_frozen_free(struct dns_frozen *f);
+
 #endif

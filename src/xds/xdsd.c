@@ -28,9 +28,12 @@
 #define TRIM_MS 5000      /* give freed heap back to the kernel at most this often */
 #define PHASE_MAX_MS 1000 /* longest wait in a phase of a cluster change (snapshot_plan) */
 
-/* A config parse off the loop (issue 16: 50,000 entries kept the loop, and every client, waiting
- * for seconds). The loop hands over the new content and goes on serving; the worker parses it; the
- * loop takes the result on a later tick. One parse at a time; content that arrives meanwhile waits. */
+/* The slow work off the loop (issue 16: a 50,000-entry config kept the loop, and every client,
+ * waiting for seconds): parsing a config, and building a snapshot from it. The loop hands a job over
+ * and goes on serving; the worker does it; the loop takes the result on a later tick. One job at a
+ * time: a parse and a build never overlap, so the config a build reads is not freed under it. */
+enum job_kind { JOB_PARSE, JOB_BUILD };
+
 struct parser {
   pthread_t thread;
   pthread_mutex_t mu;
@@ -38,13 +41,17 @@ struct parser {
   int running, quit, started;
   /* in: set by the loop while !busy; out: set by the worker, then done = 1 */
   int busy, done;
-  const char *path;
+  enum job_kind kind;
+  const char *path; /* parse: in */
   char *buf;
   size_t len;
-  struct config *cfg;
+  struct config *cfg; /* parse: out */
   char err[1024];
   int rc;
-  int64_t began_ms, parse_ms;
+  const struct config *build_cfg; /* build: in (the loop's config, unchanged while the job runs) */
+  struct dns_frozen *frozen;      /* build: in (owned by the job) */
+  struct snapshot *snap;          /* build: out */
+  int64_t began_ms, parse_ms, build_ms;
 };
 
 static void *parser_main(void *arg) {
@@ -53,6 +60,21 @@ static void *parser_main(void *arg) {
   while (!p->quit) {
     if (!p->busy || p->done) {
       pthread_cond_wait(&p->cv, &p->mu);
+      continue;
+    }
+    if (p->kind == JOB_BUILD) {
+      const struct config *cfg = p->build_cfg;
+      struct dns_frozen *dns = p->frozen;
+      pthread_mutex_unlock(&p->mu);
+      struct snapshot *snap = NULL;
+      int64_t t0 = clock_now_ms();
+      int rc = snapshot_build(cfg, dns_frozen_lookup, dns, &snap);
+      int64_t took = clock_now_ms() - t0;
+      pthread_mutex_lock(&p->mu);
+      p->snap = rc == 0 ? snap : NULL;
+      p->rc = rc;
+      p->build_ms = took;
+      p->done = 1;
       continue;
     }
     const char *path = p->path;
@@ -167,6 +189,7 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
   x->dirty = 1;
   struct parser *p = &x->rl.parser;
   pthread_mutex_lock(&p->mu);
+  p->kind = JOB_PARSE;
   p->path = x->opt->config_path;
   p->buf = buf;
   p->len = len;
@@ -183,7 +206,7 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
 static void take_parse(struct xdsd *x, int64_t now_ms) {
   struct parser *p = &x->rl.parser;
   pthread_mutex_lock(&p->mu);
-  int done = p->busy && p->done;
+  int done = p->busy && p->done && p->kind == JOB_PARSE;
   pthread_mutex_unlock(&p->mu);
   if (!done) return;
   /* The worker is idle now (done is set): its fields are ours until busy is set again. */
@@ -223,11 +246,18 @@ static void take_parse(struct xdsd *x, int64_t now_ms) {
            c->n_listeners, c->n_clusters, (long long)p->parse_ms);
 }
 
-static int parsing(struct xdsd *x) {
+/* Whether the worker has a job (running, or done and not taken yet); of which kind. */
+static int worker_busy(struct xdsd *x, enum job_kind *kind) {
   pthread_mutex_lock(&x->rl.parser.mu);
   int busy = x->rl.parser.busy;
+  if (kind) *kind = x->rl.parser.kind;
   pthread_mutex_unlock(&x->rl.parser.mu);
   return busy;
+}
+
+static int parsing(struct xdsd *x) {
+  enum job_kind k;
+  return worker_busy(x, &k) && k == JOB_PARSE;
 }
 
 static int parser_start(struct parser *p) {
@@ -243,9 +273,11 @@ static void parser_stop(struct parser *p) {
   p->quit = 1;
   pthread_cond_signal(&p->cv);
   pthread_mutex_unlock(&p->mu);
-  pthread_join(p->thread, NULL); /* a parse under way finishes first (it is bounded: 16 MB at most) */
+  pthread_join(p->thread, NULL); /* a job under way finishes first (bounded: a 16 MB config at most) */
   config_free(p->cfg);
   free(p->buf);
+  snapshot_free(p->snap);
+  dns_frozen_free(p->frozen);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
   p->started = 0;
@@ -293,16 +325,52 @@ static void advance(struct xdsd *x, int64_t now_ms) {
 /* Builds a snapshot from the config and DNS and, when it differs from what is served, starts serving
  * it (in phases when clusters come or go). A new one replaces a change still under way: the next
  * phases are planned from what is served. */
-static void rebuild(struct xdsd *x, int64_t now_ms) {
+/* Starts building a snapshot from the config and DNS, on the worker (a frozen copy of the answers). */
+static void start_build(struct xdsd *x, int64_t now_ms) {
   x->ro.rebuild_wanted = 0;
   if (!x->rl.cfg) return;
-  struct snapshot *s;
-  int64_t t0 = clock_now_ms();
-  if (snapshot_build(x->rl.cfg, discovery_lookup, x->dns, &s) != 0) {
+  struct dns_frozen *dns = discovery_freeze(x->dns);
+  if (!dns) {
     log_error("msg=\"out of memory building a snapshot\"");
+    x->ro.rebuild_wanted = 1; /* tried again on the next tick */
     return;
   }
-  int64_t took = clock_now_ms() - t0;
+  struct parser *p = &x->rl.parser;
+  pthread_mutex_lock(&p->mu);
+  p->kind = JOB_BUILD;
+  p->build_cfg = x->rl.cfg;
+  p->frozen = dns;
+  p->snap = NULL;
+  p->done = 0;
+  p->busy = 1;
+  p->began_ms = now_ms;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Takes a finished build and, when it differs from what is served, starts serving it (in phases when
+ * clusters come or go). A new one replaces a change still under way: the next phases are planned from
+ * what is served. */
+static void take_build(struct xdsd *x, int64_t now_ms) {
+  struct parser *p = &x->rl.parser;
+  pthread_mutex_lock(&p->mu);
+  int done = p->busy && p->done && p->kind == JOB_BUILD;
+  pthread_mutex_unlock(&p->mu);
+  if (!done) return;
+  struct snapshot *s = p->snap;
+  int rc = p->rc;
+  int64_t took = p->build_ms;
+  pthread_mutex_lock(&p->mu);
+  p->busy = 0;
+  p->snap = NULL;
+  dns_frozen_free(p->frozen);
+  p->frozen = NULL;
+  pthread_mutex_unlock(&p->mu);
+  if (rc != 0) {
+    log_error("msg=\"out of memory building a snapshot\"");
+    x->ro.rebuild_wanted = 1;
+    return;
+  }
   if (took >= 50) log_info("msg=\"snapshot built\" build_ms=%lld", (long long)took);
   if (x->ro.target && snapshot_same(x->ro.target, s)) { /* already under way */
     snapshot_free(s);
@@ -417,7 +485,7 @@ static void phase_reload(struct xdsd *x, int64_t now, volatile sig_atomic_t *rel
   }
   if (x->watch && watch_poll(x->watch, now)) x->rl.look_again = 1;
   take_parse(x, now);
-  if (x->rl.look_again && !parsing(x)) {
+  if (x->rl.look_again && !worker_busy(x, NULL)) {
     x->rl.look_again = 0;
     check_config(x, now);
   }
@@ -431,7 +499,12 @@ static void phase_discovery(struct xdsd *x, int64_t now) {
 /* rollout: build the snapshot once DNS has answered (or its settle time is up), and move a change
  * served in phases on when the clients are through the current one. */
 static void phase_rollout(struct xdsd *x, int64_t now) {
-  if (x->ro.rebuild_wanted && (discovery_settled(x->dns) || now >= x->ro.rebuild_deadline_ms)) rebuild(x, now);
+  take_build(x, now);
+  /* A reload waiting for the worker goes first (builds could otherwise follow each other forever while
+   * DNS keeps changing). */
+  if (x->ro.rebuild_wanted && (discovery_settled(x->dns) || now >= x->ro.rebuild_deadline_ms) &&
+      !worker_busy(x, NULL) && !x->rl.look_again)
+    start_build(x, now);
   advance(x, now);
 }
 
