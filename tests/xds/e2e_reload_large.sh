@@ -34,6 +34,9 @@ spawn probe "$BIN/test_reload_latency" "$XDS_ADDR:$XDS_PORT" 6 400
 PROBE_PID=$LAST_PID
 wait_for 10 grep -q 'probe 3: answered' "$T/probe.log"
 configmap_swap "$T/large.yaml"
+# While the worker parses (0.6-1.1 s for this file), /status says a load is under way.
+wait_for 10 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.config.loading == true' >/dev/null"
+echo "ok: /status said loading while the large config was parsed"
 wait_for 20 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.snapshot.listeners == $N' >/dev/null"
 echo "ok: the large config is served ($N listeners)"
 wait_exit "$PROBE_PID" 30
