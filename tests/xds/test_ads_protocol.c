@@ -61,10 +61,48 @@ static adsc_response *expect(struct adsc *c, const char *type, const char *what)
   return r;
 }
 
+/* The probe of a stream: its LDS names, and the version and nonce of its last LDS response. Adding a
+ * name that does not exist to the LDS subscription makes xdsd answer at once (with the same listeners);
+ * narrowing back with that answer's nonce is an ACK that needs no answer. So a probe leaves the
+ * stream's state as it was, and its answer is a response known to come. */
+struct probe {
+  struct adsc *c;
+  const char *const *names;
+  size_t n, listeners; /* names subscribed; listeners an LDS answer for them carries */
+  char version[32], nonce[32];
+};
+static struct probe probe;
+
+static void probe_set(struct adsc *c, const char *const *names, size_t n, const adsc_response *lds) {
+  probe.c = c;
+  probe.names = names;
+  probe.n = n;
+  probe.listeners = lds->n_resources;
+  snprintf(probe.version, sizeof probe.version, "%s", lds->version_info);
+  snprintf(probe.nonce, sizeof probe.nonce, "%s", lds->nonce);
+}
+
+/* Silence is not proof: after QUIET_MS without a response, a probe's answer must be the very next
+ * response (anything still owed, or wrongly sent, would come before it). Streams without a probe (the
+ * wildcard one) are only watched for QUIET_MS. */
 static void expect_quiet(struct adsc *c, const char *what) {
   adsc_response *r = adsc_recv(c, QUIET_MS);
   if (r) printf("unexpected response type=%s version=%s resources=%zu\n", r->type_url, r->version_info, r->n_resources);
   REQUIRE(r == NULL, "%s: no response", what);
+  if (c != probe.c) return;
+  const char *names[8];
+  for (size_t i = 0; i < probe.n; i++) names[i] = probe.names[i];
+  names[probe.n] = "probe-does-not-exist";
+  REQUIRE(adsc_send(c, LDS, names, probe.n + 1, probe.version, probe.nonce, NULL) == 0, "%s: probe sent", what);
+  r = adsc_recv(c, PUSH_MS);
+  REQUIRE(r && strcmp(r->type_url, LDS) == 0 && r->n_resources == probe.listeners,
+          "%s: the next response is the probe's answer (LDS with the %zu listener(s); got %s)", what, probe.listeners,
+          r ? r->type_url : "nothing");
+  REQUIRE(adsc_send(c, LDS, probe.names, probe.n, r->version_info, r->nonce, NULL) == 0, "%s: probe narrowed back",
+          what);
+  snprintf(probe.version, sizeof probe.version, "%s", r->version_info);
+  snprintf(probe.nonce, sizeof probe.nonce, "%s", r->nonce);
+  adsc_free_response(r);
 }
 
 static void ack(struct adsc *c, const adsc_response *r, const char *const *names, size_t n) {
@@ -158,6 +196,7 @@ int main(int argc, char **argv) {
   envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__free_unpacked(hcm, NULL);
   envoy__config__listener__v3__listener__free_unpacked(l, NULL);
   ack(s, lds, server, 1);
+  probe_set(s, server, 1, lds);
   expect_quiet(s, "a plain ACK");
 
   REQUIRE(adsc_send(s, RDS, route, 1, "", "", NULL) == 0, "RDS request sent");
@@ -284,11 +323,13 @@ int main(int argc, char **argv) {
   adsc_response *lds2 = expect(s, LDS, "reconnect");
   REQUIRE(lds2->n_resources == 2, "the new stream gets both listeners");
   ack(s, lds2, both, 2);
+  probe_set(s, both, 2, lds2);
   /* Listener removal: "other" leaves; LDS is pushed with the full set (just "server"). */
   write_config(100, -1, 77, 0, 0);
   adsc_response *lds3 = expect(s, LDS, "removal of a listener");
   REQUIRE(lds3->n_resources == 1, "LDS without \"other\" (the client deletes it)");
   ack(s, lds3, both, 2);
+  probe_set(s, both, 2, lds3); /* "other" is gone: LDS for both names carries one listener */
 
   /* RDS and EDS for names that do not exist: no response at all (an empty one would mean nothing). */
   const char *nope[] = {"nope"};
