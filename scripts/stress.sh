@@ -28,6 +28,12 @@ stop_load() {
 stop_suite() {
   [ -n "$SUITE_PID" ] || return 0
   kill -TERM -- "-$SUITE_PID" 2>/dev/null
+  # ctest gives tests process groups of their own, but they stay in its session: stop those by PID.
+  local st pid sid
+  for st in /proc/[0-9]*/stat; do
+    read -r pid _ _ _ _ sid _ <"$st" 2>/dev/null || continue
+    [ "$sid" = "$SUITE_PID" ] && kill -TERM "$pid" 2>/dev/null
+  done
   wait "$SUITE_PID" 2>/dev/null
   SUITE_PID=
 }
