@@ -29,9 +29,11 @@ stop_suite() {
   [ -n "$SUITE_PID" ] || return 0
   kill -TERM -- "-$SUITE_PID" 2>/dev/null
   # ctest gives tests process groups of their own, but they stay in its session: stop those by PID.
-  local st pid sid
+  local st line pid sid
   for st in /proc/[0-9]*/stat; do
-    read -r pid _ _ _ _ sid _ <"$st" 2>/dev/null || continue
+    line=$(cat "$st" 2>/dev/null) || continue
+    pid=${line%% *}
+    read -r _ _ _ sid _ <<<"${line##*) }" # after "(comm) ": state ppid pgrp session
     [ "$sid" = "$SUITE_PID" ] && kill -TERM "$pid" 2>/dev/null
   done
   wait "$SUITE_PID" 2>/dev/null
