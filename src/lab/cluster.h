@@ -13,7 +13,7 @@
 #include "clusterip.h"
 #include "controlplane.h"
 #include "dns.h"
-#include "l7proxy.h"
+#include "envoy.h"
 #include "proc.h"
 #include "scenario.h"
 
@@ -28,14 +28,14 @@ struct pod {
   size_t deployment;   /* index in the scenario */
   int born_step;       /* the timeline step that created it (0: at start) */
   int gone_step;       /* the step that removed it, or -1 */
-  int is_proxy;        /* an HAProxy pod (l7), else a greeter server (proc) */
+  int is_proxy;        /* an Envoy pod (envoy), else a greeter server (proc) */
   int64_t first_rx_ms; /* when it received its first RPC, from its log, in ms since the clients
                           started (-1: none, or not read yet) */
   int64_t *rx_ms;      /* every RPC it logged as received, ascending, same clock (owned; NULL
                           until the log is read); freed by run_free */
   size_t n_rx;
   struct proc proc;
-  struct l7proxy l7;
+  struct envoy envoy;
 };
 
 struct cluster_client {
@@ -43,7 +43,7 @@ struct cluster_client {
   int restarts;
   char ip[16];             /* with a sidecar: the pod's address, which the sidecar listens on */
   struct sc_proxy weights; /* with a sidecar: the weights its static config has */
-  struct l7proxy sidecar;
+  struct envoy sidecar;
 };
 
 /* Paths of the programs the lab runs. */
@@ -52,7 +52,9 @@ struct cluster_tools {
   char greeter_client[PATH_MAX];
   char dnsmasq[PATH_MAX];
   char iptables[PATH_MAX];
-  char haproxy[PATH_MAX];
+  char haproxy[PATH_MAX]; /* the ClusterIP without a namespace */
+  char envoy[PATH_MAX];   /* "" when absent: no proxy scenarios */
+  char deploy[PATH_MAX];  /* deploy/: the manifests whose Envoy configs the lab runs */
   char gnuplot[PATH_MAX]; /* "" when absent: no charts */
   char xdsd[PATH_MAX];    /* "" when absent: no xDS scenarios */
 };
@@ -74,7 +76,8 @@ struct cluster {
   struct cluster_client clients[SC_MAX_CLIENTS];
   struct controlplane xds; /* when the scenario has xds_configs */
   int xds_up;
-  int step; /* the timeline step being run */
+  int step;              /* the timeline step being run */
+  char envoy_version[96]; /* "1.40.0/Clean/RELEASE/BoringSSL" from the first Envoy's /server_info, or "" */
 };
 
 /* Starts DNS, the initial pods (waiting until each listens), the Services, then no clients.
@@ -93,9 +96,9 @@ int cluster_scale(struct cluster *c, const char *deployment, int replicas, int s
  * Returns 0 or -1. */
 int cluster_restart_client(struct cluster *c, const char *client);
 
-/* Changes a client's sidecar weights: live through the runtime API, or the demo's way (a new static
- * config, then the client pod restarted). Returns 0 or -1. */
-int cluster_set_weights(struct cluster *c, const char *client, const struct sc_upstream *w, size_t n, int live);
+/* Changes a client's sidecar weights the seed's way: a new static config, then the client pod
+ * restarted. Returns 0 or -1. */
+int cluster_set_weights(struct cluster *c, const char *client, const struct sc_upstream *w, size_t n);
 
 /* Swaps the control plane's config for the named one (a ConfigMap update). Returns 0 or -1. */
 int cluster_xds_config(struct cluster *c, const char *name);
@@ -104,8 +107,8 @@ int cluster_xds_config(struct cluster *c, const char *name);
  * endpoints controller does once the pod is gone. Returns 0 or -1. */
 int cluster_kill(struct cluster *c, const char *deployment, int step);
 
-/* Calls fn for every running L7 proxy (proxy pods and sidecars) with its name. */
-void cluster_each_proxy(struct cluster *c, void (*fn)(void *arg, struct l7proxy *p), void *arg);
+/* Calls fn for every running Envoy (proxy pods and sidecars). */
+void cluster_each_proxy(struct cluster *c, void (*fn)(void *arg, struct envoy *p), void *arg);
 
 /* Stops clients, then pods, Services and DNS, by PID. Safe to call at any point after cluster_up. */
 void cluster_down(struct cluster *c);

@@ -86,16 +86,13 @@ static void weights(const struct run *r, struct compare_row *row) {
 }
 
 static void restart(const struct run *r, struct compare_row *row) {
-  int restarts = 0, live = 0, xds = 0;
+  int restarts = 0, xds = 0;
   for (size_t k = 1; k < r->sc->n_steps; k++) {
     const struct sc_step *st = &r->sc->steps[k];
-    restarts += st->action == SC_ACTION_RESTART || (st->action == SC_ACTION_WEIGHTS && !st->live);
-    live += st->action == SC_ACTION_WEIGHTS && st->live;
+    restarts += st->action == SC_ACTION_RESTART || st->action == SC_ACTION_WEIGHTS;
     xds += st->action == SC_ACTION_XDS_CONFIG;
   }
-  if (restarts && live)
-    snprintf(row->restart, sizeof row->restart, "static config: yes; runtime API: no");
-  else if (restarts)
+  if (restarts)
     snprintf(row->restart, sizeof row->restart, "yes (client restarted)");
   else if (xds)
     snprintf(row->restart, sizeof row->restart, "no (xDS push)");
@@ -109,7 +106,7 @@ static void hops(const struct run *r, struct compare_row *row) {
   const struct sc_deployment *d = svc ? scenario_deployment(r->sc, svc->deployment) : NULL;
   if (cl->has_sidecar)
     snprintf(row->hops, sizeof row->hops, "1 (sidecar, in the client pod: no node hop)");
-  else if (d && d->image == SC_IMAGE_HAPROXY)
+  else if (d && d->image == SC_IMAGE_ENVOY)
     snprintf(row->hops, sizeof row->hops, "1 (shared proxy: up to 2 node hops)");
   else if (svc && svc->type == SC_SERVICE_CLUSTERIP)
     snprintf(row->hops, sizeof row->hops, "%s",
@@ -121,7 +118,7 @@ static void hops(const struct run *r, struct compare_row *row) {
   snprintf(row->processes, sizeof row->processes, "%s",
            sidecars                            ? "2 (client + sidecar)"
            : xds                               ? "1 (+ shared xdsd)"
-           : d && d->image == SC_IMAGE_HAPROXY ? "1 (+ shared proxies)"
+           : d && d->image == SC_IMAGE_ENVOY ? "1 (+ shared proxies)"
                                                : "1");
 }
 

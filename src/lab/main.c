@@ -6,6 +6,7 @@
  * to lab), --scenarios DIR, --clusterip auto|iptables|haproxy, --no-netns.
  * Exit status: 0 when every expectation held, 1 when one failed or a run could not complete (also
  * after Ctrl-C), 2 on bad usage or an invalid scenario file. */
+#include <curl/curl.h>
 #include <dirent.h>
 #include <limits.h>
 #include <signal.h>
@@ -20,12 +21,17 @@
 #include "proc.h"
 #include "report.h"
 #include "run.h"
+#include "envoy.h"
+#include "envoycfg.h"
 #include "scenario.h"
 
 #define MAX_RUNS 32
 
 #ifndef LAB_SOURCE_SCENARIOS
 #define LAB_SOURCE_SCENARIOS "lab/scenarios"
+#endif
+#ifndef LAB_SOURCE_DEPLOY
+#define LAB_SOURCE_DEPLOY "deploy"
 #endif
 
 static volatile sig_atomic_t stop_requested;
@@ -43,6 +49,7 @@ struct args {
   const char *out;
   const char *bin;
   const char *scenarios;
+  const char *deploy;
   enum run_clusterip clusterip;
   int no_netns;
 };
@@ -50,8 +57,8 @@ struct args {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: lab list [--scenarios DIR]\n"
-          "       lab check FILE.yaml...\n"
-          "       lab run SCENARIO...|all [--fast] [--out DIR] [--bin DIR] [--scenarios DIR]\n"
+          "       lab check FILE.yaml... [--deploy DIR]\n"
+          "       lab run SCENARIO...|all [--fast] [--out DIR] [--bin DIR] [--scenarios DIR] [--deploy DIR]\n"
           "                              [--clusterip auto|iptables|haproxy] [--no-netns]\n");
 }
 
@@ -74,7 +81,7 @@ static void parse_args(int argc, char **argv, struct args *a) {
       const char *eq = strchr(s, '=');
       snprintf(flag, sizeof flag, "%.*s", eq ? (int)(eq - s) : (int)strlen(s), s);
       int takes_value = strcmp(flag, "--out") == 0 || strcmp(flag, "--bin") == 0 || strcmp(flag, "--scenarios") == 0 ||
-                        strcmp(flag, "--clusterip") == 0;
+                        strcmp(flag, "--clusterip") == 0 || strcmp(flag, "--deploy") == 0;
       if (takes_value) {
         if (eq)
           val = eq + 1;
@@ -99,6 +106,8 @@ static void parse_args(int argc, char **argv, struct args *a) {
         a->bin = val;
       else if (strcmp(flag, "--scenarios") == 0)
         a->scenarios = val;
+      else if (strcmp(flag, "--deploy") == 0)
+        a->deploy = val;
       else if (strcmp(flag, "--clusterip") == 0) {
         if (strcmp(val, "auto") == 0)
           a->clusterip = RUN_CLUSTERIP_AUTO;
@@ -128,6 +137,34 @@ static void parse_args(int argc, char **argv, struct args *a) {
 static const char *scenario_dir(const struct args *a) {
   if (a->scenarios) return a->scenarios;
   return access("lab/scenarios", R_OK) == 0 ? "lab/scenarios" : LAB_SOURCE_SCENARIOS;
+}
+
+/* The manifests whose Envoy configs the lab runs: --deploy, else ./deploy, else the source tree's. */
+static const char *deploy_dir(const struct args *a) {
+  if (a->deploy) return a->deploy;
+  return access("deploy/proxy", R_OK) == 0 ? "deploy" : LAB_SOURCE_DEPLOY;
+}
+
+/* Every Envoy a scenario runs has a manifest the lab can use (`lab check` and before `lab run`).
+ * Returns how many Envoys the scenario runs, or -1 (printed). */
+static int check_envoys(const struct scenario *sc, const char *deploy) {
+  const struct sc_proxy *px[SC_MAX_DEPLOYMENTS + SC_MAX_CLIENTS];
+  size_t n = 0;
+  for (size_t i = 0; i < sc->n_deployments; i++)
+    if (sc->deployments[i].image == SC_IMAGE_ENVOY) px[n++] = &sc->deployments[i].proxy;
+  for (size_t i = 0; i < sc->n_clients; i++)
+    if (sc->clients[i].has_sidecar) px[n++] = &sc->clients[i].sidecar;
+  for (size_t i = 0; i < n; i++) {
+    char path[PATH_MAX * 2], err[512];
+    snprintf(path, sizeof path, "%s/%s", deploy, px[i]->config);
+    struct envoycfg c;
+    if (envoycfg_load(path, "proxyconfig", &c, err, sizeof err) != 0) {
+      fprintf(stderr, "lab: scenario %s: %s\n", sc->name, err);
+      return -1;
+    }
+    envoycfg_free(&c);
+  }
+  return (int)n;
 }
 
 typedef char path_t[PATH_MAX];
@@ -192,6 +229,7 @@ static void find_tools(const struct args *a, struct cluster_tools *t) {
     fatal(2, "msg=\"dnsmasq not found\" hint=\"apt-get install dnsmasq-base (scripts/deps.sh)\"");
   find_tool("iptables", t->iptables, sizeof t->iptables);
   find_tool("haproxy", t->haproxy, sizeof t->haproxy);
+  if (envoy_find(t->envoy, sizeof t->envoy) != 0) t->envoy[0] = '\0';
   find_tool("gnuplot", t->gnuplot, sizeof t->gnuplot);
   if (proc_find_program(a->bin, "xdsd", t->xdsd, sizeof t->xdsd) != 0) t->xdsd[0] = '\0';
 }
@@ -219,6 +257,7 @@ static int cmd_list(const struct args *a) {
 int main(int argc, char **argv) {
   log_set_level(LOG_LEVEL_WARN); /* the terminal shows progress and verdicts; LOG_LEVEL=info for more */
   log_init(argv[0]);
+  curl_global_init(CURL_GLOBAL_DEFAULT); /* Envoy's admin API (envoy.c) */
   struct args a;
   parse_args(argc, argv, &a);
   if (strcmp(a.command, "list") == 0) return cmd_list(&a);
@@ -227,12 +266,16 @@ int main(int argc, char **argv) {
   size_t n = resolve_names(&a, paths);
   /* Every file is validated before anything starts (`lab check` stops here). */
   static struct scenario scs[MAX_RUNS];
+  int envoys = 0;
   for (size_t i = 0; i < n; i++) {
     char err[512];
     if (scenario_load(paths[i], a.fast, &scs[i], err, sizeof err) != 0) {
       fprintf(stderr, "lab: invalid scenario: %s\n", err);
       return 2;
     }
+    int k = check_envoys(&scs[i], deploy_dir(&a));
+    if (k < 0) return 2;
+    envoys += k;
   }
   /* `all` runs in the scenarios' own order (the demo's), then by name; named ones as given. */
   int only_all = a.n_names == 1 && strcmp(a.names[0], "all") == 0;
@@ -262,6 +305,16 @@ int main(int argc, char **argv) {
   memset(&opt, 0, sizeof opt);
   snprintf(opt.out_dir, sizeof opt.out_dir, "%s", a.out);
   find_tools(&a, &opt.tools);
+  if (envoys && !opt.tools.envoy[0]) {
+    char looked[PATH_MAX];
+    envoy_find(looked, sizeof looked);
+    fatal(2, "msg=\"envoy not found\" path=\"%s\" hint=\"bash scripts/deps.sh installs Envoy 1.40.0 (or set ENVOY)\"",
+          looked);
+  }
+  char *deploy_abs = realpath(deploy_dir(&a), NULL);
+  if (!deploy_abs) bad_usage("--deploy %s: not a folder%s", deploy_dir(&a), "");
+  snprintf(opt.tools.deploy, sizeof opt.tools.deploy, "%s", deploy_abs);
+  free(deploy_abs);
   opt.clusterip = a.clusterip;
   opt.netns = !a.no_netns && netns_available();
   if (!a.no_netns && !opt.netns)

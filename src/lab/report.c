@@ -199,8 +199,10 @@ static void write_setup_md(FILE *f, const struct run *r) {
   for (size_t i = 0; i < sc->n_deployments; i++) {
     const struct sc_deployment *d = &sc->deployments[i];
     fprintf(f, "- Deployment `%s`: %d replicas of %s", d->name, d->replicas,
-            d->image == SC_IMAGE_HAPROXY ? "HAProxy (L7 gRPC proxy: h2 both sides, DNS discovery every 1 s)"
-                                         : "greeter-server");
+            d->image == SC_IMAGE_ENVOY ? "Envoy" : "greeter-server");
+    if (d->image == SC_IMAGE_ENVOY)
+      fprintf(f, " %s, config from `deploy/%s` (ConfigMap proxyconfig; addresses and ports rewritten)",
+              r->cluster.envoy_version, d->proxy.config);
     for (size_t j = 0; j < d->proxy.n_upstreams; j++)
       fprintf(f, "%s%s weight %d", j ? ", " : ", upstreams: ", d->proxy.upstreams[j].service,
               d->proxy.upstreams[j].weight);
@@ -215,8 +217,9 @@ static void write_setup_md(FILE *f, const struct run *r) {
     const struct sc_client *cl = &sc->clients[i];
     char target[256];
     if (cl->has_sidecar)
-      snprintf(target, sizeof target, "%s:8080 (its sidecar, HAProxy, on the client pod's address)",
-               r->cluster.clients[i].ip);
+      snprintf(target, sizeof target,
+               "%s:8080 (its sidecar, Envoy %s, on the client pod's address, config from deploy/%s)",
+               r->cluster.clients[i].ip, r->cluster.envoy_version, cl->sidecar.config);
     else if (cl->xds[0])
       snprintf(target, sizeof target, "xds:///%s (proxyless; GRPC_XDS_BOOTSTRAP points at xdsd on %s:9002)", cl->xds,
                CLUSTER_XDS_IP);

@@ -179,7 +179,7 @@ static int do_step(struct run *r, size_t k) {
     case SC_ACTION_RESTART:
       return cluster_restart_client(&r->cluster, st->target);
     case SC_ACTION_WEIGHTS:
-      return cluster_set_weights(&r->cluster, st->target, st->weights, st->n_weights, st->live);
+      return cluster_set_weights(&r->cluster, st->target, st->weights, st->n_weights);
     case SC_ACTION_XDS_CONFIG:
       return cluster_xds_config(&r->cluster, st->target);
     case SC_ACTION_KILL:
@@ -194,10 +194,10 @@ struct proxy_ctx {
   int64_t t_ms;
 };
 
-static void sample_proxy(void *arg, struct l7proxy *p) {
+static void sample_proxy(void *arg, struct envoy *p) {
   struct proxy_ctx *ctx = arg;
   uint64_t delta;
-  if (l7proxy_requests_delta(p, &delta) != 0) return;
+  if (envoy_requests_delta(p, &delta) != 0) return;
   struct sample_line l;
   memset(&l, 0, sizeof l);
   l.window_ms = 1000;
@@ -253,7 +253,7 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
         char w[64] = "";
         for (size_t i = 0; i < st->n_weights; i++)
           snprintf(w + strlen(w), sizeof w - strlen(w), "%s%d", i ? "/" : "", st->weights[i].weight);
-        add_event(r, done, "weights %s%s", w, st->live ? " (live)" : " + restart");
+        add_event(r, done, "weights %s + restart", w);
       } else if (st->action == SC_ACTION_XDS_CONFIG) {
         add_event(r, done, "xds config %s", st->target);
       } else if (st->action == SC_ACTION_KILL) {
@@ -357,7 +357,7 @@ static void judge_all(struct run *r) {
     const struct sc_expect *e = &r->sc->expects[i];
     /* Expectations about proxy pods judge the proxies' request counts; all others the servers'. */
     const struct sc_deployment *d = scenario_deployment(r->sc, e->deployment);
-    const struct sample_set *s = d && d->image == SC_IMAGE_HAPROXY ? &r->proxy_samples : &r->samples;
+    const struct sample_set *s = d && d->image == SC_IMAGE_ENVOY ? &r->proxy_samples : &r->samples;
     judge_expect(r->sc, e, s, pods, r->cluster.n_pods, &r->timing, &r->results[i]);
     r->passed &= r->results[i].pass;
   }

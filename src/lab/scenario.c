@@ -206,6 +206,7 @@ static const struct ytree *get_seq(struct loader *ld, const struct ytree *root, 
 /* upstreams: [{service: NAME, weight: W}] (services are checked once all are loaded). */
 static int get_upstreams(struct loader *ld, const struct ytree *map, const char *key, struct sc_proxy *p) {
   const struct ytree *seq = ytree_get(map, key);
+  p->n_upstreams = 0;
   if (!seq || seq->kind != YTREE_SEQ || !seq->child)
     return fail(ld, seq ? seq : map, "\"%s\" must be a non-empty list", key);
   static const char *const keys[] = {"service", "weight", NULL};
@@ -221,6 +222,16 @@ static int get_upstreams(struct loader *ld, const struct ytree *map, const char 
   return 0;
 }
 
+/* An Envoy's manifest (config: DIR/FILE.yaml under deploy/, no "..") and optional weights. */
+static int get_envoy(struct loader *ld, const struct ytree *map, struct sc_proxy *p) {
+  if (get_text(ld, map, "config", 1, p->config, sizeof p->config) != 0) return -1;
+  size_t n = strlen(p->config);
+  if (p->config[0] == '/' || strstr(p->config, "..") || n < 6 || strcmp(p->config + n - 5, ".yaml") != 0)
+    return fail(ld, ytree_get(map, "config"), "config \"%s\" must name a manifest under deploy/, as SCENARIO/FILE.yaml",
+                p->config);
+  return ytree_get(map, "upstreams") ? get_upstreams(ld, map, "upstreams", p) : 0;
+}
+
 static int check_upstreams(struct loader *ld, const struct ytree *at, const struct scenario *sc,
                            const struct sc_proxy *p) {
   for (size_t i = 0; i < p->n_upstreams; i++)
@@ -232,7 +243,7 @@ static int check_upstreams(struct loader *ld, const struct ytree *at, const stru
 static int load_deployments(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "deployments", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"name", "image", "replicas", "env", "port", "upstreams", NULL};
+  static const char *const keys[] = {"name", "image", "replicas", "env", "port", "config", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_deployments == SC_MAX_DEPLOYMENTS) return fail(ld, c, "too many deployments");
     struct sc_deployment *d = &sc->deployments[sc->n_deployments];
@@ -244,14 +255,14 @@ static int load_deployments(struct loader *ld, const struct ytree *root, struct 
       return -1;
     if (strcmp(image, "greeter-server") == 0) {
       d->image = SC_IMAGE_GREETER_SERVER;
-      if (ytree_get(c, "upstreams") || ytree_get(c, "port"))
-        return fail(ld, c, "upstreams and port are for image: haproxy");
-    } else if (strcmp(image, "haproxy") == 0) {
-      d->image = SC_IMAGE_HAPROXY;
-      if (get_upstreams(ld, c, "upstreams", &d->proxy) != 0) return -1;
+      if (ytree_get(c, "upstreams") || ytree_get(c, "port") || ytree_get(c, "config"))
+        return fail(ld, c, "config, upstreams and port are for image: envoy");
+    } else if (strcmp(image, "envoy") == 0) {
+      d->image = SC_IMAGE_ENVOY;
+      if (get_envoy(ld, c, &d->proxy) != 0) return -1;
       if (ytree_get(c, "port") && get_int(ld, c, "port", 1, 65535, &port) != 0) return -1;
     } else {
-      return fail(ld, ytree_get(c, "image"), "unknown image \"%s\" (greeter-server|haproxy)", image);
+      return fail(ld, ytree_get(c, "image"), "unknown image \"%s\" (greeter-server|envoy)", image);
     }
     d->port = (uint16_t)port;
     d->replicas = (int)n;
@@ -293,7 +304,7 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
   const struct ytree *seq = get_seq(ld, root, "clients", 1);
   if (!seq) return -1;
   static const char *const keys[] = {"name", "service", "sidecar", "xds", "env", NULL};
-  static const char *const sidecar_keys[] = {"upstreams", NULL};
+  static const char *const sidecar_keys[] = {"config", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_clients == SC_MAX_CLIENTS) return fail(ld, c, "too many clients");
     struct sc_client *cl = &sc->clients[sc->n_clients];
@@ -304,12 +315,14 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
         get_env(ld, c, 1, cl->env, &cl->n_env) != 0)
       return -1;
     if (xds) {
-      if (sidecar || cl->service[0]) return fail(ld, c, "a proxyless (xds) client has no service and no sidecar");
+      if (sidecar || cl->service[0])
+        return fail(ld, c,
+                    "a proxyless (xds) client has no service and no sidecar (an Envoy sidecar's bootstrap names the "
+                    "control plane)");
       if (sc->n_xds_configs == 0) return fail(ld, xds, "an xds client needs xds_configs");
     } else if (sidecar) {
       if (cl->service[0]) return fail(ld, c, "a client with a sidecar dials the sidecar: no \"service\"");
-      if (only_keys(ld, sidecar, "sidecar", sidecar_keys) != 0 ||
-          get_upstreams(ld, sidecar, "upstreams", &cl->sidecar) != 0 ||
+      if (only_keys(ld, sidecar, "sidecar", sidecar_keys) != 0 || get_envoy(ld, sidecar, &cl->sidecar) != 0 ||
           check_upstreams(ld, sidecar, sc, &cl->sidecar) != 0)
         return -1;
       cl->has_sidecar = 1;
@@ -328,7 +341,7 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
   static const char *const keys[] = {"phase",       "duration",   "scale", "restart",
                                      "set_weights", "xds_config", "kill",  NULL};
   static const char *const scale_keys[] = {"deployment", "replicas", NULL};
-  static const char *const weight_keys[] = {"client", "live", "upstreams", NULL};
+  static const char *const weight_keys[] = {"client", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_steps == SC_MAX_STEPS) return fail(ld, c, "too many timeline steps");
     struct sc_step *st = &sc->steps[sc->n_steps];
@@ -357,11 +370,14 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
     const struct ytree *sw = ytree_get(c, "set_weights");
     if (sw) {
       if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
-      char live[8] = "false";
       struct sc_proxy w;
       memset(&w, 0, sizeof w);
+      if (ytree_get(sw, "live"))
+        return fail(ld, ytree_get(sw, "live"),
+                    "set_weights is the seed's edit of a static Envoy config and a client restart; live changes "
+                    "go through the control plane (xds_config)");
       if (only_keys(ld, sw, "set_weights", weight_keys) != 0 || get_name(ld, sw, "client", 1, st->target) != 0 ||
-          get_text(ld, sw, "live", 0, live, sizeof live) != 0 || get_upstreams(ld, sw, "upstreams", &w) != 0)
+          get_upstreams(ld, sw, "upstreams", &w) != 0)
         return -1;
       const struct sc_client *cl = scenario_client(sc, st->target);
       if (!cl || !cl->has_sidecar)
@@ -373,8 +389,6 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
         if (!known)
           return fail(ld, sw, "set_weights: \"%s\" is not an upstream of the sidecar", w.upstreams[i].service);
       }
-      if (strcmp(live, "true") != 0 && strcmp(live, "false") != 0) return fail(ld, sw, "live must be true or false");
-      st->live = strcmp(live, "true") == 0;
       memcpy(st->weights, w.upstreams, sizeof st->weights);
       st->n_weights = w.n_upstreams;
       st->action = SC_ACTION_WEIGHTS;
@@ -559,7 +573,7 @@ static int load_xds_configs(struct loader *ld, const struct ytree *root, struct 
 
 static int check_proxies(struct loader *ld, const struct ytree *root, const struct scenario *sc) {
   for (size_t i = 0; i < sc->n_deployments; i++)
-    if (sc->deployments[i].image == SC_IMAGE_HAPROXY &&
+    if (sc->deployments[i].image == SC_IMAGE_ENVOY &&
         check_upstreams(ld, ytree_get(root, "deployments"), sc, &sc->deployments[i].proxy) != 0)
       return -1;
   return 0;

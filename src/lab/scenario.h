@@ -26,17 +26,24 @@ struct sc_env {
   char value[256];
 };
 
-/* What a deployment's pods run: the greeter server, or HAProxy as an L7 gRPC proxy. */
-enum sc_image { SC_IMAGE_GREETER_SERVER = 0, SC_IMAGE_HAPROXY };
+/* What a deployment's pods run: the greeter server, or Envoy as the seed's L7 gRPC proxy. */
+enum sc_image { SC_IMAGE_GREETER_SERVER = 0, SC_IMAGE_ENVOY };
 
-/* An L7 proxy's upstream: a Service it discovers through the cluster DNS, with a weight (0..256)
- * given to each of its endpoints, as Envoy gives an lb_endpoint's weight to every host it resolves. */
+/* An endpoint weight of an Envoy's cluster, as the canary's user edits it: a Service the proxy
+ * resolves through the cluster DNS, with a weight (0..256; 0 leaves it out) that Envoy gives to every
+ * host the name resolves to. */
 struct sc_upstream {
   char service[SC_NAME_MAX];
   int weight;
 };
 
+#define SC_PATH_MAX 128
+
+/* An Envoy (a proxy deployment or a client's sidecar): the manifest under deploy/ whose ConfigMap
+ * "proxyconfig" holds its config (and whose Deployment its args), and, when the scenario edits them,
+ * the endpoint weights (n_upstreams == 0: the config as shipped). */
 struct sc_proxy {
+  char config[SC_PATH_MAX]; /* e.g. "proxy/proxy.yaml", relative to deploy/ */
   struct sc_upstream upstreams[SC_MAX_UPSTREAMS];
   size_t n_upstreams;
 };
@@ -45,8 +52,8 @@ struct sc_deployment {
   char name[SC_NAME_MAX];
   enum sc_image image;
   int replicas;
-  uint16_t port;         /* HAPROXY: the port it listens on (default 8080) */
-  struct sc_proxy proxy; /* HAPROXY */
+  uint16_t port;         /* ENVOY: the port its listener has in the config (default 8080) */
+  struct sc_proxy proxy; /* ENVOY */
   struct sc_env env[SC_MAX_ENV];
   size_t n_env;
 };
@@ -64,7 +71,7 @@ struct sc_client {
   char name[SC_NAME_MAX];
   char service[SC_NAME_MAX]; /* dials this service through the cluster DNS ("" with a sidecar or xds) */
   char xds[SC_NAME_MAX];     /* proxyless: dials xds:///XDS, configured by the control plane */
-  int has_sidecar;           /* an HAProxy next to the client (its own address); the client dials it */
+  int has_sidecar;           /* an Envoy next to the client (on the pod's address); the client dials it */
   struct sc_proxy sidecar;
   struct sc_env env[SC_MAX_ENV];
   size_t n_env;
@@ -88,8 +95,6 @@ struct sc_step {
   int replicas;                                 /* SCALE */
   struct sc_upstream weights[SC_MAX_UPSTREAMS]; /* WEIGHTS: new weights of a client's sidecar upstreams */
   size_t n_weights;
-  int live; /* WEIGHTS: 1 through HAProxy's runtime API; 0 the demo's way: new
-               static config and the client pod restarted */
   int64_t duration_ms;
   int line;
 };

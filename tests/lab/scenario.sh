@@ -17,3 +17,10 @@ case "$*" in
                 check "the report names HAProxy as the ClusterIP" grep -q 'ClusterIP implementation that ran: \*\*haproxy' "$T/out/$name/report.md" ;;
   *haproxy*) check "the report names HAProxy as the ClusterIP" grep -q 'ClusterIP implementation that ran: \*\*haproxy' "$T/out/$name/report.md" ;;
 esac
+# The seed's proxy scenarios run Envoy, with the config from deploy/ (its rewritten copy is in the run's folder).
+case "$name" in
+  proxy|clsidecar|canary|xds)
+    check "the report names the proxy and its version" grep -q 'Envoy 1\.40\.' "$T/out/$name/report.md"
+    check "Envoy ran the config deploy/ ships (rewritten: cluster DNS, NAME.lab)" \
+      grep -q 'envoy.network.dns_resolver.cares' $(ls "$T"/out/"$name"/*.yaml | head -1) ;;
+esac

@@ -189,7 +189,7 @@ static const char l7[] =
     "deployments:\n"
     "  - {name: v1, replicas: 2}\n"
     "  - {name: v2, replicas: 2}\n"
-    "  - {name: proxy, image: haproxy, replicas: 1, upstreams: [{service: v1}]}\n"
+    "  - {name: proxy, image: envoy, replicas: 1, config: proxy/proxy.yaml, upstreams: [{service: v1}]}\n"
     "services:\n"
     "  - {name: v1, type: headless, port: 50051, selector: v1}\n"
     "  - {name: v2, type: headless, port: 50051, selector: v2}\n"
@@ -202,11 +202,11 @@ static const char l7[] =
     "    spec: {}\n"
     "clients:\n"
     "  - name: client\n"
-    "    sidecar: {upstreams: [{service: v1, weight: 99}, {service: v2, weight: 1}]}\n"
+    "    sidecar: {config: canary/client.yaml, upstreams: [{service: v1, weight: 99}, {service: v2, weight: 1}]}\n"
     "  - {name: proxyless, xds: server}\n"
     "timeline:\n"
     "  - {phase: start, duration: 5s}\n"
-    "  - {phase: half, duration: 5s, set_weights: {client: client, live: true, upstreams: [{service: v2, weight: "
+    "  - {phase: half, duration: 5s, set_weights: {client: client, upstreams: [{service: v2, weight: "
     "50}]}}\n"
     "  - {phase: swap, duration: 5s, xds_config: b}\n"
     "  - {phase: crash, duration: 5s, kill: v1}\n"
@@ -220,13 +220,15 @@ static void test_l7_and_xds(void) {
   char err[512];
   CHECK(parse(l7, 0, &sc, err, sizeof err) == 0);
   if (err[0]) fprintf(stderr, "%s\n", err);
-  CHECK(sc.deployments[2].image == SC_IMAGE_HAPROXY && sc.deployments[2].port == 8080);
+  CHECK(sc.deployments[2].image == SC_IMAGE_ENVOY && sc.deployments[2].port == 8080);
+  CHECK_STR(sc.deployments[2].proxy.config, "proxy/proxy.yaml");
+  CHECK_STR(sc.clients[0].sidecar.config, "canary/client.yaml");
   CHECK(sc.deployments[2].proxy.n_upstreams == 1 && sc.deployments[2].proxy.upstreams[0].weight == 100);
   CHECK(sc.clients[0].has_sidecar && sc.clients[0].sidecar.upstreams[1].weight == 1);
   CHECK_STR(sc.clients[1].xds, "server");
   CHECK(sc.n_xds_configs == 2);
   CHECK_STR(sc.xds_configs[1].text, "name: y\nspec: {}\n");
-  CHECK(sc.steps[1].action == SC_ACTION_WEIGHTS && sc.steps[1].live && sc.steps[1].n_weights == 1);
+  CHECK(sc.steps[1].action == SC_ACTION_WEIGHTS && sc.steps[1].n_weights == 1);
   CHECK(sc.steps[2].action == SC_ACTION_XDS_CONFIG && sc.steps[3].action == SC_ACTION_KILL);
   CHECK(sc.expects[0].check == SC_CHECK_GROUP_SHARE && sc.expects[0].settle_ms == 1000 && sc.expects[0].min_rpcs == 10);
   CHECK(sc.expects[1].check == SC_CHECK_STOPS && sc.expects[1].select == SC_SELECT_GONE);
@@ -236,15 +238,19 @@ static void test_l7_and_xds(void) {
     const char *from, *to, *want;
   } cases[] = {
       {"upstreams: [{service: v1}]", "upstreams: [{service: v9}]", "upstream: no service named \"v9\""},
-      {"image: haproxy", "image: envoy", "unknown image \"envoy\""},
+      {"image: envoy", "image: haproxy", "unknown image \"haproxy\" (greeter-server|envoy)"},
       {"{name: v1, replicas: 2}", "{name: v1, replicas: 2, upstreams: [{service: v1}]}",
-       "upstreams and port are for image: haproxy"},
+       "config, upstreams and port are for image: envoy"},
+      {"config: proxy/proxy.yaml", "config: ../etc/x.yaml", "must name a manifest under deploy/"},
+      {"config: proxy/proxy.yaml, ", "", "\"config\""},
+      {"client: client, upstreams", "client: client, live: true, upstreams",
+       "live changes go through the control plane"},
       {"xds_config: b", "xds_config: c", "no xds config named \"c\""},
       /* xdsd's validator runs on embedded configs (issue 16). */
       {"    name: y\n    spec: {}\n", "    name: y\n    spec: {listeners: [{name: l, routes: []}]}\n",
        "xds config b is not one xdsd accepts: b:2: listener \"l\" has no routes"},
       {"{service: v2, weight: 50}", "{service: v3, weight: 50}", "\"v3\" is not an upstream of the sidecar"},
-      {"client: client, live", "client: proxyless, live", "not a client with a sidecar"},
+      {"client: client, upstreams", "client: proxyless, upstreams", "not a client with a sidecar"},
       {"weight: 99", "weight: 300", "\"weight\" must be an integer in 0..256"},
       {"select: gone", "select: new", "select: new needs a phase that scales"},
       {"{name: proxyless, xds: server}", "{name: proxyless, xds: server, service: v1}",
