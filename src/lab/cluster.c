@@ -227,7 +227,9 @@ static int client_start(struct cluster *c, size_t idx) {
     snprintf(pod, sizeof pod, "%s-%d", cl->name, cc->restarts + 1);
     if (!cc->ip[0] && next_address(c, cc->ip, sizeof cc->ip) != 0) return -1;
     if (envoy_pod(c, &cc->sidecar, pod, cc->ip, &cc->weights) != 0) return -1;
-    snprintf(target, sizeof target, "%s:8080", cc->ip);
+    /* A static sidecar listens where the lab put it; one bootstrapped over ADS where the control
+     * plane's listener says, which the lab's xDS configs make 127.0.0.1:8080 (the seed's localhost). */
+    snprintf(target, sizeof target, "%s:8080", c->xds_up ? "127.0.0.1" : cc->ip);
   } else if (cl->xds[0]) {
     snprintf(target, sizeof target, "xds:///%s", cl->xds);
   } else {
