@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "parse.h"
@@ -51,6 +53,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
   return rc;
 }
 
+/* Both ways to start share the daemon's options and handler, so that the socketless one (the fuzzer's) runs
+ * the very HTTP handling (libmicrohttpd's parsing, handle()) the listening one does: only the event loop
+ * differs. Without `sin` there is no MHD_OPTION_SOCK_ADDR (its slot ends the array). */
+static int start(unsigned flags, uint16_t port, struct sockaddr_in *sin, struct admin **out) {
+  struct admin *a = calloc(1, sizeof *a);
+  if (!a) return -1;
+  pthread_mutex_init(&a->mu, NULL);
+  struct MHD_OptionItem opts[] = {
+      {MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL},
+      {sin ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, 0, sin},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  a->daemon = MHD_start_daemon(flags, port, NULL, NULL, handle, a, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+  if (!a->daemon) {
+    pthread_mutex_destroy(&a->mu);
+    free(a);
+    return -1;
+  }
+  *out = a;
+  return 0;
+}
+
 int admin_start(const char *addr, struct admin **out) {
   char host[64];
   uint16_t port;
@@ -61,20 +85,25 @@ int admin_start(const char *addr, struct admin **out) {
   if (host[0] == '\0') strcpy(host, "0.0.0.0");
   if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) return -1;
   sin.sin_port = htons(port);
-  struct admin *a = calloc(1, sizeof *a);
-  if (!a) return -1;
-  pthread_mutex_init(&a->mu, NULL);
-  a->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL, handle, a,
-                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_CONNECTION_TIMEOUT,
-                               (unsigned)10, MHD_OPTION_END);
-  if (!a->daemon) {
-    pthread_mutex_destroy(&a->mu);
-    free(a);
+  return start(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, &sin, out);
+}
+
+/* No MHD_USE_ERROR_LOG: on a socketpair libmicrohttpd would log its failing TCP_NODELAY and TCP_CORK on every
+ * connection. */
+int admin_start_socketless(struct admin **out) { return start(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, out); }
+
+int admin_add_connection(struct admin *a, int fd) {
+  struct sockaddr_storage peer;
+  socklen_t len = sizeof peer;
+  memset(&peer, 0, sizeof peer);
+  if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0) {
+    close(fd);
     return -1;
   }
-  *out = a;
-  return 0;
+  return MHD_add_connection(a->daemon, fd, (struct sockaddr *)&peer, len) == MHD_YES ? 0 : -1;
 }
+
+int admin_run(struct admin *a) { return MHD_run(a->daemon) == MHD_YES ? 0 : -1; }
 
 void admin_publish(struct admin *a, char *status_json, size_t status_len, char *metrics, size_t metrics_len) {
   pthread_mutex_lock(&a->mu);

@@ -80,6 +80,7 @@ struct ads {
       pushes_total[XDS_NTYPES], acks_total[XDS_NTYPES], nacks_total[XDS_NTYPES], unimplemented_total,
       refused_total[N_REFUSALS], log_suppressed_total;
   struct log_limit peer_log; /* budget of the log lines clients cause */
+  const char *record_dir;    /* ads_record_requests, or NULL */
   uint64_t lat_buckets[N_BUCKETS], lat_count;
   double lat_sum;
 };
@@ -445,6 +446,29 @@ static int note_verdict(struct stream *s, int t, int v, const char *nonce, const
 }
 
 /* One DiscoveryRequest: limits, the node, the SotW policy, then whatever response is due. */
+void ads_record_requests(struct ads *a, const char *dir) { a->record_dir = dir; }
+
+static void record_request(const struct stream *s, const Envoy__Service__Discovery__V3__DiscoveryRequest *req) {
+  size_t n = protobuf_c_message_get_packed_size(&req->base);
+  char path[4096];
+  if (n > 0xffff ||
+      (size_t)snprintf(path, sizeof path, "%s/stream-%" PRIu64 ".bin", s->ads->record_dir, s->id) >= sizeof path)
+    return;
+  uint8_t *buf = malloc(n + 3);
+  FILE *f = buf ? fopen(path, "ab") : NULL;
+  if (f) {
+    fseek(f, 0, SEEK_END);
+    size_t at = 0;
+    if (ftell(f) == 0) buf[at++] = 0; /* the flags byte: first config, no swap */
+    buf[at++] = (uint8_t)(n & 0xff);
+    buf[at++] = (uint8_t)(n >> 8);
+    protobuf_c_message_pack(&req->base, buf + at);
+    if (fwrite(buf, 1, at + n, f) != at + n || fclose(f) != 0)
+      log_warn("msg=\"cannot record a request\" path=%s", path);
+  }
+  free(buf);
+}
+
 static void handle_request(struct stream *s, Envoy__Service__Discovery__V3__DiscoveryRequest *req) {
   struct ads *a = s->ads;
   a->requests_total++;
@@ -520,6 +544,7 @@ static void on_recv(struct tag *tag, bool ok) {
   if (rc != 0) {
     if (peer_log_ok(s->ads)) log_warn("msg=\"undecodable request\" stream=%" PRIu64, s->id);
   } else {
+    if (s->ads->record_dir) record_request(s, req);
     handle_request(s, req);
     protobuf_c_message_free_unpacked(&req->base, NULL);
   }

@@ -18,6 +18,12 @@ struct ads;
  * Returns 0, -1 when the address cannot be bound. */
 int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out);
 
+/* Records every request it decodes: appended to DIR/stream-ID.bin (created with a 0 flags byte), each
+ * as a 2-byte little-endian length and the request packed again (longer ones are left out). The
+ * discovery fuzzer's seed format (tests/fuzz/fuzz_discovery.c); for corpora of real clients' streams.
+ * `dir` must outlive the server. */
+void ads_record_requests(struct ads *a, const char *dir);
+
 /* Swaps in `snap` (ownership passes to ads; the old one is freed) and pushes to every stream whose
  * subscribed content changed. `snap->version` must already be set by the caller. */
 void ads_set_snapshot(struct ads *a, struct snapshot *snap);

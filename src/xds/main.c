@@ -1,6 +1,8 @@
 /* xdsd: flags -> options -> run (or --check). Bad flags exit 2 naming the flag and the value. */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <grpc/grpc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,11 +27,14 @@ static void on_signal(int sig) {
 static void usage(FILE *f) {
   fputs(
       "usage: xdsd [--config PATH] [--listen HOST:PORT] [--admin IP:PORT|off] [--dns-server HOST:PORT]\n"
-      "            [--dns-refresh DURATION]\n"
+      "            [--dns-refresh DURATION] [--record-requests DIR]\n"
       "       xdsd --check FILE\n"
       "Defaults: --config /config/config.yaml --listen 0.0.0.0:9002 --admin 127.0.0.1:9003\n"
       "          --dns-server (system resolver) --dns-refresh 1s\n"
-      "Environment equivalents: XDSD_CONFIG, XDSD_LISTEN, XDSD_ADMIN, XDSD_DNS_SERVER, XDSD_DNS_REFRESH.\n",
+      "--record-requests DIR: every DiscoveryRequest received, per stream, in DIR/stream-N.bin (for\n"
+      "          debugging a client and for fuzz corpora; tests/fuzz/README.md)\n"
+      "Environment equivalents: XDSD_CONFIG, XDSD_LISTEN, XDSD_ADMIN, XDSD_DNS_SERVER, XDSD_DNS_REFRESH,\n"
+      "          XDSD_RECORD_REQUESTS.\n",
       f);
 }
 
@@ -90,6 +95,8 @@ int main(int argc, char **argv) {
   setting_init(&admin, "--admin", "XDSD_ADMIN", "127.0.0.1:9003");
   setting_init(&dns, "--dns-server", "XDSD_DNS_SERVER", NULL);
   setting_init(&refresh, "--dns-refresh", "XDSD_DNS_REFRESH", "1s");
+  struct setting record;
+  setting_init(&record, "--record-requests", "XDSD_RECORD_REQUESTS", NULL);
   const char *check = NULL;
   static const struct option longopts[] = {
       {"config", required_argument, NULL, 'c'},
@@ -98,6 +105,7 @@ int main(int argc, char **argv) {
       {"dns-server", required_argument, NULL, 'd'},
       {"dns-refresh", required_argument, NULL, 'r'},
       {"check", required_argument, NULL, 'k'},
+      {"record-requests", required_argument, NULL, 'R'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -122,6 +130,9 @@ int main(int argc, char **argv) {
         break;
       case 'k':
         check = optarg;
+        break;
+      case 'R':
+        setting_flag(&record, optarg);
         break;
       case 'h':
         usage(stdout);
@@ -156,6 +167,12 @@ int main(int argc, char **argv) {
       bad(&dns, "use IP:PORT (an IPv6 address in brackets)");
   }
   if (o.config_path[0] == '\0') bad(&cfg, "empty path");
+  if (record.value) {
+    struct stat st;
+    if (stat(record.value, &st) != 0 || !S_ISDIR(st.st_mode) || access(record.value, W_OK) != 0)
+      bad(&record, "not a writable folder");
+    o.record_dir = record.value;
+  }
 
   static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, 0};
   sig_setup(on_signal, sigs, 1);

@@ -550,6 +550,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     teardown(&x);
     return 1;
   }
+  if (o->record_dir) ads_record_requests(x.ads, o->record_dir); /* before the loop handles any request */
   watch_new(o->config_path, WATCH_DEBOUNCE_MS, WATCH_PERIOD_MS, &x.watch);
   log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld", o->listen,
            o->admin ? o->admin : "-", o->config_path, o->dns_server ? o->dns_server : "system",

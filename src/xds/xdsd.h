@@ -13,6 +13,8 @@ struct xdsd_options {
   const char *admin;       /* --admin, IPv4:port for HTTP, or NULL for none */
   const char *dns_server;  /* --dns-server host:port, or NULL for the system resolver */
   int64_t dns_refresh_ms;  /* --dns-refresh */
+  const char *record_dir;  /* --record-requests: every decoded DiscoveryRequest appended, per stream, to
+                              DIR/stream-N.bin in the discovery fuzzer's format (tests/fuzz), or NULL */
 };
 
 /* Serves until *stop is set; *reload (SIGHUP) forces a config check. Returns 0 on a clean stop,

@@ -5,7 +5,9 @@
 #   xds_config       the xdsconfig ConfigMaps of deploy/xds and deploy/proxyless, the xds_configs of
 #                    the scenarios, and the configs the xdsd tests write (tests/xds/*.sh here-documents,
 #                    shell variables replaced by numbers);
-#   discovery, greeter  binary DiscoveryRequest streams and greeter requests, by seedgen.c.
+#   discovery, greeter  binary DiscoveryRequest streams and greeter requests, by seedgen.c;
+#   admin            HTTP requests to xdsd's admin endpoint, byte for byte as its clients send them
+#                    (below).
 # Usage: gen_corpus.sh FUZZ_BIN (the bin/ folder of the fuzz build, for fuzz_seedgen).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +17,8 @@ C="$HERE/corpus"
 # shellcheck source=tests/deploy/lib.sh
 . "$ROOT/tests/deploy/lib.sh" # configmap_yaml
 
-rm -rf "$C"
+# Everything here is generated, but for the seeds recorded from real peers (*-recorded-*, README.md).
+[ -d "$C" ] && find "$C" -type f ! -name '*-recorded-*' -delete
 mkdir -p "$C/ytree" "$C/scenario" "$C/xds_config"
 
 for f in "$ROOT"/lab/scenarios/*.yaml "$ROOT/tests/lab/wrong-expectation.yaml"; do
@@ -51,4 +54,39 @@ done
 for f in "$C"/xds_config/*.yaml; do cp "$f" "$C/ytree/config-$(basename "$f")"; done
 
 "$BIN/fuzz_seedgen" "$C"
+
+# The admin endpoint's clients. curl 7.88.1 and GNU Wget 1.21.3 (Debian 12) as captured from a
+# listener on 127.0.0.1:9003, xdsd's default --admin; the lab's request (controlplane.c, admin_get);
+# after Prometheus 2.54's scrape and the kubelet's httpGet probe of deploy/*/xds.yaml (Go's net/http
+# header order), to a pod IP; a keep-alive client's pipelined requests.
+A="$C/admin"
+mkdir -p "$A"
+req() { # FILE FORMAT [ARG...]: printf's output, with \r\n written as such
+  local f=$1
+  shift
+  # shellcheck disable=SC2059
+  printf "$@" >"$A/$f"
+}
+CURL='Host: 127.0.0.1:9003\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n'
+for path in status metrics healthz; do
+  req "curl-get-$path" "GET /$path HTTP/1.1\r\n$CURL\r\n"
+done
+req curl-get-root "GET / HTTP/1.1\r\n$CURL\r\n"
+req curl-get-query "GET /status?pretty=1 HTTP/1.1\r\n$CURL\r\n"
+req curl-head-status "HEAD /status HTTP/1.1\r\n$CURL\r\n"
+req curl-http10-status "GET /status HTTP/1.0\r\n$CURL\r\n"
+FORM='Content-Type: application/x-www-form-urlencoded\r\n'
+req curl-post-form "POST /status HTTP/1.1\r\n${CURL}Content-Length: 13\r\n$FORM\r\nconfig=reload"
+req curl-post-chunked "POST /status HTTP/1.1\r\n${CURL}Transfer-Encoding: chunked\r\n$FORM\r\nd\r\nconfig=reload\r\n0\r\n\r\n"
+req curl-post-expect "POST /status HTTP/1.1\r\n${CURL}Expect: 100-continue\r\nContent-Length: 1500\r\n$FORM\r\n%s" \
+  "$(printf '%1500s' '' | tr ' ' a)"
+req wget-healthz "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:9003\r\nUser-Agent: Wget/1.21.3\r\nAccept: */*\r\n\
+Accept-Encoding: identity\r\nConnection: Keep-Alive\r\n\r\n"
+req lab-status "GET /status HTTP/1.0\r\nHost: 127.0.3.9\r\n\r\n"
+PROM_ACCEPT='application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2'
+req prometheus-metrics "GET /metrics HTTP/1.1\r\nHost: 10.244.0.7:9003\r\nUser-Agent: Prometheus/2.54.0\r\n\
+Accept: $PROM_ACCEPT\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n"
+req kube-probe-healthz "GET /healthz HTTP/1.1\r\nHost: 10.244.0.7:9003\r\nUser-Agent: kube-probe/1.29\r\nConnection: close\r\nAccept: */*\r\n\r\n"
+req pipelined "GET /status HTTP/1.1\r\n$CURL\r\nHEAD /metrics HTTP/1.1\r\n$CURL\r\n\
+GET /metrics HTTP/1.1\r\n$CURL\r\nGET /healthz HTTP/1.1\r\n${CURL}Connection: close\r\n\r\n"
 du -sh "$C"/* "$C"

@@ -36,7 +36,8 @@ envoy_config() {
 }
 envoy_config 95 5 "" "$T/c95.yaml"
 configmap_init "$T/c95.yaml"
-start_xdsd
+mkdir "$T/rec"
+start_xdsd --record-requests "$T/rec"
 
 cat >"$T/envoy.yaml" <<YAML
 admin:
@@ -158,7 +159,8 @@ mv "$T/xdsd.log" "$T/xdsd-first.log"
 read -r ok failed v1 v2 w <<<"$(collect "$(lines)" 1000 30)"
 echo "while xdsd is away: ok=$ok failed=$failed"
 check "while xdsd is away Envoy keeps its last config: no RPC failed" no_failures
-start_xdsd
+mkdir "$T/rec2"
+start_xdsd --record-requests "$T/rec2"
 # The new xdsd starts its versions again; Envoy ACKs them, but for resources identical to what it has
 # (RDS, CDS here) it keeps the old version in its dump (it skips an unchanged update). So: first the
 # new xdsd must see envoy-1 ACK every type, then a change (v2 only, the extra cluster removed) must
@@ -195,3 +197,14 @@ check "/metrics counts the NACK for LDS" sh -c "curl -sf http://$XDS_ADDR:$ADMIN
 mark=$(lines)
 read -r ok failed v1 v2 w <<<"$(collect "$mark" 500 30)"
 check "Envoy keeps serving its last good listener: no RPC failed" no_failures
+
+# xdsd recorded Envoy's real requests (the first xdsd's stream: subscriptions, ACKs, the swaps), in the
+# discovery fuzzer's format. RECORD_TO=DIR keeps them (tests/fuzz/corpus/discovery/ holds one such run).
+rec=$(ls "$T"/rec/stream-*.bin 2>/dev/null | head -1)
+check "xdsd --record-requests wrote Envoy's stream" test -s "$rec"
+check "the recording starts with the flags byte, then a 2-byte length" \
+  sh -c "[ \"\$(head -c 1 '$rec' | od -An -tu1 | tr -d ' ')\" = 0 ] && [ \$(stat -c %s '$rec') -gt 1000 ]"
+if [ -n "${RECORD_TO:-}" ]; then
+  for f in "$T"/rec/stream-*.bin; do cp "$f" "$RECORD_TO/envoy-1.40-first-xdsd-$(basename "$f")"; done
+  for f in "$T"/rec2/stream-*.bin; do cp "$f" "$RECORD_TO/envoy-1.40-second-xdsd-$(basename "$f")"; done
+fi
