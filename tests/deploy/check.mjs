@@ -6,6 +6,8 @@
 //   node check.mjs envoy FILE                an Envoy bootstrap (YAML) against Envoy's protos and our rules
 //   node check.mjs dockerfile FILE           lint (dockerfile-utils) and the targets client, server, xds
 //   node check.mjs configmap FILE NAME       prints the config.yaml of ConfigMap NAME (for `xdsd --check`)
+//   node check.mjs envoy-configs OUTDIR REPO every Envoy config under deploy/, with the args of the container
+//                                            that runs it, written for `envoy --mode validate` (envoy-validate.sh)
 //   node check.mjs expect-fail DIR           every fixture in DIR must FAIL its check with the message it names
 //
 // Exit 0 when everything passes, 1 otherwise; every problem is printed as one line.
@@ -35,6 +37,11 @@ const OUR_IMAGES = /^grpc-load-balancing\/(client|server|xds):1$/;
 const PINNED_UPSTREAM = /^[a-z0-9.\-/]+(:v?\d+\.\d+\.\d+)?(@sha256:[0-9a-f]{64})?$/;
 const SERVICE_ACCOUNTS = new Set(["client", "server", "proxy", "xds"]);
 const CONFIGMAPS = new Set(["proxyconfig", "xdsconfig"]);
+// What makes a ConfigMap an Envoy config (xdsconfig is xdsd's) and a container an Envoy: the one rule
+// the checks below and `envoy-configs` follow.
+const ENVOY_CONFIGMAP = "proxyconfig";
+export const isEnvoyConfigMap = (obj) => obj?.kind === "ConfigMap" && obj.metadata?.name === ENVOY_CONFIGMAP;
+export const isEnvoyContainer = (c) => /^envoyproxy\/envoy:/.test(c?.image || "");
 
 let failures = 0;
 function fail(msg) {
@@ -131,7 +138,7 @@ function checkPod(where, dep, docsById) {
       if (!envValue(c, "SERVER_ADDRESS")) fail(`${cw}: SERVER_ADDRESS is not set`);
       if (JSON.stringify([c.command, c.args]).includes("sleep")) fail(`${cw}: no start-up sleep (WAIT_FOR_READY does that job)`);
     }
-    if (/^envoyproxy\/envoy:/.test(img)) {
+    if (isEnvoyContainer(c)) {
       const args = c.args || [];
       const cfg = args[args.indexOf("-c") + 1];
       if (args.indexOf("-c") < 0 || cfg !== "/config/config.yaml") fail(`${cw}: Envoy must run with -c /config/config.yaml`);
@@ -184,7 +191,7 @@ function checkWiring(label, docs) {
       }
       for (const cl of c?.spec?.clusters || []) for (const e of cl.endpoints || [])
         if (!hasService(e.address, e.port)) fail(`${label}: xdsconfig cluster ${cl.name} endpoint ${e.address}:${e.port} is not a Service port in this folder`);
-    } else if (obj.metadata.name === "proxyconfig") {
+    } else if (isEnvoyConfigMap(obj)) {
       for (const l of c?.static_resources?.listeners || []) envoyListeners.push(l.address?.socket_address?.port_value);
       for (const cl of c?.static_resources?.clusters || []) {
         for (const loc of cl.load_assignment?.endpoints || []) for (const ep of loc.lb_endpoints || []) {
@@ -197,7 +204,7 @@ function checkWiring(label, docs) {
   for (const { obj } of docs) {
     if (obj.kind !== "Deployment") continue;
     const spec = obj.spec.template.spec;
-    const sidecar = allContainers(spec).some((c) => /^envoyproxy\/envoy:/.test(c.image || ""));
+    const sidecar = allContainers(spec).some(isEnvoyContainer);
     for (const c of allContainers(spec)) {
       const cw = `${label}: Deployment/${obj.metadata.name} container ${c.name}`;
       // $(VAR) must name an env var defined earlier in the same container (Kubernetes leaves
@@ -266,12 +273,12 @@ async function checkSet(label, files) {
       case "ConfigMap": {
         if (!CONFIGMAPS.has(obj.metadata?.name)) fail(`${where}: ConfigMaps are proxyconfig and xdsconfig`);
         if (!obj.data || Object.keys(obj.data).join() !== "config.yaml") fail(`${where}: the only key is config.yaml`);
-        else if (obj.metadata.name === "proxyconfig") {
+        else if (isEnvoyConfigMap(obj)) {
           const b = envoyFromConfigMap(where, obj);
           if (b?.dynamic_resources?.ads_config) {
             // node.id comes from the pod name: --service-node "$(POD_NAME)" with POD_NAME from the downward API.
             const users = docs.filter((d) => d.obj.kind === "Deployment").flatMap((d) => allContainers(d.obj.spec.template.spec))
-              .filter((c) => /^envoyproxy\/envoy:/.test(c.image || ""));
+              .filter(isEnvoyContainer);
             for (const c of users) {
               const a = c.args || [];
               const podName = (c.env || []).find((e) => e.name === "POD_NAME")?.valueFrom?.fieldRef?.fieldPath;
@@ -458,19 +465,106 @@ function cmdConfigmap(file, name) {
   process.stdout.write(cm.obj.data["config.yaml"]);
 }
 
+// $(VAR) in a container's args as the kubelet expands it ($$ is a literal $; an unknown VAR stays as
+// text, which checkWiring reports). A downward-API pod name becomes a made-up one, since validate
+// needs a value and never dials anything.
+function expandArg(arg, c, podName) {
+  return String(arg).replace(/\$\$|\$\((\w+)\)/g, (m, name) => {
+    if (m === "$$") return "$";
+    const e = (c.env || []).find((x) => x.name === name);
+    if (!e) return m;
+    if (e.value !== undefined) return String(e.value);
+    const field = e.valueFrom?.fieldRef?.fieldPath;
+    if (field === "metadata.name") return podName;
+    if (field === "metadata.namespace") return "default";
+    fail(`container ${c.name}: cannot substitute $(${name}) (env from ${JSON.stringify(e.valueFrom)})`);
+    return m;
+  });
+}
+
+// Writes every Envoy config under REPO/deploy for `envoy --mode validate`: OUTDIR/<scenario>.<ConfigMap>.yaml,
+// and per Envoy container that mounts it OUTDIR/<scenario>.<Deployment>.<container>.args (its args one a
+// line, expanded, without -c and its path, which the caller gives). OUTDIR/index.tsv lists them:
+// source file, ConfigMap, config file, Deployment/container, args file. Every Envoy config must be run
+// by an Envoy container and every Envoy container must run an Envoy config of its folder.
+function cmdEnvoyConfigs(outdir, repo) {
+  fs.mkdirSync(outdir, { recursive: true });
+  const index = [];
+  for (const [scn, files] of Object.entries(SCENARIOS)) {
+    const dir = path.join(repo, "deploy", scn);
+    const docs = files.map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)).flatMap(parseDocs);
+    const rel = (f) => path.relative(repo, f);
+    const users = new Set();
+    for (const { file, obj: cm } of docs) {
+      if (!isEnvoyConfigMap(cm)) continue;
+      const name = cm.metadata.name;
+      const where = `${rel(file)}: ConfigMap/${name}`;
+      const text = cm.data?.["config.yaml"];
+      if (typeof text !== "string") {
+        fail(`${where}: no config.yaml`);
+        continue;
+      }
+      const cfg = path.join(outdir, `${scn}.${name}.yaml`);
+      fs.writeFileSync(cfg, text);
+      let n = 0;
+      for (const { obj: dep } of docs) {
+        if (dep.kind !== "Deployment") continue;
+        const spec = dep.spec?.template?.spec || {};
+        const vols = new Set((spec.volumes || []).filter((v) => v.configMap?.name === name).map((v) => v.name));
+        for (const c of allContainers(spec)) {
+          const mount = (c.volumeMounts || []).find((m) => vols.has(m.name));
+          if (!mount || !isEnvoyContainer(c)) continue;
+          users.add(c);
+          n++;
+          const cw = `${where}: Deployment/${dep.metadata.name} container ${c.name}`;
+          const raw = [...(c.command || []).slice(1), ...(c.args || [])];
+          const ci = raw.findIndex((a) => a === "-c" || a === "--config-path");
+          if (ci < 0 || raw[ci + 1] !== path.posix.join(mount.mountPath, "config.yaml")) {
+            fail(`${cw}: does not run -c ${path.posix.join(mount.mountPath, "config.yaml")} (the ConfigMap's mount)`);
+            continue;
+          }
+          const args = [];
+          for (let i = 0; i < raw.length; i++) {
+            if (i === ci || raw[i] === "--mode") i++; // the caller sets -c and --mode validate
+            else args.push(expandArg(raw[i], c, `${dep.metadata.name}-validate-0`));
+          }
+          if (args.some((a) => a.includes("\n") || a.includes("\t"))) {
+            fail(`${cw}: an argument holds a newline or tab`);
+            continue;
+          }
+          const argsFile = path.join(outdir, `${scn}.${dep.metadata.name}.${c.name}.args`);
+          fs.writeFileSync(argsFile, args.map((a) => `${a}\n`).join(""));
+          index.push([rel(file), name, cfg, `Deployment/${dep.metadata.name}/${c.name}`, argsFile].join("\t"));
+        }
+      }
+      if (!n) fail(`${where}: no Envoy container in deploy/${scn} mounts it, so nothing says how Envoy runs it`);
+    }
+    for (const { file, obj: dep } of docs) {
+      if (dep.kind !== "Deployment") continue;
+      for (const c of allContainers(dep.spec?.template?.spec || {}))
+        if (isEnvoyContainer(c) && !users.has(c)) fail(`${rel(file)}: Deployment/${dep.metadata.name} container ${c.name} runs Envoy without an Envoy ConfigMap of deploy/${scn} mounted`);
+    }
+  }
+  fs.writeFileSync(path.join(outdir, "index.tsv"), index.map((l) => `${l}\n`).join(""));
+  if (!index.length) fail(`${repo}/deploy: no Envoy config found`);
+  for (const l of index) console.log(`ok   ${l.split("\t").slice(0, 2).join(": ConfigMap/")} for ${l.split("\t")[3]}`);
+}
+
 // The repository a fixture folder (tests/deploy/broken) belongs to.
 function dir_of_repo(fixtures) {
   return path.resolve(fixtures, "..", "..", "..");
 }
 
 // A fixture starts with "# check: manifests|envoy|dockerfile|kustomization" and "# expect: <text of the failure>".
+// "# check: envoy-validate" marks an Envoy bootstrap that only Envoy itself refuses: here it must PASS the
+// envoy check (so it shows what that check cannot see); deploy_envoy_validate asserts Envoy's refusal.
 async function cmdExpectFail(dir) {
   const fixtures = fs.readdirSync(dir).sort();
   if (!fixtures.length) fail(`${dir}: no fixtures`);
   for (const f of fixtures) {
     const file = path.join(dir, f);
     const head = fs.readFileSync(file, "utf8").split("\n").slice(0, 5).join("\n");
-    const check = /# check: (\w+)/.exec(head)?.[1];
+    const check = /# check: ([\w-]+)/.exec(head)?.[1];
     const expect = /# expect: (.+)/.exec(head)?.[1]?.trim();
     if (!check || !expect) {
       fail(`${file}: fixture needs "# check:" and "# expect:" lines`);
@@ -483,7 +577,7 @@ async function cmdExpectFail(dir) {
     console.log = (m) => out.push(String(m));
     try {
       if (check === "manifests") await checkSet(file, [file]);
-      else if (check === "envoy") cmdEnvoy(file);
+      else if (check === "envoy" || check === "envoy-validate") cmdEnvoy(file);
       else if (check === "dockerfile") cmdDockerfile(file);
       else if (check === "kustomization") {
         // "# dir: deploy/X": the fixture stands for deploy/X/kustomization.yaml.
@@ -504,6 +598,10 @@ async function cmdExpectFail(dir) {
     failures = before;
     const text = out.join("\n");
     if (crashed) fail(`${f}: the ${check} check crashed: ${crashed.stack || crashed}`);
+    else if (check === "envoy-validate") {
+      if (got) fail(`${f}: an envoy-validate fixture must pass the envoy check (only Envoy itself may refuse it):\n${text}`);
+      else console.log(`ok   ${f}: passes the envoy check; envoy --mode validate must refuse it (deploy_envoy_validate)`);
+    }
     else if (got === 0) fail(`${f}: the broken fixture was ACCEPTED by the ${check} check`);
     else if (!text.includes(expect)) fail(`${f}: rejected, but not for "${expect}":\n${text}`);
     else console.log(`ok   ${f}: rejected (${expect})`);
@@ -519,9 +617,10 @@ async function main(argv) {
     case "envoy": cmdEnvoy(rest[0]); break;
     case "dockerfile": cmdDockerfile(rest[0]); break;
     case "configmap": cmdConfigmap(rest[0], rest[1]); break;
+    case "envoy-configs": cmdEnvoyConfigs(rest[0], rest[1]); break;
     case "expect-fail": await cmdExpectFail(rest[0]); break;
     default:
-      console.error("usage: check.mjs manifests|files|kustomize|envoy|dockerfile|configmap|expect-fail ...");
+      console.error("usage: check.mjs manifests|files|kustomize|envoy|dockerfile|configmap|envoy-configs|expect-fail ...");
       process.exit(2);
   }
   if (cmd !== "configmap") console.log(failures ? `${failures} problem(s)` : "all checks passed");
