@@ -116,10 +116,10 @@ static void hops(const struct run *r, struct compare_row *row) {
   int sidecars = 0, xds = cl->xds[0] != 0;
   for (size_t i = 0; i < r->sc->n_clients; i++) sidecars += r->sc->clients[i].has_sidecar;
   snprintf(row->processes, sizeof row->processes, "%s",
-           sidecars                            ? "2 (client + sidecar)"
-           : xds                               ? "1 (+ shared xdsd)"
+           sidecars                          ? "2 (client + sidecar)"
+           : xds                             ? "1 (+ shared xdsd)"
            : d && d->image == SC_IMAGE_ENVOY ? "1 (+ shared proxies)"
-                                               : "1");
+                                             : "1");
 }
 
 static void latency(const struct run *r, const struct run *headless, struct compare_row *row) {
@@ -137,6 +137,13 @@ static void latency(const struct run *r, const struct run *headless, struct comp
     snprintf(row->latency + n, sizeof row->latency - (size_t)n, " (%+.2f / %+.2f vs headless)", p50 - h50, p99 - h99);
 }
 
+static void proxy(const struct run *r, struct compare_row *row) {
+  if (!r->cluster.envoy_version[0]) return;
+  char ver[32];
+  snprintf(ver, sizeof ver, "%.*s", (int)strcspn(r->cluster.envoy_version, "/"), r->cluster.envoy_version);
+  snprintf(row->proxy, sizeof row->proxy, "Envoy %s, peak RSS %.1f MB", ver, (double)r->proxy_rss_kib_max / 1024.0);
+}
+
 void compare_rows(const struct run *const *runs, size_t n, struct compare_row *out) {
   const struct run *headless = NULL;
   for (size_t i = 0; i < n; i++)
@@ -149,6 +156,7 @@ void compare_rows(const struct run *const *runs, size_t n, struct compare_row *o
     strcpy(row->balanced, "-");
     strcpy(row->discovery, "not exercised");
     strcpy(row->latency, "-");
+    strcpy(row->proxy, "-");
     if (r->error || r->interrupted) {
       strcpy(row->weights, "-");
       strcpy(row->restart, "-");
@@ -162,5 +170,6 @@ void compare_rows(const struct run *const *runs, size_t n, struct compare_row *o
     restart(r, row);
     hops(r, row);
     latency(r, headless, row);
+    proxy(r, row);
   }
 }

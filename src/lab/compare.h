@@ -1,5 +1,5 @@
 /* The comparison over every scenario of a run (the demo's "Discussion" as numbers): balance, discovery
- * of new replicas, weighted routing, restarts needed, hops, latency, processes per client. Derived
+ * of new replicas, weighted routing, restarts needed, hops, latency, processes per client, the proxy. Derived
  * from each run's scenario and samples; no I/O. */
 #ifndef LAB_COMPARE_H
 #define LAB_COMPARE_H
@@ -17,6 +17,7 @@ struct compare_row {
   char hops[96];      /* proxies between client and server */
   char latency[96];   /* p50/p99 of the first phase, and the difference to headless */
   char processes[64]; /* processes per client */
+  char proxy[96];     /* the proxy that ran, its version and its peak RSS, or "-" */
 };
 
 /* Fills out[n] from runs[n] (runs that did not complete get "-" cells). */

@@ -387,21 +387,23 @@ int report_scenario(const struct run *r, const char *gnuplot) {
 static void write_compare_md(FILE *f, const struct compare_row *rows, size_t n) {
   fprintf(f,
           "| scenario | balanced (max / min share) | new replicas get traffic | weighted routing | change needs "
-          "client restart | extra hops | p50 / p99 | processes per client |\n|---|---|---|---|---|---|---|---|\n");
+          "client restart | extra hops | p50 / p99 | processes per client | proxy |\n"
+          "|---|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < n; i++)
-    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", rows[i].scenario, rows[i].balanced, rows[i].discovery,
-            rows[i].weights, rows[i].restart, rows[i].hops, rows[i].latency, rows[i].processes);
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rows[i].scenario, rows[i].balanced,
+            rows[i].discovery, rows[i].weights, rows[i].restart, rows[i].hops, rows[i].latency, rows[i].processes,
+            rows[i].proxy);
 }
 
 static void write_compare_html(FILE *f, const struct compare_row *rows, size_t n) {
   fputs(
       "<h2>Comparison</h2>\n<table><tr><th>scenario</th><th>balanced (max / min share)</th><th>new replicas get "
       "traffic</th><th>weighted routing</th><th>change needs client restart</th><th>extra hops</th><th>p50 / p99</th>"
-      "<th>processes per client</th></tr>\n",
+      "<th>processes per client</th><th>proxy</th></tr>\n",
       f);
   for (size_t i = 0; i < n; i++) {
-    const char *cells[] = {rows[i].scenario, rows[i].balanced, rows[i].discovery, rows[i].weights,
-                           rows[i].restart,  rows[i].hops,     rows[i].latency,   rows[i].processes};
+    const char *cells[] = {rows[i].scenario, rows[i].balanced, rows[i].discovery, rows[i].weights, rows[i].restart,
+                           rows[i].hops,     rows[i].latency,  rows[i].processes, rows[i].proxy};
     fputs("<tr>", f);
     for (size_t j = 0; j < sizeof cells / sizeof cells[0]; j++) {
       fputs("<td>", f);
@@ -442,7 +444,8 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
             "## Comparison\n\nMeasured in this run. Balanced: the busiest and the idlest pod's share in the first "
             "phase. New replicas: time from the scale (pods ready, DNS updated) to the last new pod's first received "
             "RPC (from its log). Latency: median per-second p50 / p99 in the first phase, and the "
-            "difference to headless where the servers answer with the same delay.\n\n");
+            "difference to headless where the servers answer with the same delay. Proxy: the proxy that ran, its "
+            "version, and the largest resident set of one of its instances (sampled every second).\n\n");
     write_compare_md(f, rows, n_rows);
     fprintf(f, "\n## Verdicts\n\n");
   }

@@ -197,6 +197,8 @@ struct proxy_ctx {
 static void sample_proxy(void *arg, struct envoy *p) {
   struct proxy_ctx *ctx = arg;
   uint64_t delta;
+  long rss = envoy_rss_kib(p);
+  if (rss > ctx->r->proxy_rss_kib_max) ctx->r->proxy_rss_kib_max = rss;
   if (envoy_requests_delta(p, &delta) != 0) return;
   struct sample_line l;
   memset(&l, 0, sizeof l);

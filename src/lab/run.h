@@ -35,6 +35,7 @@ struct run {
   struct cluster cluster;
   struct sample_set samples;       /* RPCs per server, from the clients */
   struct sample_set proxy_samples; /* requests per L7 proxy (pods and sidecars), from their counters */
+  long proxy_rss_kib_max;          /* the largest resident set of one Envoy, sampled every second */
   struct judge_timing timing;
   int64_t t0_wall_ms; /* wall-clock time (ms since the epoch) when the clients started */
   struct run_event events[SC_MAX_STEPS + 4];
