@@ -76,7 +76,7 @@ struct cluster {
   struct cluster_client clients[SC_MAX_CLIENTS];
   struct controlplane xds; /* when the scenario has xds_configs */
   int xds_up;
-  int step;              /* the timeline step being run */
+  int step;               /* the timeline step being run */
   char envoy_version[96]; /* "1.40.0/Clean/RELEASE/BoringSSL" from the first Envoy's /server_info, or "" */
 };
 

@@ -104,8 +104,13 @@ static void hops(const struct run *r, struct compare_row *row) {
   const struct sc_client *cl = &r->sc->clients[0];
   const struct sc_service *svc = cl->service[0] ? scenario_service(r->sc, cl->service) : NULL;
   const struct sc_deployment *d = svc ? scenario_deployment(r->sc, svc->deployment) : NULL;
+  int per_node = 0;
+  for (size_t i = 0; d && i < r->cluster.n_pods; i++)
+    per_node |= &r->sc->deployments[r->cluster.pods[i].deployment] == d && r->cluster.pods[i].envoy.per_node;
   if (cl->has_sidecar)
     snprintf(row->hops, sizeof row->hops, "1 (sidecar, in the client pod: no node hop)");
+  else if (per_node)
+    snprintf(row->hops, sizeof row->hops, "1 (the node's own proxy, a DaemonSet: no node hop to it)");
   else if (d && d->image == SC_IMAGE_ENVOY)
     snprintf(row->hops, sizeof row->hops, "1 (shared proxy: up to 2 node hops)");
   else if (svc && svc->type == SC_SERVICE_CLUSTERIP)
@@ -118,6 +123,7 @@ static void hops(const struct run *r, struct compare_row *row) {
   snprintf(row->processes, sizeof row->processes, "%s",
            sidecars                          ? "2 (client + sidecar)"
            : xds                             ? "1 (+ shared xdsd)"
+           : per_node                        ? "1 (+ the node's proxy)"
            : d && d->image == SC_IMAGE_ENVOY ? "1 (+ shared proxies)"
                                              : "1");
 }

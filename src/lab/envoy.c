@@ -141,6 +141,7 @@ int envoy_start(struct envoy *e, const struct envoy_env *env, const char *name, 
     return -1;
   }
   e->admin_port = envoycfg_admin_port(&c);
+  e->per_node = c.per_node;
   const char *ads_cluster;
   int want = resolving_clusters(&c, &ads_cluster);
   size_t len;

@@ -19,6 +19,7 @@ struct envoy {
   uint16_t admin_port;
   char cfg_path[PATH_MAX];
   uint64_t last_requests; /* downstream requests at the last sample */
+  int per_node;           /* its manifest runs it as a DaemonSet (envoycfg.per_node) */
 };
 
 struct envoy_env {

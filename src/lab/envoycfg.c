@@ -64,14 +64,17 @@ int envoycfg_parse(const char *name, const char *text, size_t len, const char *c
   for (const struct ytree *d = docs->child; d; d = d->next) {
     if (str_is(d, "kind", "ConfigMap") && str_is(ytree_get(d, "metadata"), "name", configmap))
       cfg = ytree_str(ytree_get(d, "data"), "config.yaml");
-    else if (!have_args && str_is(d, "kind", "Deployment"))
-      have_args = find_args(d, configmap, out) == 0;
+    else if (!have_args && (str_is(d, "kind", "Deployment") || str_is(d, "kind", "DaemonSet")) &&
+             find_args(d, configmap, out) == 0) {
+      have_args = 1;
+      out->per_node = str_is(d, "kind", "DaemonSet");
+    }
   }
   int rc = -1;
   if (!cfg)
     fail(err, errlen, "%s: no ConfigMap %s with data \"config.yaml\"", name, configmap);
   else if (!have_args)
-    fail(err, errlen, "%s: no Deployment container runs envoy with ConfigMap %s mounted", name, configmap);
+    fail(err, errlen, "%s: no Deployment or DaemonSet container runs envoy with ConfigMap %s mounted", name, configmap);
   else if (!(out->bootstrap = ytree_parse(cfg, strlen(cfg), err, errlen)))
     ;
   else

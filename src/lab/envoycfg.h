@@ -20,6 +20,7 @@ struct envoycfg {
   struct ytree *bootstrap;
   char args[ENVOYCFG_MAX_ARGS][128];
   size_t n_args;
+  int per_node; /* the container is a DaemonSet's: one Envoy per node, shared by that node's pods */
 };
 
 /* A host name the lab maps elsewhere (e.g. the control plane's Service "xds" to xdsd's address). */
@@ -50,7 +51,8 @@ struct envoycfg_rewrite {
 };
 
 /* Reads `manifest` (a multi-document Kubernetes YAML), finds the ConfigMap named `configmap` and the
- * container that mounts it and runs envoy. Returns 0, or -1 with err = "PATH: what is missing". */
+ * container (of a Deployment or a DaemonSet) that mounts it and runs envoy. Returns 0, or -1 with err = "PATH: what is
+ * missing". */
 int envoycfg_load(const char *manifest, const char *configmap, struct envoycfg *out, char *err, size_t errlen);
 /* The same, from text already read (for tests and the fuzzer). */
 int envoycfg_parse(const char *name, const char *text, size_t len, const char *configmap, struct envoycfg *out,

@@ -19,7 +19,8 @@ import { validate as lintDockerfile } from "dockerfile-utils";
 import { validateObject } from "./k8s.mjs";
 import { checkEnvoy, checkEnvoyHouseRules, protoSource } from "./envoy.mjs";
 
-// The demo's folder and file names (reference-demo.md), plus ours (proxyless, istio, linkerd).
+// The demo's folder and file names (reference-demo.md), plus ours (proxyless, istio, linkerd, and the
+// seed's options that have no walkthrough: connperrpc, proxymaxage, nodeproxy).
 export const SCENARIOS = {
   clusterip: ["server.yaml", "client.yaml"],
   headless: ["server.yaml", "client.yaml"],
@@ -31,6 +32,8 @@ export const SCENARIOS = {
   proxyless: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "client.yaml"],
   istio: ["server-v1.yaml", "server-v2.yaml", "httproute.yaml", "client.yaml"],
   linkerd: ["server-v1.yaml", "server-v2.yaml", "trafficsplit.yaml", "client.yaml"],
+  proxymaxage: ["server.yaml", "proxy.yaml", "client.yaml"],
+  nodeproxy: ["server.yaml", "proxy.yaml", "client.yaml"],
 };
 const OUR_IMAGES = /^grpc-load-balancing\/(client|server|xds):1$/;
 // An upstream image is pinned when it names an exact release (vX.Y.Z / X.Y.Z) or a digest.
@@ -42,6 +45,8 @@ const CONFIGMAPS = new Set(["proxyconfig", "xdsconfig"]);
 const ENVOY_CONFIGMAP = "proxyconfig";
 export const isEnvoyConfigMap = (obj) => obj?.kind === "ConfigMap" && obj.metadata?.name === ENVOY_CONFIGMAP;
 export const isEnvoyContainer = (c) => /^envoyproxy\/envoy:/.test(c?.image || "");
+// The workloads whose pod templates the checks read: Deployments, and the per-node proxy's DaemonSet.
+const isWorkload = (obj) => obj?.kind === "Deployment" || obj?.kind === "DaemonSet";
 
 let failures = 0;
 function fail(msg) {
@@ -202,11 +207,11 @@ function checkWiring(label, docs) {
     }
   }
   for (const { obj } of docs) {
-    if (obj.kind !== "Deployment") continue;
+    if (!isWorkload(obj)) continue;
     const spec = obj.spec.template.spec;
     const sidecar = allContainers(spec).some(isEnvoyContainer);
     for (const c of allContainers(spec)) {
-      const cw = `${label}: Deployment/${obj.metadata.name} container ${c.name}`;
+      const cw = `${label}: ${obj.kind}/${obj.metadata.name} container ${c.name}`;
       // $(VAR) must name an env var defined earlier in the same container (Kubernetes leaves
       // an unknown reference as literal text, silently).
       const defined = [];
@@ -234,6 +239,17 @@ function checkWiring(label, docs) {
         if (!uri || !/^dns:\/\/\//.test(uri) || !hp || !hasService(hp.host, hp.port)) fail(`${cw}: xds_servers[0].server_uri ${uri} must be dns:///<Service>:<port> of this folder`);
         if (!b?.xds_servers?.[0]?.channel_creds?.some((x) => x.type === "insecure")) fail(`${cw}: the bootstrap needs channel_creds [{"type":"insecure"}]`);
         if (!/"id":"\$\(POD_NAME\)"/.test(String(boot))) fail(`${cw}: the bootstrap's node id must be the pod name ($(POD_NAME))`);
+        continue;
+      }
+      // The node's own proxy: $(HOST_IP) from status.hostIP, and a DaemonSet's Envoy with that hostPort.
+      const viaNode = /^\$\((\w+)\):(\d+)$/.exec(target);
+      if (viaNode) {
+        const src = (c.env || []).find((e) => e.name === viaNode[1])?.valueFrom?.fieldRef?.fieldPath;
+        const port = Number(viaNode[2]);
+        const nodeProxy = docs.some((d) => d.obj.kind === "DaemonSet" &&
+          allContainers(d.obj.spec.template.spec).some((x) => isEnvoyContainer(x) && (x.ports || []).some((p) => p.hostPort === port)));
+        if (src !== "status.hostIP") fail(`${cw}: dials ${target}, but ${viaNode[1]} is not the node's address (fieldRef status.hostIP)`);
+        else if (!nodeProxy || !envoyListeners.includes(port)) fail(`${cw}: dials the node's port ${port}, but no DaemonSet's Envoy listens there (hostPort and listener)`);
         continue;
       }
       const hp = hostPort(target);
@@ -265,6 +281,7 @@ async function checkSet(label, files) {
     for (const e of await validateObject(obj)) fail(`${file}: ${e}`);
     switch (obj.kind) {
       case "Deployment":
+      case "DaemonSet":
         checkPod(where, obj, byId);
         break;
       case "ServiceAccount":
@@ -277,7 +294,7 @@ async function checkSet(label, files) {
           const b = envoyFromConfigMap(where, obj);
           if (b?.dynamic_resources?.ads_config) {
             // node.id comes from the pod name: --service-node "$(POD_NAME)" with POD_NAME from the downward API.
-            const users = docs.filter((d) => d.obj.kind === "Deployment").flatMap((d) => allContainers(d.obj.spec.template.spec))
+            const users = docs.filter((d) => isWorkload(d.obj)).flatMap((d) => allContainers(d.obj.spec.template.spec))
               .filter(isEnvoyContainer);
             for (const c of users) {
               const a = c.args || [];
@@ -300,7 +317,7 @@ async function checkSet(label, files) {
       case "Service": {
         const ports = obj.spec?.ports || [];
         const sel = obj.spec?.selector || {};
-        const pods = docs.filter((d) => d.obj.kind === "Deployment").map((d) => d.obj.spec.template);
+        const pods = docs.filter((d) => isWorkload(d.obj)).map((d) => d.obj.spec.template);
         if (pods.length && !pods.some((t) => Object.entries(sel).every(([k, v]) => t.metadata?.labels?.[k] === v)))
           fail(`${where}: the selector matches no pod template in this folder`);
         const want = { server: [["grpc", 50051]], proxy: [["grpc", 8080], ["admin", 8081]], xds: [["grpc", 9002]] };
@@ -333,7 +350,7 @@ async function cmdManifests(repo) {
     if (!fs.existsSync(path.join(dir, "kustomization.yaml"))) fail(`deploy/${scn} has no kustomization.yaml`);
     const docs = await checkSet(`deploy/${scn}`, files.map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)));
     for (const { obj } of docs) {
-      if (obj.kind !== "Deployment") continue;
+      if (!isWorkload(obj)) continue;
       for (const c of allContainers(obj.spec.template.spec)) if (/^envoyproxy\/envoy/.test(c.image)) envoyImages.add(c.image);
     }
     console.log(`ok   deploy/${scn}: ${docs.length} objects`);
@@ -508,7 +525,7 @@ function cmdEnvoyConfigs(outdir, repo) {
       fs.writeFileSync(cfg, text);
       let n = 0;
       for (const { obj: dep } of docs) {
-        if (dep.kind !== "Deployment") continue;
+        if (!isWorkload(dep)) continue;
         const spec = dep.spec?.template?.spec || {};
         const vols = new Set((spec.volumes || []).filter((v) => v.configMap?.name === name).map((v) => v.name));
         for (const c of allContainers(spec)) {
@@ -540,7 +557,7 @@ function cmdEnvoyConfigs(outdir, repo) {
       if (!n) fail(`${where}: no Envoy container in deploy/${scn} mounts it, so nothing says how Envoy runs it`);
     }
     for (const { file, obj: dep } of docs) {
-      if (dep.kind !== "Deployment") continue;
+      if (!isWorkload(dep)) continue;
       for (const c of allContainers(dep.spec?.template?.spec || {}))
         if (isEnvoyContainer(c) && !users.has(c)) fail(`${rel(file)}: Deployment/${dep.metadata.name} container ${c.name} runs Envoy without an Envoy ConfigMap of deploy/${scn} mounted`);
     }

@@ -19,7 +19,7 @@ case "$*" in
 esac
 # The seed's proxy scenarios run Envoy, with the config from deploy/ (its rewritten copy is in the run's folder).
 case "$name" in
-  proxy|clsidecar|canary|xds)
+  proxy|clsidecar|canary|xds|proxymaxage|nodeproxy)
     check "the report names the proxy and its version" grep -q 'Envoy 1\.40\.' "$T/out/$name/report.md"
     check "Envoy ran the config deploy/ ships (rewritten: cluster DNS, NAME.lab)" \
       grep -q 'envoy.network.dns_resolver.cares' $(ls "$T"/out/"$name"/*.yaml | head -1) ;;

@@ -101,6 +101,21 @@ static void test_xds_bootstrap(void) {
   envoycfg_free(&c);
 }
 
+/* The per-node proxy: a DaemonSet's Envoy (deploy/nodeproxy), its listener on the node's address. */
+static void test_daemonset(void) {
+  struct envoycfg c;
+  char err[512];
+  REQUIRE(envoycfg_load(DEPLOY_DIR "/nodeproxy/proxy.yaml", "proxyconfig", &c, err, sizeof err) == 0);
+  CHECK(c.per_node);
+  struct envoycfg_rewrite rw = {.ip = "127.0.3.40", .dns_ip = "127.0.3.53", .dns_port = 53, .domain = "lab"};
+  REQUIRE(envoycfg_apply(&c, &rw, err, sizeof err) == 0);
+  CHECK_STR(at_str(c.bootstrap, "static_resources/listeners/0/address/socket_address/address"), "127.0.3.40");
+  envoycfg_free(&c);
+  REQUIRE(envoycfg_load(DEPLOY_DIR "/proxy/proxy.yaml", "proxyconfig", &c, err, sizeof err) == 0);
+  CHECK(!c.per_node);
+  envoycfg_free(&c);
+}
+
 static void test_errors(void) {
   struct envoycfg c;
   char err[512];
@@ -108,7 +123,7 @@ static void test_errors(void) {
   CHECK(strstr(err, "proxy.yaml: no ConfigMap nosuch") != NULL);
   const char *no_deploy = "kind: ConfigMap\nmetadata: {name: proxyconfig}\ndata: {config.yaml: 'admin: {}'}\n";
   CHECK(envoycfg_parse("x.yaml", no_deploy, strlen(no_deploy), "proxyconfig", &c, err, sizeof err) == -1);
-  CHECK(strstr(err, "x.yaml: no Deployment container runs envoy") != NULL);
+  CHECK(strstr(err, "x.yaml: no Deployment or DaemonSet container runs envoy") != NULL);
   CHECK(envoycfg_load("/nonexistent.yaml", "proxyconfig", &c, err, sizeof err) == -1);
   CHECK(strstr(err, "/nonexistent.yaml") != NULL);
 }
@@ -117,6 +132,7 @@ int main(void) {
   test_proxy();
   test_canary_weights();
   test_xds_bootstrap();
+  test_daemonset();
   test_errors();
   return unit_result("test_envoycfg");
 }
