@@ -215,7 +215,7 @@ static void write_setup_md(FILE *f, const struct run *r) {
             sc->services[i].deployment);
   for (size_t i = 0; i < sc->n_clients; i++) {
     const struct sc_client *cl = &sc->clients[i];
-    char target[256];
+    char target[512];
     if (cl->has_sidecar)
       snprintf(target, sizeof target,
                "%s:8080 (its sidecar, Envoy %s, on the client pod's address, config from deploy/%s)",
