@@ -38,35 +38,50 @@ static void balanced(const struct run *r, struct compare_row *row) {
   if (pods) snprintf(row->balanced, sizeof row->balanced, "%.1f%% / %.1f%% (%zu %s pods)", hi, lo, pods, d->name);
 }
 
+/* How long the pods a scale step added took to get their first RPC (servers: from their logs, else the
+ * 1 s samples; proxies: their request counters' samples), as "yes, after S s" or "no (none in T s)". */
+static int scale_discovery(const struct run *r, size_t k, char *out, size_t len) {
+  const struct sc_deployment *d = scenario_deployment(r->sc, r->sc->steps[k].target);
+  const struct sample_set *set = d && d->image == SC_IMAGE_ENVOY ? &r->proxy_samples : &r->samples;
+  double worst = 0;
+  int never = 0, n = 0;
+  for (size_t i = 0; i < r->cluster.n_pods; i++) {
+    const struct pod *p = &r->cluster.pods[i];
+    if (p->born_step != (int)k) continue;
+    int col = sample_server(set, p->name);
+    n++;
+    int64_t first = p->first_rx_ms >= 0 ? p->first_rx_ms : col >= 0 ? set->first_ms[col] : -1;
+    if (first < 0) {
+      never = 1;
+      continue;
+    }
+    double secs = (double)(first - r->timing.step_start_ms[k]) / 1000.0;
+    worst = secs > worst ? secs : worst;
+  }
+  if (!n) return -1;
+  int64_t end = k + 1 < r->sc->n_steps ? r->timing.step_start_ms[k + 1] : r->timing.end_ms;
+  if (never)
+    snprintf(out, len, "no (none in %.0f s)", (double)(end - r->timing.step_start_ms[k]) / 1000.0);
+  else
+    snprintf(out, len, "yes, after %.2f s", worst);
+  return 0;
+}
+
+/* New replicas: the first scale of the servers, and of the proxies when the scenario scales them. */
 static void discovery(const struct run *r, struct compare_row *row) {
+  char servers[48] = "", proxies[48] = "";
   for (size_t k = 1; k < r->sc->n_steps; k++) {
     const struct sc_step *st = &r->sc->steps[k];
     const struct sc_deployment *d = scenario_deployment(r->sc, st->target);
-    if (st->action != SC_ACTION_SCALE || !d || d->image != SC_IMAGE_GREETER_SERVER) continue;
-    double worst = 0;
-    int never = 0, n = 0;
-    for (size_t i = 0; i < r->cluster.n_pods; i++) {
-      const struct pod *p = &r->cluster.pods[i];
-      if (p->born_step != (int)k) continue;
-      int col = sample_server(&r->samples, p->name);
-      n++;
-      int64_t first = p->first_rx_ms >= 0 ? p->first_rx_ms : col >= 0 ? r->samples.first_ms[col] : -1;
-      if (first < 0) {
-        never = 1;
-        continue;
-      }
-      double s = (double)(first - r->timing.step_start_ms[k]) / 1000.0;
-      worst = s > worst ? s : worst;
-    }
-    if (!n) continue;
-    int64_t end = k + 1 < r->sc->n_steps ? r->timing.step_start_ms[k + 1] : r->timing.end_ms;
-    if (never)
-      snprintf(row->discovery, sizeof row->discovery, "no (none in %.0f s)",
-               (double)(end - r->timing.step_start_ms[k]) / 1000.0);
-    else
-      snprintf(row->discovery, sizeof row->discovery, "yes, after %.2f s", worst);
-    return;
+    if (st->action != SC_ACTION_SCALE || !d) continue;
+    char *slot = d->image == SC_IMAGE_ENVOY ? proxies : servers;
+    if (!slot[0]) scale_discovery(r, k, slot, sizeof servers);
   }
+  if (servers[0] && proxies[0])
+    snprintf(row->discovery, sizeof row->discovery, "servers: %s; proxies: %s", servers, proxies);
+  else if (servers[0] || proxies[0])
+    snprintf(row->discovery, sizeof row->discovery, "%s%s", proxies[0] ? "proxies: " : "",
+             servers[0] ? servers : proxies);
 }
 
 static void weights(const struct run *r, struct compare_row *row) {

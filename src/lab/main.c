@@ -23,6 +23,7 @@
 #include "run.h"
 #include "envoy.h"
 #include "envoycfg.h"
+#include "options.h"
 #include "scenario.h"
 
 #define MAX_RUNS 32
@@ -286,6 +287,30 @@ int main(int argc, char **argv) {
       scs[j] = scs[j - 1];
       scs[j - 1] = tmp;
     }
+  /* The seed's options and its verdicts (lab/options.yaml, beside the scenarios' folder), for the report. */
+  static struct lab_options options;
+  int have_options = 0;
+  {
+    char opath[PATH_MAX], err[512];
+    snprintf(opath, sizeof opath, "%s/../options.yaml", scenario_dir(&a));
+    if (access(opath, F_OK) == 0) {
+      if (options_load(opath, &options, err, sizeof err) != 0) {
+        fprintf(stderr, "lab: invalid options file: %s\n", err);
+        return 2;
+      }
+      have_options = 1;
+      for (size_t o = 0; o < options.n; o++)
+        for (size_t k = 0; k < options.options[o].n_scenarios; k++) {
+          char sp[PATH_MAX * 2];
+          snprintf(sp, sizeof sp, "%s/%s.yaml", scenario_dir(&a), options.options[o].scenarios[k]);
+          if (access(sp, R_OK) != 0) {
+            fprintf(stderr, "lab: %s: option \"%.60s\" names scenario %s, which %s does not have\n", opath,
+                    options.options[o].option, options.options[o].scenarios[k], scenario_dir(&a));
+            return 2;
+          }
+        }
+    }
+  }
   if (strcmp(a.command, "check") == 0) {
     printf("%zu scenario file(s) valid\n", n);
     return 0;
@@ -346,7 +371,7 @@ int main(int argc, char **argv) {
   }
   proc_stop_all(3000); /* nothing should be left; this is the last line of defence */
   if (n_done < n) all_passed = 0;
-  if (report_summary(done, n_done, a.out, a.fast, stdout) == 0)
+  if (report_summary(done, n_done, have_options ? &options : NULL, a.out, a.fast, stdout) == 0)
     printf("\nreport: %s/report.html (and report.md; per scenario: %s/SCENARIO/)\n", a.out, a.out);
   else
     all_passed = 0;

@@ -85,7 +85,7 @@ static int write_chart(const struct run *r, const struct grid_files *gf, const c
           "set title '%s: share of %s (per second)'\n"
           "set xlabel 'seconds since the clients started'\n"
           "set ylabel 'share (%%)'\n"
-          "set yrange [0:105]\nset xrange [0:%lld]\n"
+          "set yrange [-3:105]\nset xrange [0:%lld]\n"
           "set key outside right top\nset grid ytics\n",
           png, r->sc->name, gf->what, (long long)(r->timing.end_ms / 1000 + 1));
   for (size_t i = 0; i < r->n_events; i++) {
@@ -313,7 +313,9 @@ static void html_head(FILE *f, const char *title) {
           "</title>\n<style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 1em}"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;vertical-align:top}"
           "th{background:#eee}.pass{color:#070;font-weight:bold}.fail{color:#b00;font-weight:bold}"
-          "img{max-width:100%%;border:1px solid #ddd}</style></head><body>\n");
+          "img{max-width:100%%;border:1px solid #ddd}.claim{font-style:italic}"
+          ".side{display:flex;gap:1em;align-items:flex-start}.side img{width:55%%}.side table{margin:0}"
+          "</style></head><body>\n");
 }
 
 static void html_verdict_rows(FILE *f, const struct run *r, int with_scenario, const char *link_prefix) {
@@ -415,7 +417,93 @@ static void write_compare_html(FILE *f, const struct compare_row *rows, size_t n
   fputs("</table>\n", f);
 }
 
-int report_summary(const struct run *const *runs, size_t n, const char *out_dir, int fast, FILE *out) {
+/* The seed's options table: per option of its list, its verdict (quoted from lab/options.yaml) beside
+ * what this run measured for each scenario that exercises it (the comparison's cells). One row per
+ * scenario the run covered; an option none of whose scenarios ran is left out. */
+#define OPTION_COLS 11
+static size_t option_rows(const struct lab_options *opts, const struct compare_row *rows, size_t n_rows,
+                          const char *(*cells)[OPTION_COLS], size_t cap) {
+  size_t k = 0;
+  for (size_t o = 0; opts && o < opts->n; o++) {
+    int first = 1;
+    for (size_t s = 0; s < opts->options[o].n_scenarios; s++)
+      for (size_t i = 0; i < n_rows && k < cap; i++) {
+        const struct compare_row *r = &rows[i];
+        if (strcmp(r->scenario, opts->options[o].scenarios[s]) != 0) continue;
+        const char *c[OPTION_COLS] = {first ? opts->options[o].option : "",
+                                      first ? opts->options[o].seed_verdict : "",
+                                      r->scenario,
+                                      r->balanced,
+                                      r->discovery,
+                                      r->weights,
+                                      r->restart,
+                                      r->hops,
+                                      r->latency,
+                                      r->processes,
+                                      r->proxy};
+        memcpy(cells[k++], c, sizeof c);
+        first = 0;
+      }
+  }
+  return k;
+}
+
+static const char *const option_header[OPTION_COLS] = {"option (the seed's list)",
+                                                       "the seed's verdict",
+                                                       "scenario",
+                                                       "balanced (max / min share)",
+                                                       "new replicas get traffic",
+                                                       "weighted routing",
+                                                       "change needs client restart",
+                                                       "extra hops",
+                                                       "p50 / p99",
+                                                       "processes per client",
+                                                       "proxy"};
+
+static void write_options(FILE *f, int html, const char *(*cells)[OPTION_COLS], size_t n) {
+  if (html) {
+    fputs("<h2>The seed's options, measured</h2>\n<table><tr>", f);
+    for (size_t j = 0; j < OPTION_COLS; j++) fprintf(f, "<th>%s</th>", option_header[j]);
+    fputs("</tr>\n", f);
+  } else {
+    fputs(
+        "## The seed's options, measured\n\nThe seed's closing list and its verdict on each option, quoted "
+        "(lab/options.yaml), beside what this run measured for the scenarios that exercise it.\n\n|",
+        f);
+    for (size_t j = 0; j < OPTION_COLS; j++) fprintf(f, " %s |", option_header[j]);
+    fputs("\n|", f);
+    for (size_t j = 0; j < OPTION_COLS; j++) fputs("---|", f);
+    fputc('\n', f);
+  }
+  for (size_t i = 0; i < n; i++) {
+    fputs(html ? "<tr>" : "|", f);
+    for (size_t j = 0; j < OPTION_COLS; j++) {
+      if (html) {
+        fputs("<td>", f);
+        escape_html(f, cells[i][j]);
+        fputs("</td>", f);
+      } else {
+        fputc(' ', f);
+        md_cell(f, cells[i][j]);
+        fputs(" |", f);
+      }
+    }
+    fputs(html ? "</tr>\n" : "\n", f);
+  }
+  fputs(html ? "</table>\n" : "\n", f);
+}
+
+static void count_held(const struct run *const *runs, size_t n, size_t *held, size_t *total) {
+  *held = *total = 0;
+  for (size_t k = 0; k < n; k++)
+    for (size_t i = 0; i < runs[k]->sc->n_expects; i++) {
+      (*total)++;
+      *held += strcmp(verdict_word(runs[k], i), "pass") == 0;
+    }
+}
+
+int report_summary(const struct run *const *runs, size_t n, const struct lab_options *opts, const char *out_dir,
+                   int fast, FILE *out) {
   /* The terminal table. */
   fprintf(out, "\n%-10s %-7s %s\n%-18s %s\n", "scenario", "result", "expectation", "", "measured");
   for (size_t k = 0; k < n; k++) {
@@ -435,10 +523,14 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
   snprintf(path, sizeof path, "%s/report.md", out_dir);
   FILE *f = fopen(path, "w");
   if (!f) return -1;
+  size_t held, total;
+  count_held(runs, n, &held, &total);
+  static const char *option_cells[64][OPTION_COLS];
+  size_t n_options = option_rows(opts, rows, n_rows, option_cells, 64);
   fprintf(f,
-          "# Lab report\n\nTimings: %s. One row per expectation; each scenario's own report has the chart, "
-          "the timeline and the setup.\n\n",
-          fast ? "`--fast`" : "default (the demo's)");
+          "# Lab report\n\n**%zu of %zu expectations held.** Timings: %s. One row per expectation; each "
+          "scenario's own report has the chart, the timeline and the setup.\n\n",
+          held, total, fast ? "`--fast`" : "default (the demo's)");
   if (n_rows > 1) {
     fprintf(f,
             "## Comparison\n\nMeasured in this run. Balanced: the busiest and the idlest pod's share in the first "
@@ -447,7 +539,9 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
             "difference to headless where the servers answer with the same delay. Proxy: the proxy that ran, its "
             "version, and the largest resident set of one of its instances (sampled every second).\n\n");
     write_compare_md(f, rows, n_rows);
-    fprintf(f, "\n## Verdicts\n\n");
+    fputc('\n', f);
+    if (n_options) write_options(f, 0, option_cells, n_options);
+    fprintf(f, "## Verdicts\n\n");
   }
   fprintf(f, "| scenario | the demo's claim | expectation | measured | result |\n|---|---|---|---|---|\n");
   for (size_t k = 0; k < n; k++) {
@@ -471,18 +565,23 @@ int report_summary(const struct run *const *runs, size_t n, const char *out_dir,
   f = fopen(path, "w");
   if (!f) return -1;
   html_head(f, "Lab report");
-  fprintf(f, "<h1>Lab report</h1>\n<p>Timings: %s.</p>\n", fast ? "--fast" : "default (the demo's)");
+  fprintf(f, "<h1>Lab report</h1>\n<p><b>%zu of %zu expectations held.</b> Timings: %s.</p>\n", held, total,
+          fast ? "--fast" : "default (the demo's)");
   if (n_rows > 1) write_compare_html(f, rows, n_rows);
-  fputs(
-      "<h2>Verdicts</h2>\n<table><tr><th>scenario</th><th>the demo's "
-      "claim</th><th>expectation</th><th>measured</th><th>result</th></tr>\n",
-      f);
-  for (size_t k = 0; k < n; k++) html_verdict_rows(f, runs[k], 1, "");
-  fputs("</table>\n", f);
+  if (n_options) write_options(f, 1, option_cells, n_options);
+  /* Per scenario: its claim once, then its chart with its verdicts beside it. */
   for (size_t k = 0; k < n; k++) {
-    fprintf(f, "<h2><a href=\"%s/report.html\">%s</a>: ", runs[k]->sc->name, runs[k]->sc->name);
-    escape_html(f, runs[k]->sc->title);
-    fprintf(f, "</h2>\n<img src=\"%s/chart.png\" alt=\"%s\">\n", runs[k]->sc->name, runs[k]->sc->name);
+    const struct run *r = runs[k];
+    fprintf(f, "<h2><a href=\"%s/report.html\">%s</a>: ", r->sc->name, r->sc->name);
+    escape_html(f, r->sc->title);
+    fputs("</h2>\n<p class=\"claim\">The demo's claim: ", f);
+    escape_html(f, r->sc->demo_claim);
+    fprintf(f,
+            "</p>\n<div class=\"side\"><img src=\"%s/chart.png\" alt=\"%s\">\n<table><tr><th>expectation</th>"
+            "<th>measured</th><th>result</th></tr>\n",
+            r->sc->name, r->sc->name);
+    html_verdict_rows(f, r, 0, "");
+    fputs("</table></div>\n", f);
   }
   fputs("</body></html>\n", f);
   return fclose(f);
