@@ -32,6 +32,7 @@ declare -A FILES=(
   [proxyless]="xds.yaml server-v1.yaml server-v2.yaml client.yaml"
   [istio]="server-v1.yaml server-v2.yaml httproute.yaml client.yaml"
   [linkerd]="server-v1.yaml server-v2.yaml trafficsplit.yaml client.yaml"
+  [connperrpc]="server.yaml client.yaml"
   [proxymaxage]="server.yaml proxy.yaml client.yaml"
   [nodeproxy]="server.yaml proxy.yaml client.yaml"
 )

@@ -21,7 +21,8 @@
 /* One SayHello call in a round. */
 struct rpc {
   grpc_call *call;
-  char *name; /* "<NAME>_<counter>", owned; sized from NAME by client_run */
+  grpc_channel *channel; /* channel_per_rpc: the call's own channel, destroyed when it completes; else NULL */
+  char *name;            /* "<NAME>_<counter>", owned; sized from NAME by client_run */
   size_t name_cap;
   int64_t start_us;
   grpc_metadata_array initial_md, trailing_md;
@@ -47,11 +48,19 @@ static grpc_channel *channel_create(const struct client_config *cfg) {
   char service_config[192];
   snprintf(service_config, sizeof service_config, "{\"loadBalancingConfig\":[{\"%s\":{}}]%s}", cfg->lb_policy,
            cfg->health_check ? ",\"healthCheckConfig\":{\"serviceName\":\"\"}" : "");
-  grpc_arg args[6];
+  grpc_arg args[7];
   size_t n = 0;
   args[n].type = GRPC_ARG_STRING;
   args[n].key = GRPC_ARG_SERVICE_CONFIG;
   args[n++].value.string = service_config;
+  if (cfg->channel_per_rpc) {
+    /* gRPC shares subchannels (connections) between channels of equal target and args through a
+     * global pool: the concurrent calls' channels would all ride one connection, and a new channel
+     * would reuse the previous one's while it lasts. A pool of the channel's own gives it its own. */
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+    args[n++].value.integer = 1;
+  }
   if (cfg->keepalive_time_ms > 0) {
     /* A server that stops answering (SIGSTOP, a hung host) while its TCP connection stays up: a PING
      * unanswered for the timeout closes the connection, its calls fail, and round robin stops
@@ -82,8 +91,10 @@ static grpc_channel *channel_create(const struct client_config *cfg) {
   return ch;
 }
 
-static void rpc_start(struct rpc *r, grpc_channel *ch, grpc_completion_queue *cq, grpc_slice method,
-                      const struct client_config *cfg, uint64_t counter) {
+/* Starts call number `counter` on `shared`, or, when that is NULL (channel_per_rpc), on a channel of
+ * its own, counted in *channels. */
+static void rpc_start(struct rpc *r, grpc_channel *shared, grpc_completion_queue *cq, grpc_slice method,
+                      const struct client_config *cfg, uint64_t counter, uint64_t *channels) {
   char *name = r->name;
   size_t name_cap = r->name_cap;
   memset(r, 0, sizeof *r);
@@ -95,7 +106,12 @@ static void rpc_start(struct rpc *r, grpc_channel *ch, grpc_completion_queue *cq
   r->request = pbuf_pack(&req.base);
   grpc_metadata_array_init(&r->initial_md);
   grpc_metadata_array_init(&r->trailing_md);
-  r->start_us = clock_now_us();
+  r->start_us = clock_now_us(); /* a call's own channel connects within the call's latency */
+  grpc_channel *ch = shared;
+  if (!ch) {
+    if (!(ch = r->channel = channel_create(cfg))) fatal(1, "msg=\"no channel\" target=%s", cfg->target);
+    (*channels)++;
+  }
   r->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method, NULL,
                                      clock_deadline_in_ms(cfg->rpc_timeout_ms), NULL);
   grpc_op ops[6];
@@ -179,6 +195,10 @@ static int rpc_finish(struct rpc *r, const struct client_config *cfg, struct sum
   grpc_metadata_array_destroy(&r->trailing_md);
   grpc_call_unref(r->call);
   r->call = NULL;
+  if (r->channel) { /* after the call: it holds a reference to its channel until it is released */
+    grpc_channel_destroy(r->channel);
+    r->channel = NULL;
+  }
   return ok;
 }
 
@@ -199,13 +219,18 @@ static void pause_for(grpc_completion_queue *cq, int64_t ms, volatile sig_atomic
 }
 
 int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop) {
-  grpc_channel *ch = channel_create(cfg);
-  if (!ch) return -1;
+  /* One channel for the run, or none here: with channel_per_rpc each call opens its own. */
+  uint64_t channels = 0;
+  grpc_channel *ch = NULL;
+  if (!cfg->channel_per_rpc) {
+    if (!(ch = channel_create(cfg))) return -1;
+    channels = 1;
+  }
   grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
   grpc_slice method = grpc_slice_from_static_string("/helloworld.Greeter/SayHello");
   struct rpc *rpcs = calloc(cfg->concurrency, sizeof *rpcs);
   struct summary window;
-  struct summary_totals totals = {0, 0};
+  struct summary_totals totals = {0, 0, 0};
   if (!rpcs || summary_init(&window) != 0) fatal(1, "msg=\"out of memory\"");
   /* Each call's name buffer, sized from NAME: "_" and up to 20 digits of the counter, and the NUL. */
   size_t name_cap = strlen(cfg->name) + 22;
@@ -220,12 +245,12 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   int64_t window_start = clock_now_ms();
   log_info(
       "msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu keepalive_time_ms=%lld "
-      "keepalive_timeout_ms=%lld",
+      "keepalive_timeout_ms=%lld channel_per_rpc=%d",
       cfg->target, cfg->name, cfg->lb_policy, (unsigned long long)cfg->concurrency, (unsigned long long)cfg->rounds,
-      (long long)cfg->keepalive_time_ms, (long long)cfg->keepalive_timeout_ms);
+      (long long)cfg->keepalive_time_ms, (long long)cfg->keepalive_timeout_ms, cfg->channel_per_rpc);
 
   for (uint64_t round = 0; (cfg->rounds == 0 || round < cfg->rounds) && !*stop; round++) {
-    for (uint64_t i = 0; i < cfg->concurrency; i++) rpc_start(&rpcs[i], ch, cq, method, cfg, ++counter);
+    for (uint64_t i = 0; i < cfg->concurrency; i++) rpc_start(&rpcs[i], ch, cq, method, cfg, ++counter, &channels);
     /* Wait for every call of the round (each has a deadline). A stop request cancels what is
      * outstanding, so that SIGTERM is honoured at once; those calls count as failed. */
     int cancelled = 0, any_ok = 0;
@@ -258,6 +283,7 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   /* The final summary covers the time since the last one, plus the run's totals. */
   totals.ok += window.ok;
   totals.failed += window.failed;
+  totals.channels = channels;
   print_errors_left_out(errors.suppressed);
   errors.suppressed = 0;
   print_summary(&window, clock_now_ms() - window_start, &totals);
@@ -268,6 +294,6 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
   free(rpcs);
   tag_drain_cq(cq, 0); /* the client's tags are plain structs, not struct tag */
   grpc_completion_queue_destroy(cq);
-  grpc_channel_destroy(ch);
+  if (ch) grpc_channel_destroy(ch);
   return result;
 }

@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
                                      "HEALTH_CHECK",
                                      "KEEPALIVE_TIME",
                                      "KEEPALIVE_TIMEOUT",
+                                     "CHANNEL_PER_RPC",
                                      "LOG_LEVEL",
                                      NULL};
   config_refuse_empty(vars);
@@ -55,6 +56,9 @@ int main(int argc, char **argv) {
       /* gRPC takes these as int milliseconds. Our server accepts a PING every 500 ms at most. */
       .keepalive_time_ms = env_duration_ms_in("KEEPALIVE_TIME", 1000, 0, INT32_MAX),
       .keepalive_timeout_ms = env_duration_ms_in("KEEPALIVE_TIMEOUT", 1000, 1, INT32_MAX),
+      /* 1: a new channel (connection) per RPC, so that a ClusterIP's per-connection balancing
+       * spreads the RPCs (the seed's "recreate connections on each RPC"). */
+      .channel_per_rpc = env_choice("CHANNEL_PER_RPC", "0", bools) % 2,
   };
   if (cfg.keepalive_time_ms > 0 && cfg.keepalive_time_ms < 1000)
     fatal(2, "msg=\"duration out of range\" var=KEEPALIVE_TIME value=\"%s\" reason=\"0 (off) or at least 1s\"",

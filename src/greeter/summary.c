@@ -81,10 +81,10 @@ uint32_t summary_latency_quantile(struct summary *s, double q) {
 int summary_format(struct summary *s, int64_t window_ms, const struct summary_totals *totals, char *buf, size_t len) {
   uint32_t p50 = summary_latency_quantile(s, 0.50);
   uint32_t p99 = summary_latency_quantile(s, 0.99);
-  char final[80] = "";
+  char final[112] = "";
   if (totals)
-    snprintf(final, sizeof final, "total_ok=%llu total_failed=%llu final=1 ", (unsigned long long)totals->ok,
-             (unsigned long long)totals->failed);
+    snprintf(final, sizeof final, "channels=%llu total_ok=%llu total_failed=%llu final=1 ",
+             (unsigned long long)totals->channels, (unsigned long long)totals->ok, (unsigned long long)totals->failed);
   size_t off = 0;
   int n = snprintf(buf, len, "summary window_ms=%lld ok=%llu failed=%llu p50_us=%u p99_us=%u %sservers=%zu",
                    (long long)window_ms, (unsigned long long)s->ok, (unsigned long long)s->failed, p50, p99, final,

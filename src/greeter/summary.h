@@ -6,8 +6,11 @@
  * NAME is the server name from the reply ("<NAME>: Hello ..."), with spaces and '=' replaced by '_'
  * and control characters by '?' (a peer's name never starts a new line);
  * servers are listed by name; PCT has one decimal and is COUNT/ok. The summary printed at exit
- * covers the time since the previous one and adds the run's totals before "servers=":
- *   ... p99_us=B total_ok=T total_failed=U final=1 servers=K ... */
+ * covers the time since the previous one and adds the channels the client opened over the run (1, or
+ * one per RPC with CHANNEL_PER_RPC=1) and the run's totals before "servers=":
+ *   ... p99_us=B channels=C total_ok=T total_failed=U final=1 servers=K ...
+ * (the window lines carry no channel count: with CHANNEL_PER_RPC=1 a window's channels are its
+ * ok + failed, since every call of a round completes within the round, and otherwise none) */
 #ifndef GREETER_SUMMARY_H
 #define GREETER_SUMMARY_H
 
@@ -49,6 +52,7 @@ void summary_add_failure(struct summary *s);
 /* The whole run's counts, for the summary printed at exit. */
 struct summary_totals {
   uint64_t ok, failed;
+  uint64_t channels; /* channels opened over the run */
 };
 
 /* The q-quantile (0..1) of the window's latencies in microseconds (sorts the samples); 0 if none. */

@@ -284,7 +284,10 @@ static int write_md(const struct run *r) {
             "DNS queries for the Services by clients, proxies or xdsd (not the lab's own; from dnsmasq's query log, "
             "1 s resolution): t =");
     for (size_t i = 0; i < nq && i < 20; i++) fprintf(f, "%s %.0f", i ? "," : "", q[i]);
-    fprintf(f, "%s s.\n\n", nq > 20 ? ", ... (every second: a proxy or xdsd re-resolving)" : "");
+    fprintf(f, "%s s.\n\n",
+            nq > 20 ? ", ... (the rest left out: a proxy or xdsd re-resolving every few seconds, or a client resolving "
+                      "for each new channel)"
+                    : "");
   }
   write_phases_md(f, r);
   fprintf(f, "## Verdicts\n\n| expectation | measured | result |\n|---|---|---|\n");

@@ -126,6 +126,7 @@ static const struct env_rule env_rules[] = {
     {"WAIT_FOR_READY", ENV_BOOL, 1},
     {"KEEPALIVE_TIME", ENV_KEEPALIVE, 1},
     {"KEEPALIVE_TIMEOUT", ENV_DURATION_POSITIVE, 1},
+    {"CHANNEL_PER_RPC", ENV_BOOL, 1},
     {"LOG_LEVEL", ENV_LEVEL, 1},
 };
 #define ENV_MAX_MS SC_MAX_DURATION_MS

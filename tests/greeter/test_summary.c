@@ -54,11 +54,17 @@ static void test_counts_and_format(void) {
   summary_reset(&s);
   CHECK(s.ok == 0 && s.n_servers == 0 && s.n_lat == 0 && s.lat_us != NULL);
   summary_add_reply(&s, "server-3: Hello", 200);
-  struct summary_totals totals = {5, 1};
+  struct summary_totals totals = {5, 1, 6};
   summary_format(&s, 2000, &totals, line, sizeof line);
   CHECK_STR(line,
-            "summary window_ms=2000 ok=1 failed=0 p50_us=200 p99_us=200 total_ok=5 total_failed=1 final=1 "
-            "servers=1 server-3=1/100.0%");
+            "summary window_ms=2000 ok=1 failed=0 p50_us=200 p99_us=200 channels=6 total_ok=5 total_failed=1 "
+            "final=1 servers=1 server-3=1/100.0%");
+  /* The largest counts fit: nothing of the line is cut before the servers. */
+  struct summary_totals big = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
+  summary_format(&s, 2000, &big, line, sizeof line);
+  CHECK_STR(line,
+            "summary window_ms=2000 ok=1 failed=0 p50_us=200 p99_us=200 channels=18446744073709551615 "
+            "total_ok=18446744073709551615 total_failed=18446744073709551615 final=1 servers=1 server-3=1/100.0%");
   /* Truncation: snprintf semantics, never an overflow. */
   char small[20];
   int n = summary_format(&s, 2000, &totals, small, sizeof small);
