@@ -16,7 +16,7 @@ PKGS=(
   libyaml-dev libmicrohttpd-dev libc-ares-dev libcurl4-openssl-dev
   dnsmasq-base haproxy iptables iproute2 gnuplot-nox curl jq
   nghttp2-client valgrind clang libclang-rt-14-dev
-  ca-certificates python3-venv
+  ca-certificates python3-venv python3-yaml
 )
 
 missing=()
