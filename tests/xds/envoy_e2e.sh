@@ -46,6 +46,7 @@ dynamic_resources:
   ads_config:
     api_type: GRPC
     transport_api_version: V3
+    set_node_on_first_message_only: true   # as deploy/xds/client.yaml
     grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
   lds_config: {ads: {}, resource_api_version: V3}
   cds_config: {ads: {}, resource_api_version: V3}
