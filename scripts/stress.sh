@@ -2,7 +2,8 @@
 # Stress run of the whole suite (issue 9): `make test`'s ctest run N times, odd runs while a bounded
 # busy loop occupies one core, even runs quiet. Prints one line per run (when, load, result, time) and,
 # at the end, every test that failed at least once with the path of its kept logs.
-#   scripts/stress.sh [N]        (default 10; STRESS_OUT=DIR for the logs, default build/stress)
+#   scripts/stress.sh [N]        (default 10; STRESS_OUT=DIR for the logs, default build/stress;
+#                                 STRESS_TESTS=REGEX runs only the tests ctest -R REGEX selects)
 # Needs a build (`make`). Exit 0 when no test failed in any run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +55,7 @@ for i in $(seq "$N"); do
   t0=$(date +%s)
   log="$OUT/run-$i.log"
   # Failed tests keep their logs under $OUT/run-i/ (tests/lib.sh's KEEP_T).
-  (cd "$BUILD" && KEEP_T="$OUT/run-$i" exec setsid ctest --output-on-failure --timeout 600) >"$log" 2>&1 &
+  (cd "$BUILD" && KEEP_T="$OUT/run-$i" exec setsid ctest --output-on-failure --timeout 600 ${STRESS_TESTS:+-R "$STRESS_TESTS"}) >"$log" 2>&1 &
   SUITE_PID=$!
   wait "$SUITE_PID"
   rc=$?
