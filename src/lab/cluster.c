@@ -41,7 +41,8 @@ static int next_address(struct cluster *c, char *ip, size_t len) {
  * NAME.lab for Services, the control plane's address for "xds", and px's weights when it has some. */
 static int envoy_pod(struct cluster *c, struct envoy *e, const char *name, const char *ip, const struct sc_proxy *px) {
   if (!c->tools->envoy[0]) {
-    log_error("msg=\"envoy not found\" hint=\"bash scripts/deps.sh installs Envoy 1.40.0, or set ENVOY\"");
+    log_error("msg=\"envoy not found\" hint=\"bash scripts/deps.sh installs Envoy " LAB_ENVOY_VERSION
+              ", or set ENVOY\"");
     return -1;
   }
   char manifest[PATH_MAX * 2];

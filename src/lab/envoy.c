@@ -27,9 +27,9 @@ int envoy_find(char *out, size_t outlen) {
     if (home && home[0])
       snprintf(out, outlen, "%s/envoy", home);
     else if (cache && cache[0])
-      snprintf(out, outlen, "%s/grpc-lb/envoy-1.40.0/envoy", cache);
+      snprintf(out, outlen, "%s/grpc-lb/envoy-%s/envoy", cache, LAB_ENVOY_VERSION);
     else
-      snprintf(out, outlen, "%s/.cache/grpc-lb/envoy-1.40.0/envoy", h ? h : "");
+      snprintf(out, outlen, "%s/.cache/grpc-lb/envoy-%s/envoy", h ? h : "", LAB_ENVOY_VERSION);
   }
   return access(out, X_OK) == 0 ? 0 : -1;
 }
@@ -92,19 +92,21 @@ static int clusters_with_hosts(const struct envoy *e, const char *skip) {
   return n;
 }
 
-/* Static clusters that resolve names (each must have a host before the proxy is ready). */
+/* Static clusters that resolve names (each must have a host before the proxy is ready), not counting
+ * the ADS cluster (the control plane is not an upstream of the data plane), whose name goes to
+ * *ads_cluster (NULL without ADS). */
 static int resolving_clusters(const struct envoycfg *c, const char **ads_cluster) {
-  const struct ytree *cs = ytree_get(ytree_get(c->bootstrap, "static_resources"), "clusters");
-  int n = 0;
-  for (const struct ytree *cl = cs ? cs->child : NULL; cl; cl = cl->next) {
-    const char *type = ytree_str(cl, "type");
-    if (type && (strcmp(type, "STRICT_DNS") == 0 || strcmp(type, "LOGICAL_DNS") == 0)) n++;
-  }
-  /* The ADS cluster (the control plane) does not count as an upstream of the data plane. */
   const struct ytree *gs =
       ytree_get(ytree_get(ytree_get(c->bootstrap, "dynamic_resources"), "ads_config"), "grpc_services");
   *ads_cluster = gs && gs->child ? ytree_str(ytree_get(gs->child, "envoy_grpc"), "cluster_name") : NULL;
-  return *ads_cluster ? n - 1 : n;
+  const struct ytree *cs = ytree_get(ytree_get(c->bootstrap, "static_resources"), "clusters");
+  int n = 0;
+  for (const struct ytree *cl = cs ? cs->child : NULL; cl; cl = cl->next) {
+    const char *type = ytree_str(cl, "type"), *name = ytree_str(cl, "name");
+    if (*ads_cluster && name && strcmp(name, *ads_cluster) == 0) continue;
+    if (type && (strcmp(type, "STRICT_DNS") == 0 || strcmp(type, "LOGICAL_DNS") == 0)) n++;
+  }
+  return n;
 }
 
 static int ready(const struct envoy *e, int want_clusters, const char *ads_cluster, int over_ads) {

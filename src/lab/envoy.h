@@ -51,7 +51,8 @@ long envoy_rss_kib(const struct envoy *e);
 void envoy_stop(struct envoy *e);
 
 /* The Envoy binary: $ENVOY, else ENVOY_HOME/envoy (scripts/envoy-path.sh, installed by
- * scripts/deps.sh). Returns 0, or -1 with the path looked at. */
+ * scripts/deps.sh; the version is scripts/envoy-path.sh's, given by CMake). Returns 0, or -1 with the path looked at.
+ */
 int envoy_find(char *out, size_t outlen);
 
 #endif

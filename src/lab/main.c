@@ -333,7 +333,9 @@ int main(int argc, char **argv) {
   if (envoys && !opt.tools.envoy[0]) {
     char looked[PATH_MAX];
     envoy_find(looked, sizeof looked);
-    fatal(2, "msg=\"envoy not found\" path=\"%s\" hint=\"bash scripts/deps.sh installs Envoy 1.40.0 (or set ENVOY)\"",
+    fatal(2,
+          "msg=\"envoy not found\" path=\"%s\" hint=\"bash scripts/deps.sh installs Envoy " LAB_ENVOY_VERSION
+          " (or set ENVOY)\"",
           looked);
   }
   char *deploy_abs = realpath(deploy_dir(&a), NULL);

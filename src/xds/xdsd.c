@@ -54,6 +54,24 @@ struct parser {
   int64_t began_ms, parse_ms, build_ms;
 };
 
+/* Hands the worker a job whose inputs the caller has just set, with p->mu held. */
+static void job_post_locked(struct parser *p, enum job_kind kind, int64_t now_ms) {
+  p->kind = kind;
+  p->done = 0;
+  p->busy = 1;
+  p->began_ms = now_ms;
+  pthread_cond_signal(&p->cv);
+}
+
+/* True when the worker has finished a job of `kind` that is not taken yet; its outputs are then the
+ * loop's until the next job_post_locked. */
+static int job_finished(struct parser *p, enum job_kind kind) {
+  pthread_mutex_lock(&p->mu);
+  int done = p->busy && p->done && p->kind == kind;
+  pthread_mutex_unlock(&p->mu);
+  return done;
+}
+
 static void *parser_main(void *arg) {
   struct parser *p = arg;
   pthread_mutex_lock(&p->mu);
@@ -189,15 +207,11 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
   x->dirty = 1;
   struct parser *p = &x->rl.parser;
   pthread_mutex_lock(&p->mu);
-  p->kind = JOB_PARSE;
   p->path = x->opt->config_path;
   p->buf = buf;
   p->len = len;
   p->cfg = NULL;
-  p->done = 0;
-  p->busy = 1;
-  p->began_ms = now_ms;
-  pthread_cond_signal(&p->cv);
+  job_post_locked(p, JOB_PARSE, now_ms);
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -205,10 +219,7 @@ static void check_config(struct xdsd *x, int64_t now_ms) {
  * good config stays. */
 static void take_parse(struct xdsd *x, int64_t now_ms) {
   struct parser *p = &x->rl.parser;
-  pthread_mutex_lock(&p->mu);
-  int done = p->busy && p->done && p->kind == JOB_PARSE;
-  pthread_mutex_unlock(&p->mu);
-  if (!done) return;
+  if (!job_finished(p, JOB_PARSE)) return;
   /* The worker is idle now (done is set): its fields are ours until busy is set again. */
   char *buf = p->buf;
   struct config *c = p->cfg;
@@ -322,9 +333,6 @@ static void advance(struct xdsd *x, int64_t now_ms) {
   serve(x, p, phase);
 }
 
-/* Builds a snapshot from the config and DNS and, when it differs from what is served, starts serving
- * it (in phases when clusters come or go). A new one replaces a change still under way: the next
- * phases are planned from what is served. */
 /* Starts building a snapshot from the config and DNS, on the worker (a frozen copy of the answers). */
 static void start_build(struct xdsd *x, int64_t now_ms) {
   x->ro.rebuild_wanted = 0;
@@ -337,14 +345,10 @@ static void start_build(struct xdsd *x, int64_t now_ms) {
   }
   struct parser *p = &x->rl.parser;
   pthread_mutex_lock(&p->mu);
-  p->kind = JOB_BUILD;
   p->build_cfg = x->rl.cfg;
   p->frozen = dns;
   p->snap = NULL;
-  p->done = 0;
-  p->busy = 1;
-  p->began_ms = now_ms;
-  pthread_cond_signal(&p->cv);
+  job_post_locked(p, JOB_BUILD, now_ms);
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -353,10 +357,7 @@ static void start_build(struct xdsd *x, int64_t now_ms) {
  * what is served. */
 static void take_build(struct xdsd *x, int64_t now_ms) {
   struct parser *p = &x->rl.parser;
-  pthread_mutex_lock(&p->mu);
-  int done = p->busy && p->done && p->kind == JOB_BUILD;
-  pthread_mutex_unlock(&p->mu);
-  if (!done) return;
+  if (!job_finished(p, JOB_BUILD)) return;
   struct snapshot *s = p->snap;
   int rc = p->rc;
   int64_t took = p->build_ms;
