@@ -13,7 +13,7 @@ PKGS=(
   build-essential cmake pkg-config git
   libgrpc-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   protobuf-c-compiler libprotobuf-c-dev
-  libyaml-dev libmicrohttpd-dev libc-ares-dev libcurl4-openssl-dev
+  libyaml-dev libmicrohttpd-dev libc-ares-dev libcurl4-openssl-dev libcjson-dev libssl-dev openssl
   dnsmasq-base haproxy iptables iproute2 gnuplot-nox curl jq
   nghttp2-client valgrind clang libclang-rt-14-dev
   ca-certificates python3-venv python3-yaml

@@ -5,13 +5,15 @@
  *   name: <string>
  *   spec:
  *     listeners: [{name, address, port, routes: [{name, prefix, clusters: [{name, weight}]}]}]
- *     clusters:  [{name, endpoints: [{address, port}]}]
+ *     clusters:  [{name, endpoints: [{address, port}]} | {name, service: NAME.NAMESPACE:PORT}]
  *
  * Additions and rules (docs/xdsd.md): listener `port` may be left out (then no Envoy socket listener is
  * generated, the listener only serves gRPC clients); `address` defaults to 0.0.0.0; no two socket
  * listeners share an address:port; route `prefix` defaults to "/", starts with "/" but not "//" and has
  * at most 2 slashes; route weights must sum to exactly 100 (a single cluster may
- * leave its weight out); every cluster a route names must be defined; names are unique. */
+ * leave its weight out); every cluster a route names must be defined; names are unique; a cluster takes
+ * its endpoints from `endpoints` or from a Kubernetes Service port (`service`, served with --kubernetes),
+ * not both. */
 #ifndef XDS_CONFIG_H
 #define XDS_CONFIG_H
 
@@ -45,10 +47,15 @@ struct config_endpoint {
   uint32_t port;
   int is_ip; /* address is an IPv4 literal */
   int line;
+  /* From Kubernetes (kube.c): a terminating endpoint still serving its calls, and its zone (the
+   * locality; owned, NULL for none). A file's endpoints have neither. */
+  int draining;
+  char *zone;
 };
 
 struct config_cluster {
   char *name;
+  char *service; /* NAME.NAMESPACE:PORT whose endpoints it takes, or NULL (owned) */
   struct config_endpoint *endpoints;
   size_t n_endpoints;
   int line;
@@ -73,6 +80,14 @@ int config_parse(const char *path, const char *buf, size_t len, struct config **
 int config_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
 
 void config_free(struct config *c);
+
+/* Sorts the cluster index of a config put together in code (kube_config_merge) so that
+ * config_find_cluster bisects. Names must be unique. Returns 0 or -1 (memory). */
+int config_index(struct config *c);
+
+/* Whether `ref` is a Service port reference NAME.NAMESPACE:PORT (NAME and NAMESPACE DNS labels, PORT
+ * 1..65535); NULL when it is, else why not. */
+const char *config_service_problem(const char *ref);
 
 /* The cluster named `name`, or NULL. */
 const struct config_cluster *config_find_cluster(const struct config *c, const char *name);

@@ -28,13 +28,19 @@ static void usage(FILE *f) {
   fputs(
       "usage: xdsd [--config PATH] [--listen HOST:PORT] [--admin IP:PORT|off] [--dns-server HOST:PORT]\n"
       "            [--dns-refresh DURATION] [--record-requests DIR]\n"
+      "            [--kubernetes] [--kubeconfig FILE] [--namespaces A,B] [--kube-watch-timeout DURATION]\n"
+      "            [--kube-idle-timeout DURATION]\n"
       "       xdsd --check FILE\n"
-      "Defaults: --config /config/config.yaml --listen 0.0.0.0:9002 --admin 127.0.0.1:9003\n"
-      "          --dns-server (system resolver) --dns-refresh 1s\n"
+      "Defaults: --config /config/config.yaml (with --kubernetes: no file unless given) --listen 0.0.0.0:9002\n"
+      "          --admin 127.0.0.1:9003 --dns-server (system resolver) --dns-refresh 1s\n"
+      "          --namespaces (all) --kube-watch-timeout 5m --kube-idle-timeout (watch timeout + 30s)\n"
+      "--kubernetes: serve every Service port as NAME.NAMESPACE:PORT from the API server (the pod's service\n"
+      "          account); --kubeconfig FILE implies it and connects as FILE's current context says\n"
       "--record-requests DIR: every DiscoveryRequest received, per stream, in DIR/stream-N.bin (for\n"
       "          debugging a client and for fuzz corpora; tests/fuzz/README.md)\n"
       "Environment equivalents: XDSD_CONFIG, XDSD_LISTEN, XDSD_ADMIN, XDSD_DNS_SERVER, XDSD_DNS_REFRESH,\n"
-      "          XDSD_RECORD_REQUESTS.\n",
+      "          XDSD_RECORD_REQUESTS, XDSD_KUBERNETES (1 or 0), XDSD_KUBECONFIG, XDSD_NAMESPACES,\n"
+      "          XDSD_KUBE_WATCH_TIMEOUT, XDSD_KUBE_IDLE_TIMEOUT.\n",
       f);
 }
 
@@ -87,6 +93,32 @@ static int admin_ok(const char *v) {
   return v[0] != '[' && parse_hostport(v, host, sizeof host, &port) == 0 && inet_pton(AF_INET, host, addr) == 1;
 }
 
+/* A comma-separated list of namespaces (DNS labels), none empty, none twice. Returns how many, or
+ * -1 (with *why set). The strings point into `buf` (a copy the caller keeps). */
+static int split_namespaces(char *buf, const char **out, size_t max, const char **why) {
+  size_t n = 0;
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char probe[160];
+    snprintf(probe, sizeof probe, "x.%s:1", tok); /* a namespace is what a service reference's middle is */
+    if (strlen(tok) > 63 || config_service_problem(probe)) {
+      *why = "each namespace must be a DNS label (a-z, 0-9, '-', 1-63)";
+      return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(out[i], tok) == 0) {
+        *why = "a namespace is named twice";
+        return -1;
+      }
+    if (n == max) {
+      *why = "too many namespaces";
+      return -1;
+    }
+    out[n++] = tok;
+  }
+  if (n == 0) *why = "empty list";
+  return n ? (int)n : -1;
+}
+
 int main(int argc, char **argv) {
   log_init("xdsd");
   struct setting cfg, listen, admin, dns, refresh;
@@ -95,8 +127,14 @@ int main(int argc, char **argv) {
   setting_init(&admin, "--admin", "XDSD_ADMIN", "127.0.0.1:9003");
   setting_init(&dns, "--dns-server", "XDSD_DNS_SERVER", NULL);
   setting_init(&refresh, "--dns-refresh", "XDSD_DNS_REFRESH", "1s");
-  struct setting record;
+  struct setting record, kube, kubeconfig, namespaces, wtimeout, idle;
   setting_init(&record, "--record-requests", "XDSD_RECORD_REQUESTS", NULL);
+  setting_init(&kube, "--kubernetes", "XDSD_KUBERNETES", "0");
+  setting_init(&kubeconfig, "--kubeconfig", "XDSD_KUBECONFIG", NULL);
+  setting_init(&namespaces, "--namespaces", "XDSD_NAMESPACES", NULL);
+  setting_init(&wtimeout, "--kube-watch-timeout", "XDSD_KUBE_WATCH_TIMEOUT", "5m");
+  setting_init(&idle, "--kube-idle-timeout", "XDSD_KUBE_IDLE_TIMEOUT", NULL);
+  int config_given = cfg.from_env;
   const char *check = NULL;
   static const struct option longopts[] = {
       {"config", required_argument, NULL, 'c'},
@@ -106,6 +144,11 @@ int main(int argc, char **argv) {
       {"dns-refresh", required_argument, NULL, 'r'},
       {"check", required_argument, NULL, 'k'},
       {"record-requests", required_argument, NULL, 'R'},
+      {"kubernetes", no_argument, NULL, 'K'},
+      {"kubeconfig", required_argument, NULL, 'C'},
+      {"namespaces", required_argument, NULL, 'N'},
+      {"kube-watch-timeout", required_argument, NULL, 'W'},
+      {"kube-idle-timeout", required_argument, NULL, 'I'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -115,6 +158,22 @@ int main(int argc, char **argv) {
     switch (ch) {
       case 'c':
         setting_flag(&cfg, optarg);
+        config_given = 1;
+        break;
+      case 'K':
+        setting_flag(&kube, "1");
+        break;
+      case 'C':
+        setting_flag(&kubeconfig, optarg);
+        break;
+      case 'N':
+        setting_flag(&namespaces, optarg);
+        break;
+      case 'W':
+        setting_flag(&wtimeout, optarg);
+        break;
+      case 'I':
+        setting_flag(&idle, optarg);
         break;
       case 'l':
         setting_flag(&listen, optarg);
@@ -167,6 +226,30 @@ int main(int argc, char **argv) {
       bad(&dns, "use IP:PORT (an IPv6 address in brackets)");
   }
   if (o.config_path[0] == '\0') bad(&cfg, "empty path");
+  if (strcmp(kube.value, "1") != 0 && strcmp(kube.value, "0") != 0) bad(&kube, "use 1 or 0");
+  o.kubernetes = strcmp(kube.value, "1") == 0 || kubeconfig.value != NULL;
+  if (kubeconfig.value && !kubeconfig.value[0]) bad(&kubeconfig, "empty path");
+  o.kubeconfig = kubeconfig.value;
+  static const char *ns_list[64];
+  static char ns_buf[64 * 64 + 64];
+  if (namespaces.value) {
+    const char *why = NULL;
+    if (!o.kubernetes) bad(&namespaces, "only with --kubernetes");
+    if (strlen(namespaces.value) >= sizeof ns_buf) bad(&namespaces, "too long");
+    snprintf(ns_buf, sizeof ns_buf, "%s", namespaces.value);
+    int n = split_namespaces(ns_buf, ns_list, 64, &why);
+    if (n < 0) bad(&namespaces, why);
+    o.namespaces = ns_list;
+    o.n_namespaces = (size_t)n;
+  }
+  int64_t ms;
+  if (parse_duration_ms(wtimeout.value, &ms) != 0 || ms < 1000 || ms > 3600 * 1000)
+    bad(&wtimeout, "a duration from 1s to 1h, such as 5m");
+  o.kube_watch_timeout_s = ms / 1000;
+  o.kube_idle_ms = o.kube_watch_timeout_s * 1000 + 30000;
+  if (idle.value && (parse_duration_ms(idle.value, &o.kube_idle_ms) != 0 || o.kube_idle_ms < 1000))
+    bad(&idle, "a duration of at least 1s, such as 5m30s");
+  if (o.kubernetes && !config_given) o.config_path = NULL; /* Kubernetes alone, unless a file is named */
   if (record.value) {
     struct stat st;
     if (stat(record.value, &st) != 0 || !S_ISDIR(st.st_mode) || access(record.value, W_OK) != 0)

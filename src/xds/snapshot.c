@@ -315,42 +315,68 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
 struct ipport {
   uint32_t ip; /* host order, for sorting */
   uint32_t port;
+  int draining;     /* a Kubernetes endpoint that is terminating but still serving */
+  const char *zone; /* its locality's zone ("" for the default one), borrowed from the config */
 };
 
 static int ipport_cmp(const void *a, const void *b) {
   const struct ipport *x = a, *y = b;
   if (x->ip != y->ip) return x->ip < y->ip ? -1 : 1;
-  return x->port < y->port ? -1 : x->port > y->port;
+  if (x->port != y->port) return x->port < y->port ? -1 : 1;
+  return x->draining - y->draining; /* of two entries for one address, the healthy one is kept */
 }
 
-/* The ClusterLoadAssignment: one locality (weight 1, priority 0) with every endpoint, names resolved,
- * sorted and without duplicates (C-core and grpc-js NACK duplicate addresses). */
-static int add_endpoints(struct snapshot *s, const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx) {
+static int zone_cmp(const void *a, const void *b) {
+  const struct ipport *x = a, *y = b;
+  int r = strcmp(x->zone, y->zone);
+  return r ? r : ipport_cmp(a, b);
+}
+
+/* Every endpoint of `c`, names resolved, in zone order, each address:port once (C-core and grpc-js NACK
+ * duplicate addresses, also across localities). Stores a new array (free it) and returns its length, or
+ * (size_t)-1 when out of memory. */
+static size_t collect_endpoints(const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx,
+                                struct ipport **out) {
   size_t cap = 0;
   for (size_t i = 0; i < c->n_endpoints; i++) {
     char *const *ips = NULL;
     cap += c->endpoints[i].is_ip ? 1 : (resolve ? resolve(ctx, c->endpoints[i].address, &ips) : 0);
   }
   struct ipport *eps = calloc(cap ? cap : 1, sizeof *eps);
-  if (!eps) return -1;
+  if (!eps) return (size_t)-1;
   size_t n = 0;
   for (size_t i = 0; i < c->n_endpoints; i++) {
     const struct config_endpoint *e = &c->endpoints[i];
+    const char *zone = e->zone ? e->zone : "";
     struct in_addr a;
     if (e->is_ip) {
-      if (inet_pton(AF_INET, e->address, &a) == 1 && n < cap) eps[n++] = (struct ipport){ntohl(a.s_addr), e->port};
+      if (inet_pton(AF_INET, e->address, &a) == 1 && n < cap)
+        eps[n++] = (struct ipport){ntohl(a.s_addr), e->port, e->draining, zone};
       continue;
     }
     char *const *ips = NULL;
     size_t k = resolve ? resolve(ctx, e->address, &ips) : 0;
     for (size_t j = 0; j < k && n < cap; j++)
-      if (inet_pton(AF_INET, ips[j], &a) == 1) eps[n++] = (struct ipport){ntohl(a.s_addr), e->port};
+      if (inet_pton(AF_INET, ips[j], &a) == 1) eps[n++] = (struct ipport){ntohl(a.s_addr), e->port, 0, zone};
   }
   if (n) qsort(eps, n, sizeof *eps, ipport_cmp);
   size_t u = 0;
   for (size_t i = 0; i < n; i++)
-    if (u == 0 || ipport_cmp(&eps[u - 1], &eps[i]) != 0) eps[u++] = eps[i];
-  n = u;
+    if (u == 0 || eps[u - 1].ip != eps[i].ip || eps[u - 1].port != eps[i].port) eps[u++] = eps[i];
+  if (u) qsort(eps, u, sizeof *eps, zone_cmp);
+  *out = eps;
+  return u;
+}
+
+/* The ClusterLoadAssignment: one locality per zone (weight 1, priority 0; the endpoints without a zone
+ * in locality "default"), every endpoint HEALTHY or, terminating but serving, DRAINING (clients send
+ * it no new calls). An empty cluster has no localities. */
+static int add_endpoints(struct snapshot *s, const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx) {
+  struct ipport *eps = NULL;
+  size_t n = collect_endpoints(c, resolve, ctx, &eps);
+  if (n == (size_t)-1) return -1;
+  size_t nz = 0;
+  for (size_t i = 0; i < n; i++) nz += i == 0 || strcmp(eps[i].zone, eps[i - 1].zone) != 0;
 
   Envoy__Config__Endpoint__V3__LbEndpoint *lbe = calloc(n ? n : 1, sizeof *lbe);
   Envoy__Config__Endpoint__V3__LbEndpoint **lbep = calloc(n ? n : 1, sizeof *lbep);
@@ -358,8 +384,11 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
   Envoy__Config__Core__V3__Address *addr = calloc(n ? n : 1, sizeof *addr);
   Envoy__Config__Core__V3__SocketAddress *sa = calloc(n ? n : 1, sizeof *sa);
   char(*ipstr)[INET_ADDRSTRLEN] = calloc(n ? n : 1, sizeof *ipstr);
+  Envoy__Config__Endpoint__V3__LocalityLbEndpoints *lle = calloc(nz ? nz : 1, sizeof *lle);
+  Envoy__Config__Endpoint__V3__LocalityLbEndpoints **lles = calloc(nz ? nz : 1, sizeof *lles);
+  Envoy__Config__Core__V3__Locality *loc = calloc(nz ? nz : 1, sizeof *loc);
   int rc = -1;
-  if (!lbe || !lbep || !ep || !addr || !sa || !ipstr) goto out;
+  if (!lbe || !lbep || !ep || !addr || !sa || !ipstr || !lle || !lles || !loc) goto out;
   for (size_t i = 0; i < n; i++) {
     struct in_addr a = {.s_addr = htonl(eps[i].ip)};
     inet_ntop(AF_INET, &a, ipstr[i], sizeof ipstr[i]);
@@ -375,24 +404,29 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
     envoy__config__endpoint__v3__lb_endpoint__init(&lbe[i]);
     lbe[i].host_identifier_case = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
     lbe[i].endpoint = &ep[i];
-    lbe[i].health_status = ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__HEALTHY;
+    lbe[i].health_status = eps[i].draining ? ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__DRAINING
+                                           : ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__HEALTHY;
     lbep[i] = &lbe[i];
   }
-  Envoy__Config__Core__V3__Locality loc = ENVOY__CONFIG__CORE__V3__LOCALITY__INIT;
-  loc.region = "xdsd";
-  loc.zone = "default";
   Google__Protobuf__UInt32Value one = GOOGLE__PROTOBUF__UINT32_VALUE__INIT;
   one.value = 1;
-  Envoy__Config__Endpoint__V3__LocalityLbEndpoints lle = ENVOY__CONFIG__ENDPOINT__V3__LOCALITY_LB_ENDPOINTS__INIT;
-  lle.locality = &loc;
-  lle.n_lb_endpoints = n;
-  lle.lb_endpoints = lbep;
-  lle.load_balancing_weight = &one;
-  Envoy__Config__Endpoint__V3__LocalityLbEndpoints *lles[1] = {&lle};
+  for (size_t i = 0, z = 0; i < n; z++) {
+    size_t j = i;
+    while (j < n && strcmp(eps[j].zone, eps[i].zone) == 0) j++;
+    envoy__config__core__v3__locality__init(&loc[z]);
+    loc[z].region = "xdsd";
+    loc[z].zone = eps[i].zone[0] ? (char *)eps[i].zone : "default";
+    envoy__config__endpoint__v3__locality_lb_endpoints__init(&lle[z]);
+    lle[z].locality = &loc[z];
+    lle[z].n_lb_endpoints = j - i;
+    lle[z].lb_endpoints = &lbep[i];
+    lle[z].load_balancing_weight = &one;
+    lles[z] = &lle[z];
+    i = j;
+  }
   Envoy__Config__Endpoint__V3__ClusterLoadAssignment cla = ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;
   cla.cluster_name = c->name;
-  /* An empty cluster is a ClusterLoadAssignment without localities. */
-  cla.n_endpoints = n ? 1 : 0;
+  cla.n_endpoints = nz;
   cla.endpoints = lles;
   s->n_endpoints += n;
   rc = table_add(&s->tables[SNAP_EDS], c->name, &cla.base);
@@ -403,6 +437,9 @@ out:
   free(addr);
   free(sa);
   free(ipstr);
+  free(lle);
+  free(lles);
+  free(loc);
   free(eps);
   return rc;
 }

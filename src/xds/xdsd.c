@@ -13,6 +13,8 @@
 #include "config.h"
 #include "discovery.h"
 #include "jsonw.h"
+#include "kube.h"
+#include "kubewatch.h"
 #include "log.h"
 #include "snapshot.h"
 #include "tag.h"
@@ -48,8 +50,10 @@ struct parser {
   struct config *cfg; /* parse: out */
   char err[1024];
   int rc;
-  const struct config *build_cfg; /* build: in (the loop's config, unchanged while the job runs) */
+  const struct config *build_cfg; /* build: in (the loop's config, unchanged while the job runs; NULL
+                                     when xdsd serves Kubernetes alone) */
   struct dns_frozen *frozen;      /* build: in (owned by the job) */
+  struct kube_view *kube;         /* build: in (owned by the job), NULL without --kubernetes */
   struct snapshot *snap;          /* build: out */
   int64_t began_ms, parse_ms, build_ms;
 };
@@ -72,6 +76,18 @@ static int job_finished(struct parser *p, enum job_kind kind) {
   return done;
 }
 
+/* The snapshot of a config, its DNS answers and, with --kubernetes, the Services it merges in. */
+static int build_snapshot(const struct config *cfg, struct dns_frozen *dns, const struct kube_view *kube,
+                          struct snapshot **out) {
+  if (!kube) return snapshot_build(cfg, dns_frozen_lookup, dns, out);
+  char err[256];
+  struct config *merged = kube_config_merge(cfg, kube, err, sizeof err);
+  if (!merged) return -1;
+  int rc = snapshot_build(merged, dns_frozen_lookup, dns, out);
+  config_free(merged);
+  return rc;
+}
+
 static void *parser_main(void *arg) {
   struct parser *p = arg;
   pthread_mutex_lock(&p->mu);
@@ -83,10 +99,11 @@ static void *parser_main(void *arg) {
     if (p->kind == JOB_BUILD) {
       const struct config *cfg = p->build_cfg;
       struct dns_frozen *dns = p->frozen;
+      struct kube_view *kube = p->kube;
       pthread_mutex_unlock(&p->mu);
       struct snapshot *snap = NULL;
       int64_t t0 = clock_now_ms();
-      int rc = snapshot_build(cfg, dns_frozen_lookup, dns, &snap);
+      int rc = build_snapshot(cfg, dns, kube, &snap);
       int64_t took = clock_now_ms() - t0;
       pthread_mutex_lock(&p->mu);
       p->snap = rc == 0 ? snap : NULL;
@@ -145,6 +162,8 @@ struct xdsd {
   struct admin *admin;
   struct watch *watch;
   struct discovery *dns;
+  struct kubewatch *kube;   /* NULL without --kubernetes */
+  uint64_t kube_generation; /* of the store the last build was asked for */
   struct reload rl;
   struct rollout ro;
   int dirty; /* something /status or /metrics shows changed */
@@ -232,6 +251,19 @@ static void take_parse(struct xdsd *x, int64_t now_ms) {
   p->cfg = NULL;
   pthread_mutex_unlock(&p->mu);
   x->dirty = 1;
+  if (rc == 0 && !x->kube) {
+    for (size_t i = 0; i < c->n_clusters; i++)
+      if (c->clusters[i].service) {
+        snprintf(err, sizeof err,
+                 "%s:%d: cluster \"%s\" takes its endpoints from Kubernetes (service %s): start xdsd "
+                 "with --kubernetes",
+                 x->opt->config_path, c->clusters[i].line, c->clusters[i].name, c->clusters[i].service);
+        config_free(c);
+        c = NULL;
+        rc = -1;
+        break;
+      }
+  }
   if (rc != 0) {
     log_sanitize(err, strlen(err), ebuf, sizeof ebuf);
     log_error("msg=\"invalid config, keeping the last good one\" error=%s parse_ms=%lld", ebuf, (long long)p->parse_ms);
@@ -289,6 +321,7 @@ static void parser_stop(struct parser *p) {
   free(p->buf);
   snapshot_free(p->snap);
   dns_frozen_free(p->frozen);
+  kube_view_free(p->kube);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
   p->started = 0;
@@ -336,17 +369,28 @@ static void advance(struct xdsd *x, int64_t now_ms) {
 /* Starts building a snapshot from the config and DNS, on the worker (a frozen copy of the answers). */
 static void start_build(struct xdsd *x, int64_t now_ms) {
   x->ro.rebuild_wanted = 0;
-  if (!x->rl.cfg) return;
+  if (!x->rl.cfg && !x->kube) return;
   struct dns_frozen *dns = discovery_freeze(x->dns);
   if (!dns) {
     log_error("msg=\"out of memory building a snapshot\"");
     x->ro.rebuild_wanted = 1; /* tried again on the next tick */
     return;
   }
+  struct kube_view *kube = NULL;
+  if (x->kube) {
+    x->kube_generation = kubewatch_generation(x->kube); /* before the freeze: a later change builds again */
+    if (!(kube = kubewatch_freeze(x->kube))) {
+      dns_frozen_free(dns);
+      log_error("msg=\"out of memory building a snapshot\"");
+      x->ro.rebuild_wanted = 1;
+      return;
+    }
+  }
   struct parser *p = &x->rl.parser;
   pthread_mutex_lock(&p->mu);
   p->build_cfg = x->rl.cfg;
   p->frozen = dns;
+  p->kube = kube;
   p->snap = NULL;
   job_post_locked(p, JOB_BUILD, now_ms);
   pthread_mutex_unlock(&p->mu);
@@ -366,6 +410,8 @@ static void take_build(struct xdsd *x, int64_t now_ms) {
   p->snap = NULL;
   dns_frozen_free(p->frozen);
   p->frozen = NULL;
+  kube_view_free(p->kube);
+  p->kube = NULL;
   pthread_mutex_unlock(&p->mu);
   if (rc != 0) {
     log_error("msg=\"out of memory building a snapshot\"");
@@ -423,6 +469,11 @@ static void publish(struct xdsd *x) {
     fputs("\"snapshot\":null,", f);
   fputs("\"dns\":", f);
   discovery_status_json(x->dns, f);
+  fputs(",\"kubernetes\":", f);
+  if (x->kube)
+    kubewatch_status_json(x->kube, f);
+  else
+    fputs("null", f);
   fputs(",\"nodes\":", f);
   size_t listed = ads_status_json(x->ads, f);
   fprintf(f, ",\"nodes_listed\":%zu,\"streams\":%zu}\n", listed, ads_streams(x->ads));
@@ -435,6 +486,7 @@ static void publish(struct xdsd *x) {
   }
   ads_metrics_text(x->ads, f);
   discovery_metrics_text(x->dns, f);
+  if (x->kube) kubewatch_metrics_text(x->kube, f);
   fprintf(f,
           "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
           "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
@@ -457,6 +509,7 @@ static void publish(struct xdsd *x) {
 
 static void teardown(struct xdsd *x) {
   parser_stop(&x->rl.parser);
+  kubewatch_stop(x->kube);
   admin_stop(x->admin);
   watch_free(x->watch);
   discovery_free(x->dns);
@@ -486,15 +539,25 @@ static void phase_reload(struct xdsd *x, int64_t now, volatile sig_atomic_t *rel
   }
   if (x->watch && watch_poll(x->watch, now)) x->rl.look_again = 1;
   take_parse(x, now);
-  if (x->rl.look_again && !worker_busy(x, NULL)) {
+  if (x->rl.look_again && x->opt->config_path && !worker_busy(x, NULL)) {
     x->rl.look_again = 0;
     check_config(x, now);
   }
 }
 
-/* discovery: DNS answers that changed ask for a rebuild. */
+/* discovery: DNS answers that changed, and a Kubernetes store that changed, ask for a rebuild. */
 static void phase_discovery(struct xdsd *x, int64_t now) {
   if (discovery_poll(x->dns, now)) x->ro.rebuild_wanted = 1;
+  if (x->kube && kubewatch_generation(x->kube) != x->kube_generation) {
+    x->ro.rebuild_wanted = 1;
+    x->dirty = 1;
+  }
+}
+
+/* Whether every discovery source has answered once (or its settle time is up). */
+static int discovery_ready(struct xdsd *x, int64_t now) {
+  if (now >= x->ro.rebuild_deadline_ms) return 1;
+  return discovery_settled(x->dns) && (!x->kube || kubewatch_settled(x->kube));
 }
 
 /* rollout: build the snapshot once DNS has answered (or its settle time is up), and move a change
@@ -503,8 +566,7 @@ static void phase_rollout(struct xdsd *x, int64_t now) {
   take_build(x, now);
   /* A reload waiting for the worker goes first (builds could otherwise follow each other forever while
    * DNS keeps changing). */
-  if (x->ro.rebuild_wanted && (discovery_settled(x->dns) || now >= x->ro.rebuild_deadline_ms) &&
-      !worker_busy(x, NULL) && !x->rl.look_again)
+  if (x->ro.rebuild_wanted && discovery_ready(x, now) && !worker_busy(x, NULL) && !x->rl.look_again)
     start_build(x, now);
   advance(x, now);
 }
@@ -529,6 +591,32 @@ static void phase_publish(struct xdsd *x, int64_t now) {
   x->next_publish = now + PUBLISH_MS + (int64_t)ads_streams(x->ads) / 10;
 }
 
+/* Connects to the API server (kubeconfig or service account) and starts the watches. */
+static int start_kube(struct xdsd *x) {
+  const struct xdsd_options *o = x->opt;
+  struct kube_conn conn;
+  char err[1024], ebuf[1024];
+  int rc = o->kubeconfig ? kube_conn_from_kubeconfig(o->kubeconfig, &conn, err, sizeof err)
+                         : kube_conn_in_cluster(&conn, err, sizeof err);
+  if (rc != 0) {
+    log_sanitize(err, strlen(err), ebuf, sizeof ebuf);
+    log_error("msg=\"cannot connect to Kubernetes\" flag=%s error=%s", o->kubeconfig ? "--kubeconfig" : "--kubernetes",
+              ebuf);
+    return -1;
+  }
+  log_info("msg=\"kubernetes\" server=%s origin=\"%s\"", conn.server, conn.origin);
+  struct kubewatch_options ko = {.namespaces = o->namespaces,
+                                 .n_namespaces = o->n_namespaces,
+                                 .watch_timeout_s = o->kube_watch_timeout_s,
+                                 .idle_ms = o->kube_idle_ms};
+  if (kubewatch_start(&conn, &ko, &x->kube) != 0) {
+    kube_conn_clear(&conn);
+    log_error("msg=\"cannot start the Kubernetes watch threads\"");
+    return -1;
+  }
+  return 0;
+}
+
 int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload) {
   struct xdsd x;
   memset(&x, 0, sizeof x);
@@ -543,6 +631,10 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     teardown(&x);
     return 1;
   }
+  if (o->kubernetes && start_kube(&x) != 0) {
+    teardown(&x);
+    return 1;
+  }
   x.cq = grpc_completion_queue_create_for_next(NULL);
   if (ads_start(o->listen, x.cq, &x.ads) != 0) {
     log_error("msg=\"cannot listen\" flag=--listen value=\"%s\"", o->listen);
@@ -552,16 +644,20 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     return 1;
   }
   if (o->record_dir) ads_record_requests(x.ads, o->record_dir); /* before the loop handles any request */
-  watch_new(o->config_path, WATCH_DEBOUNCE_MS, WATCH_PERIOD_MS, &x.watch);
-  log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld", o->listen,
-           o->admin ? o->admin : "-", o->config_path, o->dns_server ? o->dns_server : "system",
-           (long long)o->dns_refresh_ms);
+  if (o->config_path) watch_new(o->config_path, WATCH_DEBOUNCE_MS, WATCH_PERIOD_MS, &x.watch);
+  log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld kubernetes=%s", o->listen,
+           o->admin ? o->admin : "-", o->config_path ? o->config_path : "-", o->dns_server ? o->dns_server : "system",
+           (long long)o->dns_refresh_ms, o->kubernetes ? (o->kubeconfig ? o->kubeconfig : "in-cluster") : "off");
   if (parser_start(&x.rl.parser) != 0) {
     log_error("msg=\"cannot start the config parser thread\"");
     teardown(&x);
     return 1;
   }
-  check_config(&x, clock_now_ms());
+  if (o->config_path) check_config(&x, clock_now_ms());
+  if (x.kube) { /* the first build waits for the first lists (or their failure), at most DNS_SETTLE_MS */
+    x.ro.rebuild_wanted = 1;
+    x.ro.rebuild_deadline_ms = clock_now_ms() + DNS_SETTLE_MS;
+  }
   while (!*stop) {
     phase_dispatch(&x);
     int64_t now = clock_now_ms();

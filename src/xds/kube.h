@@ -1,0 +1,85 @@
+/* Kubernetes Services and EndpointSlices as xdsd serves them: the objects parsed from the API's JSON
+ * (cJSON), the store a watch keeps them in, and the view a snapshot is built from. Pure: no I/O, no
+ * locks (kubewatch.c owns both).
+ *
+ * What a Service becomes (docs/xdsd.md, "Kubernetes"): for each TCP port, a backend named
+ * NAME.NAMESPACE:PORT (what a proxyless client dials as xds:///NAME.NAMESPACE:PORT) whose endpoints are
+ * those of the Service's IPv4 EndpointSlices (label kubernetes.io/service-name) on the slice port of the
+ * same name. Conditions: ready (unset counts as ready) -> healthy; not ready but serving and terminating
+ * -> draining (no new calls); anything else is left out. The endpoint's zone is its locality. An address
+ * in several slices is one endpoint (healthy if any slice says so). */
+#ifndef XDS_KUBE_H
+#define XDS_KUBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct cJSON;
+
+enum kube_kind { KUBE_SERVICES = 0, KUBE_SLICES, KUBE_NKINDS };
+
+/* "services", "endpointslices". */
+const char *kube_kind_name(enum kube_kind k);
+
+/* One parsed object (a Service or an EndpointSlice). Opaque; free with kube_object_free. */
+struct kube_object;
+
+/* Parses `obj` (an item of a list, or a watch event's object) as kind `k`. Returns 0, or -1 with
+ * err[errlen] saying which field is wrong. An object xdsd does not serve (a UDP-only Service, an IPv6
+ * slice) parses fine and contributes nothing. */
+int kube_object_parse(enum kube_kind k, const struct cJSON *obj, struct kube_object **out, char *err, size_t errlen);
+void kube_object_free(struct kube_object *o);
+/* "NAMESPACE/NAME" of a parsed object. */
+const char *kube_object_key(const struct kube_object *o);
+
+/* The objects of both kinds, by NAMESPACE/NAME. */
+struct kube_store;
+struct kube_store *kube_store_new(void);
+void kube_store_free(struct kube_store *s);
+/* Adds or replaces `o` (owned by the store from here, also on failure). Returns 0 or -1 (memory). */
+int kube_store_put(struct kube_store *s, enum kube_kind k, struct kube_object *o);
+/* Removes NAMESPACE/NAME; returns 1 when it was there, else 0. */
+int kube_store_delete(struct kube_store *s, enum kube_kind k, const char *key);
+/* A relist: every object of kind `k` in namespace `ns` (NULL: every namespace) is replaced by the n
+ * objects of `objs` (owned by the store from here, also on failure; the array is not). Returns 0 or -1. */
+int kube_store_replace(struct kube_store *s, enum kube_kind k, const char *ns, struct kube_object **objs, size_t n);
+size_t kube_store_count(const struct kube_store *s, enum kube_kind k);
+
+/* An immutable projection of a store: the backends, sorted by name. Built by kube_view_build (with the
+ * store's lock held by the caller) and read by snapshot builds on another thread. */
+struct kube_endpoint {
+  char ip[16]; /* IPv4 literal */
+  uint32_t port;
+  int draining;
+  const char *zone; /* "" when the slice gives none; owned by the view */
+};
+
+struct kube_backend {
+  char *name; /* NAME.NAMESPACE:PORT */
+  struct kube_endpoint *endpoints;
+  size_t n_endpoints;
+};
+
+struct kube_view {
+  struct kube_backend *backends;
+  size_t n_backends;
+  size_t n_endpoints;
+  char **zones; /* the zone strings endpoints point at */
+  size_t n_zones;
+};
+
+struct kube_view *kube_view_build(const struct kube_store *s);
+void kube_view_free(struct kube_view *v);
+/* The backend named `name`, or NULL. */
+const struct kube_backend *kube_view_find(const struct kube_view *v, const char *name);
+
+/* The config a snapshot is built from: `file` (NULL when xdsd runs on Kubernetes alone) with every
+ * cluster that names a `service` given that backend's endpoints, plus, for every backend whose name the
+ * file does not use for a listener, a listener of that name with one route ("/") to a cluster of that
+ * name (the file's own cluster of that name when it has one). Returns a new config (config_free), or
+ * NULL with err[errlen] set (memory). A `service` the view lacks gives a cluster without endpoints. */
+struct config *kube_config_merge(const struct config *file, const struct kube_view *v, char *err, size_t errlen);
+
+#endif
