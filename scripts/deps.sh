@@ -53,3 +53,7 @@ else
   "$ENVOY_HOME/envoy" --version | grep -q "/$ENVOY_VERSION/" || { echo "deps: $bin is not Envoy $ENVOY_VERSION" >&2; exit 1; }
   echo "deps: envoy $ENVOY_VERSION installed ($ENVOY_HOME/envoy -> $bin)"
 fi
+
+# The Kubernetes control plane the tests run (kube-apiserver, kubectl, etcd), built with Go from the Go
+# module proxy and cached by version (scripts/k8s.sh): needs Go >= 1.26 on PATH.
+bash "$HERE/k8s.sh" build

@@ -7,9 +7,14 @@
 #   k8s.sh build           build once into K8S_HOME (cached: a second run finds the binaries and stops)
 #   k8s.sh path            print K8S_HOME/bin (exit 1 when not built)
 #   k8s.sh start DIR ADDR  start etcd and kube-apiserver on ADDR (a 127.x.y.z; ports 2379, 2380, 6443)
-#                          with a fresh CA, serving certificate and service-account key (openssl) in DIR;
-#                          poll /readyz; write DIR/kubeconfig (user admin, group system:masters, a token)
-#   k8s.sh stop DIR        stop what start started, by the PIDs in DIR (TERM, then KILL after 10 s)
+#                          with a CA, serving certificate and service-account key (openssl) made in DIR;
+#                          poll /readyz; write DIR/kubeconfig (user admin, group system:masters, a token).
+#                          Again on the same DIR: starts only what is not running, with the same keys
+#                          and data (an API server restart)
+#   k8s.sh apiserver DIR ADDR NAME  one more kube-apiserver, NAME, on ADDR (its certificate covers
+#                          127.0.0.1 and start's ADDR) with the same etcd and keys (pid and log DIR/NAME.*)
+#   k8s.sh stop DIR [NAME...]  stop what start started (or NAME: apiserver, etcd, another API server),
+#                          by the PIDs in DIR (TERM, then KILL after 10 s)
 #   k8s.sh env DIR         print the export line for KUBECONFIG
 #   k8s.sh gomod           regenerate tools/k8s/go.mod's replace block from k8s.io/kubernetes's go.mod
 #
@@ -103,23 +108,37 @@ cmd_start() {
   cmd_path >/dev/null
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  local pki="$dir/pki"
+  local pki="$dir/pki" token
+  [ -f "$pki/tokens.csv" ] || make_pki "$pki" "$addr"
+  token=$(cut -d, -f1 "$pki/tokens.csv")
+  alive "$dir/etcd.pid" || start_etcd "$dir" "$addr"
+  alive "$dir/apiserver.pid" || start_apiserver "$dir" "$addr" "$token" apiserver
+  write_kubeconfig "$dir" "$addr" "$token"
+  echo "k8s: kube-apiserver $KUBE_VERSION ready on https://$addr:6443 (etcd $ETCD_VERSION on $addr:2379); KUBECONFIG=$dir/kubeconfig"
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+make_pki() {
+  local pki=$1 addr=$2
   mkdir -p "$pki"
   # A CA, a serving certificate for ADDR (and the names clients use), a service-account key pair.
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=grpclb-test-ca" \
     -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout "$pki/apiserver.key" \
     -out "$pki/apiserver.csr" 2>/dev/null
-  printf 'subjectAltName=IP:%s,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:localhost\n' \
+  printf 'subjectAltName=IP:%s,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:localhost\n' \
     "$addr" >"$pki/san.ext"
   openssl x509 -req -in "$pki/apiserver.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 2 \
     -extfile "$pki/san.ext" -out "$pki/apiserver.crt" 2>/dev/null
   openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
-  local token
-  token=$(openssl rand -hex 24)
-  echo "$token,admin,admin,system:masters" >"$pki/tokens.csv"
+  echo "$(openssl rand -hex 24),admin,admin,system:masters" >"$pki/tokens.csv"
+}
 
+start_etcd() {
+  local dir=$1 addr=$2
+  echo "$addr" >"$dir/etcd.addr"
   "$BIN/etcd" --name default --data-dir "$dir/etcd" \
     --listen-client-urls "http://$addr:2379" --advertise-client-urls "http://$addr:2379" \
     --listen-peer-urls "http://$addr:2380" --initial-advertise-peer-urls "http://$addr:2380" \
@@ -132,24 +151,32 @@ cmd_start() {
     sleep 0.2
   done
   [ -n "$ok" ] || { tail -20 "$dir/etcd.log" >&2; cmd_stop "$dir"; die "etcd did not become healthy on $addr:2379"; }
+}
 
+start_apiserver() {
+  local dir=$1 addr=$2 token=$3 name=$4 pki=$1/pki etcd
   # Admin by token (system:masters); RBAC for everyone else, so that xdsd's ClusterRole is what it
   # can do. No endpoint reconciler: it would write the loopback ADDR into the default/kubernetes
   # Endpoints, which the API refuses.
-  "$BIN/kube-apiserver" --etcd-servers "http://$addr:2379" \
+  etcd=$(cat "$dir/etcd.addr")
+  "$BIN/kube-apiserver" --etcd-servers "http://$etcd:2379" \
     --bind-address "$addr" --advertise-address "$addr" --secure-port 6443 \
     --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
     --client-ca-file "$pki/ca.crt" --token-auth-file "$pki/tokens.csv" \
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --service-account-issuer https://kubernetes.default.svc --api-audiences https://kubernetes.default.svc \
     --service-cluster-ip-range 10.96.0.0/16 --authorization-mode RBAC --endpoint-reconciler-type none \
-    --cert-dir "$dir/certs" --v 1 >"$dir/apiserver.log" 2>&1 &
-  echo $! >"$dir/apiserver.pid"
-  if ! wait_ready "https://$addr:6443/readyz" "$pki/ca.crt" "$token" 90 "$(cat "$dir/apiserver.pid")"; then
-    tail -30 "$dir/apiserver.log" >&2
+    --cert-dir "$dir/certs-$name" --v 1 >>"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid"
+  if ! wait_ready "https://$addr:6443/readyz" "$pki/ca.crt" "$token" 90 "$(cat "$dir/$name.pid")"; then
+    tail -30 "$dir/$name.log" >&2
     cmd_stop "$dir"
     die "kube-apiserver did not become ready on https://$addr:6443 in 90 s"
   fi
+}
+
+write_kubeconfig() {
+  local dir=$1 addr=$2 token=$3 pki=$1/pki
   cat >"$dir/kubeconfig" <<EOF
 apiVersion: v1
 kind: Config
@@ -167,12 +194,14 @@ contexts:
   context: {cluster: local, user: admin}
 current-context: local
 EOF
-  echo "k8s: kube-apiserver $KUBE_VERSION ready on https://$addr:6443 (etcd $ETCD_VERSION on $addr:2379); KUBECONFIG=$dir/kubeconfig"
 }
 
 cmd_stop() {
-  local dir=${1:?usage: k8s.sh stop DIR} n pid i
-  for n in apiserver etcd; do
+  local dir=${1:?usage: k8s.sh stop DIR} n pid i names
+  shift
+  names=$*
+  [ -n "$names" ] || names="$( (cd "$dir" && ls -- *.pid 2>/dev/null | sed 's/\.pid$//' | grep -v '^etcd$' | tr '\n' ' ') || true) etcd"
+  for n in $names; do
     [ -f "$dir/$n.pid" ] || continue
     pid=$(cat "$dir/$n.pid")
     kill -TERM "$pid" 2>/dev/null || true
@@ -204,6 +233,13 @@ case "${1:-}" in
   path) cmd_path ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
+  apiserver)
+    shift
+    [ $# -eq 3 ] || die "usage: k8s.sh apiserver DIR ADDR NAME"
+    cmd_path >/dev/null
+    alive "$1/etcd.pid" || die "no etcd runs for $1: k8s.sh start it first"
+    start_apiserver "$1" "$2" "$(cut -d, -f1 "$1/pki/tokens.csv")" "$3"
+    echo "k8s: kube-apiserver $3 ready on https://$2:6443" ;;
   env) echo "export KUBECONFIG=${2:?usage: k8s.sh env DIR}/kubeconfig" ;;
   gomod) cmd_gomod ;;
   *) echo "usage: k8s.sh build|path|start DIR ADDR|stop DIR|env DIR|gomod" >&2; exit 2 ;;

@@ -177,6 +177,17 @@ static size_t on_watch_data(char *p, size_t size, size_t n, void *arg) {
   return total;
 }
 
+/* A watch's status line: a 200 means the API server answers again, even before it has an event. */
+static size_t on_watch_header(char *p, size_t size, size_t n, void *arg) {
+  struct reflector *r = arg;
+  size_t len = size * n;
+  if (len > 12 && strncmp(p, "HTTP/", 5) == 0) {
+    const char *sp = memchr(p, ' ', len);
+    if (sp && (size_t)(sp - p) + 4 <= len && strncmp(sp + 1, "200", 3) == 0) clear_error(r);
+  }
+  return len;
+}
+
 static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
   (void)dt, (void)dn, (void)ut, (void)un;
   struct reflector *r = arg;
@@ -233,6 +244,10 @@ static CURLcode http_get(struct reflector *r, const char *path, const char *quer
   if (!watch) curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)LIST_TIMEOUT_S);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch ? on_watch_data : on_list_data);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+  if (watch) {
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_watch_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+  }
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);

@@ -406,6 +406,7 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
     lbe[i].endpoint = &ep[i];
     lbe[i].health_status = eps[i].draining ? ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__DRAINING
                                            : ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__HEALTHY;
+    s->n_draining += eps[i].draining;
     lbep[i] = &lbe[i];
   }
   Google__Protobuf__UInt32Value one = GOOGLE__PROTOBUF__UINT32_VALUE__INIT;
@@ -500,6 +501,7 @@ static int mix(const struct snapshot *routes, const struct snapshot *clusters, c
   if (!s) return -1;
   s->created_us = clusters->created_us;
   s->n_endpoints = clusters->n_endpoints;
+  s->n_draining = clusters->n_draining;
   for (int t = 0; t < SNAP_NTABLES; t++) {
     int is_cluster = t == SNAP_CDS || t == SNAP_EDS;
     const struct snapshot_table *from = is_cluster ? &clusters->tables[t] : &routes->tables[t];

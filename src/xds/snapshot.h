@@ -45,6 +45,7 @@ struct snapshot {
   int64_t created_us; /* clock_now_us() when built: the start of a push */
   struct snapshot_table tables[SNAP_NTABLES];
   size_t n_endpoints; /* resolved endpoints over every ClusterLoadAssignment */
+  size_t n_draining;  /* of which DRAINING (Kubernetes: terminating, still serving) */
 };
 
 /* Resolves a DNS name: stores a pointer to its IPv4 literals (owned by the resolver, valid until the

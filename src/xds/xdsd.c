@@ -462,9 +462,9 @@ static void publish(struct xdsd *x) {
   if (s)
     fprintf(f,
             "\"snapshot\":{\"version\":\"%llu\",\"listeners\":%zu,\"socket_listeners\":%zu,\"routes\":%zu,"
-            "\"clusters\":%zu,\"endpoints\":%zu},",
+            "\"clusters\":%zu,\"endpoints\":%zu,\"draining\":%zu},",
             (unsigned long long)s->version, s->tables[SNAP_LDS_API].n, s->tables[SNAP_LDS_SOCKET].n,
-            s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n, s->n_endpoints);
+            s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n, s->n_endpoints, s->n_draining);
   else
     fputs("\"snapshot\":null,", f);
   fputs("\"dns\":", f);

@@ -65,13 +65,14 @@ start_server() {
 
 # start_client: a proxyless greeter-client on xds:///server, summaries every 250 ms into $T/client.log.
 # WAIT_FOR_READY=0: an RPC that finds no ready backend fails at once instead of waiting, so that the
-# tests' "no RPC failed" sees every transient failure. CLIENT_CONCURRENCY (default 10) calls at a time.
+# tests' "no RPC failed" sees every transient failure. CLIENT_CONCURRENCY (default 10) calls at a time;
+# CLIENT_TARGET another target than xds:///server.
 start_client() {
   cat >"$T/bootstrap.json" <<JSON
 {"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
  "node":{"id":"client-1","cluster":"test","locality":{"zone":"z1"}}}
 JSON
-  spawn client env GRPC_XDS_BOOTSTRAP="$T/bootstrap.json" SERVER_ADDRESS=xds:///server NAME=client-1 \
+  spawn client env GRPC_XDS_BOOTSTRAP="$T/bootstrap.json" SERVER_ADDRESS="${CLIENT_TARGET:-xds:///server}" NAME=client-1 \
     PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY="${CLIENT_CONCURRENCY:-10}" WAIT_FOR_READY=0 RPC_TIMEOUT=10s \
     "$BIN/greeter-client"
   CLIENT_PID=$LAST_PID
