@@ -71,7 +71,8 @@ cmd_build() {
   local dir
   dir=$(cd "$tmp" && GO111MODULE=on go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_VERSION" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  cat "$dir"/config/crd/standard/*.yaml >"$tmp/crds/gateway-api/standard-install.yaml"
+  local f
+  for f in "$dir"/config/crd/standard/*.yaml; do printf -- '---\n'; cat "$f"; done >"$tmp/crds/gateway-api/standard-install.yaml"
   local said
   said=$("$tmp/bin/kubectl" version --client 2>&1 || true)
   [[ $said == *"Client Version: $KUBE_VERSION"* ]] || die "kubectl says '$said', not $KUBE_VERSION"

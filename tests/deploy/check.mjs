@@ -99,7 +99,16 @@ function checkPod(where, dep, docsById) {
   if (!SERVICE_ACCOUNTS.has(spec.serviceAccountName)) fail(`${where}: serviceAccountName must be one of ${[...SERVICE_ACCOUNTS]}`);
   else if (!docsById.has(`ServiceAccount/${spec.serviceAccountName}`)) fail(`${where}: ServiceAccount ${spec.serviceAccountName} is not in this folder`);
   if (spec.securityContext?.seccompProfile?.type !== "RuntimeDefault") fail(`${where}: pod seccompProfile must be RuntimeDefault`);
-  if (spec.automountServiceAccountToken !== false) fail(`${where}: automountServiceAccountToken must be false (no pod talks to the API)`);
+  // Only xdsd in Kubernetes mode talks to the API (and then its ClusterRole must be in the folder).
+  const kubeMode = spec.serviceAccountName === "xds" && allContainers(spec).some((c) => (c.args || []).includes("--kubernetes"));
+  if (kubeMode) {
+    if (spec.automountServiceAccountToken !== true) fail(`${where}: xdsd --kubernetes needs automountServiceAccountToken: true`);
+    const bound = [...docsById.values()].some((o) => o.kind === "ClusterRoleBinding" &&
+      (o.subjects || []).some((s) => s.kind === "ServiceAccount" && s.name === "xds"));
+    if (!bound) fail(`${where}: xdsd --kubernetes needs a ClusterRoleBinding of ServiceAccount xds in this folder`);
+  } else if (spec.automountServiceAccountToken !== false) {
+    fail(`${where}: automountServiceAccountToken must be false (no pod but xdsd --kubernetes talks to the API)`);
+  }
   const volumes = new Map((spec.volumes || []).map((v) => [v.name, v]));
   for (const v of volumes.values()) {
     if (v.configMap) {
@@ -287,6 +296,22 @@ async function checkSet(label, files) {
         break;
       case "ServiceAccount":
         if (!SERVICE_ACCOUNTS.has(obj.metadata?.name)) fail(`${where}: ServiceAccounts are client, server, proxy, xds`);
+        break;
+      case "ClusterRole": {
+        // Read-only, and only what xdsd watches.
+        const allowed = { "": ["services"], "discovery.k8s.io": ["endpointslices"] };
+        for (const r of obj.rules || []) {
+          for (const g of r.apiGroups || []) for (const res of r.resources || [])
+            if (!(allowed[g] || []).includes(res)) fail(`${where}: grants ${g || "core"}/${res}; xdsd reads only services and endpointslices`);
+          for (const v of r.verbs || []) if (!["get", "list", "watch"].includes(v)) fail(`${where}: verb ${v} is not read-only`);
+        }
+        break;
+      }
+      case "ClusterRoleBinding":
+        if (obj.roleRef?.kind !== "ClusterRole" || !byId.has(`ClusterRole/${obj.roleRef?.name}`))
+          fail(`${where}: roleRef must name a ClusterRole of this folder`);
+        for (const s of obj.subjects || [])
+          if (s.kind !== "ServiceAccount" || s.name !== "xds") fail(`${where}: binds only ServiceAccount xds`);
         break;
       case "ConfigMap": {
         if (!CONFIGMAPS.has(obj.metadata?.name)) fail(`${where}: ConfigMaps are proxyconfig and xdsconfig`);
