@@ -19,7 +19,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_RUNS=${FUZZ_RUNS:-}
 FUZZ_RSS_MB=${FUZZ_RSS_MB:-2048}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10} # seconds one input may take
-ALL_TARGETS=(ytree xds_config scenario discovery greeter admin)
+ALL_TARGETS=(ytree xds_config scenario discovery greeter admin kube)
 
 targets=()
 for a in "$@"; do

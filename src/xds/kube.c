@@ -79,6 +79,24 @@ static uint32_t get_port(const cJSON *o, const char *k) {
   return (uint32_t)v->valuedouble;
 }
 
+/* RFC 1123 label: a-z, 0-9, '-', 1..63, alphanumeric at both ends (Service names and namespaces). */
+static int is_dns_label(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-') return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) return 0;
+  return 1;
+}
+
+/* RFC 1123 subdomain (an EndpointSlice's name): labels joined by '.', at most 253. */
+static int is_object_name(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.') return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.')) return 0;
+  return 1;
+}
+
 static int fail(char *err, size_t errlen, const char *what) {
   snprintf(err, errlen, "%s", what);
   return -1;
@@ -147,6 +165,9 @@ int kube_object_parse(enum kube_kind k, const cJSON *obj, struct kube_object **o
   const char *ns = get_str(md, "namespace"), *name = get_str(md, "name");
   if (!cJSON_IsObject(obj) || !ns || !name || !ns[0] || !name[0])
     return fail(err, errlen, "an object without metadata.namespace and metadata.name");
+  /* What the API server itself enforces, checked again: these names become xDS resource names. */
+  if (!is_dns_label(ns) || (k == KUBE_SERVICES ? !is_dns_label(name) : !is_object_name(name)))
+    return fail(err, errlen, "a namespace or name that is not a DNS label (Services) or subdomain (slices)");
   struct kube_object *o = calloc(1, sizeof *o);
   if (!o) return fail(err, errlen, "out of memory");
   o->kind = k;
@@ -166,6 +187,40 @@ int kube_object_parse(enum kube_kind k, const cJSON *obj, struct kube_object **o
   }
   *out = o;
   return 0;
+}
+
+/* --- watch events ---------------------------------------------------------------------------------- */
+
+static const char *const ev_names[KUBE_EV_NTYPES] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"};
+
+const char *kube_event_name(enum kube_event_type t) { return (unsigned)t < KUBE_EV_NTYPES ? ev_names[t] : "?"; }
+
+int kube_event_parse(enum kube_kind k, const char *line, size_t len, struct kube_event *ev, char *err, size_t errlen) {
+  memset(ev, 0, sizeof *ev);
+  cJSON *j = cJSON_ParseWithLength(line, len);
+  const char *type = cJSON_GetStringValue(get(j, "type"));
+  const cJSON *obj = get(j, "object");
+  int t = -1;
+  for (int i = 0; type && i < KUBE_EV_NTYPES; i++)
+    if (strcmp(type, ev_names[i]) == 0) t = i;
+  if (t < 0 || !cJSON_IsObject(obj)) {
+    cJSON_Delete(j);
+    return fail(err, errlen, "a watch event that is not {type, object}");
+  }
+  ev->type = (enum kube_event_type)t;
+  const char *rv = get_str(get(obj, "metadata"), "resourceVersion");
+  snprintf(ev->rv, sizeof ev->rv, "%s", rv && strlen(rv) < sizeof ev->rv ? rv : "");
+  int rc = 0;
+  if (t == KUBE_EV_ERROR) {
+    const cJSON *code = get(obj, "code");
+    ev->code = cJSON_IsNumber(code) && code->valuedouble >= 0 && code->valuedouble < 1000 ? (int)code->valuedouble : 0;
+    const char *m = get_str(obj, "message");
+    snprintf(ev->message, sizeof ev->message, "%s", m ? m : "");
+  } else if (t != KUBE_EV_BOOKMARK && kube_object_parse(k, obj, &ev->obj, err, errlen) != 0) {
+    rc = -2;
+  }
+  cJSON_Delete(j);
+  return rc;
 }
 
 /* --- the store: per kind, objects sorted by key ---------------------------------------------------- */
@@ -372,6 +427,18 @@ struct kube_view *kube_view_build(const struct kube_store *s) {
     for (size_t p = 0; p < svcs->o[i]->n_sports; p++)
       if (add_backend(v, slices, svcs->o[i], &svcs->o[i]->sports[p], &zcap) != 0) goto oom;
   if (v->n_backends) qsort(v->backends, v->n_backends, sizeof *v->backends, backend_cmp);
+  /* A port number listed twice (the API refuses that; a broken stream need not): one backend per name. */
+  size_t u = 0;
+  for (size_t i = 0; i < v->n_backends; i++) {
+    if (u && strcmp(v->backends[u - 1].name, v->backends[i].name) == 0) {
+      v->n_endpoints -= v->backends[i].n_endpoints;
+      free(v->backends[i].name);
+      free(v->backends[i].endpoints);
+      continue;
+    }
+    v->backends[u++] = v->backends[i];
+  }
+  v->n_backends = u;
   return v;
 oom:
   kube_view_free(v);

@@ -34,6 +34,32 @@ void kube_object_free(struct kube_object *o);
 /* "NAMESPACE/NAME" of a parsed object. */
 const char *kube_object_key(const struct kube_object *o);
 
+/* One line of a watch stream: {"type": ..., "object": ...}. */
+enum kube_event_type {
+  KUBE_EV_ADDED,
+  KUBE_EV_MODIFIED,
+  KUBE_EV_DELETED,
+  KUBE_EV_BOOKMARK,
+  KUBE_EV_ERROR,
+  KUBE_EV_NTYPES
+};
+
+struct kube_event {
+  enum kube_event_type type;
+  struct kube_object *obj; /* ADDED, MODIFIED, DELETED: the parsed object (the caller's) */
+  char rv[128];            /* the object's metadata.resourceVersion, "" without one */
+  int code;                /* ERROR: the Status's code (410: the resourceVersion is gone) */
+  char message[256];       /* ERROR: the Status's message */
+};
+
+/* "ADDED", "MODIFIED", ... */
+const char *kube_event_name(enum kube_event_type t);
+
+/* Parses one watch event of kind `k`. Returns 0 (ev filled); -1 when the line is not an event (the
+ * stream is broken); -2 when the event is but its object is not one xdsd can read (ev->type and ev->rv
+ * are set, ev->obj is NULL: skip it). err[errlen] says what is wrong. */
+int kube_event_parse(enum kube_kind k, const char *line, size_t len, struct kube_event *ev, char *err, size_t errlen);
+
 /* The objects of both kinds, by NAMESPACE/NAME. */
 struct kube_store;
 struct kube_store *kube_store_new(void);

@@ -19,9 +19,6 @@
 #define CONNECT_TIMEOUT_S 5
 #define LIST_TIMEOUT_S 60
 
-enum ev_type { EV_ADDED, EV_MODIFIED, EV_DELETED, EV_BOOKMARK, EV_ERROR, EV_NTYPES };
-static const char *const ev_names[EV_NTYPES] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"};
-
 /* One list-and-watch loop: a resource in a namespace (NULL: all). Status fields under kw->mu. */
 struct reflector {
   struct kubewatch *kw;
@@ -38,13 +35,13 @@ struct reflector {
   long http_status;
   int gone;          /* the watch said 410 Gone */
   int64_t last_byte; /* when the watch last sent anything */
-  char abort_why[256];
+  char abort_why[512];
   /* status */
   const char *state;
   char status_rv[128];
   char last_event[32];
   char last_error[512];
-  uint64_t events[EV_NTYPES], relists, errors;
+  uint64_t events[KUBE_EV_NTYPES], relists, errors;
   int listed, failed;
 };
 
@@ -393,55 +390,39 @@ out:
 /* --- watch ------------------------------------------------------------------------------------- */
 
 static void handle_event(struct reflector *r, const char *line, size_t len) {
-  cJSON *ev = cJSON_ParseWithLength(line, len);
-  const char *type = ev ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev, "type")) : NULL;
-  const cJSON *obj = ev ? cJSON_GetObjectItemCaseSensitive(ev, "object") : NULL;
-  int t = -1;
-  for (int i = 0; type && i < EV_NTYPES; i++)
-    if (strcmp(type, ev_names[i]) == 0) t = i;
-  if (t < 0 || !cJSON_IsObject(obj)) {
-    snprintf(r->abort_why, sizeof r->abort_why, "a watch event that is not {type, object}");
-    cJSON_Delete(ev);
+  struct kube_event ev;
+  char err[256];
+  int rc = kube_event_parse(r->kind, line, len, &ev, err, sizeof err);
+  if (rc == -1) {
+    snprintf(r->abort_why, sizeof r->abort_why, "%s", err);
     return;
   }
-  if (t == EV_ERROR) {
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(obj, "code");
-    const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "message"));
-    if (cJSON_IsNumber(code) && code->valueint == 410)
+  if (rc == -2) /* One bad object does not stop the watch (the API server validated it; xdsd skips it). */
+    record_error(r, "watch %s: %s: %s", kube_kind_name(r->kind), kube_event_name(ev.type), err);
+  if (ev.type == KUBE_EV_ERROR) {
+    if (ev.code == 410)
       r->gone = 1;
     else
-      snprintf(r->abort_why, sizeof r->abort_why, "watch error %d: %s", cJSON_IsNumber(code) ? code->valueint : 0,
-               m ? m : "");
-    pthread_mutex_lock(&r->kw->mu);
-    r->events[EV_ERROR]++;
-    pthread_mutex_unlock(&r->kw->mu);
-    cJSON_Delete(ev);
-    return;
-  }
-  const char *rv = meta_rv(obj);
-  struct kube_object *o = NULL;
-  char perr[256] = "";
-  if (t != EV_BOOKMARK && kube_object_parse(r->kind, obj, &o, perr, sizeof perr) != 0) {
-    /* One bad object does not stop the watch (the API server validated it; xdsd skips it). */
-    record_error(r, "watch %s: %s: %s", kube_kind_name(r->kind), ev_names[t], perr);
+      snprintf(r->abort_why, sizeof r->abort_why, "watch error %d: %s", ev.code, ev.message);
   }
   pthread_mutex_lock(&r->kw->mu);
-  if (o) {
+  if (ev.obj) {
     int changed = 1;
-    if (t == EV_DELETED) {
-      changed = kube_store_delete(r->kw->store, r->kind, kube_object_key(o));
-      kube_object_free(o);
-    } else if (kube_store_put(r->kw->store, r->kind, o) != 0) {
+    if (ev.type == KUBE_EV_DELETED) {
+      changed = kube_store_delete(r->kw->store, r->kind, kube_object_key(ev.obj));
+      kube_object_free(ev.obj);
+    } else if (kube_store_put(r->kw->store, r->kind, ev.obj) != 0) {
       log_error("msg=\"out of memory storing an object\"");
     }
     if (changed) r->kw->generation++;
   }
-  r->events[t]++;
-  if (rv) snprintf(r->status_rv, sizeof r->status_rv, "%s", rv);
-  utc_now(r->last_event, sizeof r->last_event);
+  r->events[ev.type]++;
+  if (ev.type != KUBE_EV_ERROR) {
+    if (ev.rv[0]) snprintf(r->status_rv, sizeof r->status_rv, "%s", ev.rv);
+    utc_now(r->last_event, sizeof r->last_event);
+  }
   pthread_mutex_unlock(&r->kw->mu);
-  if (rv) snprintf(r->rv, sizeof r->rv, "%s", rv);
-  cJSON_Delete(ev);
+  if (ev.rv[0] && ev.type != KUBE_EV_ERROR) snprintf(r->rv, sizeof r->rv, "%s", ev.rv);
 }
 
 /* Watches from r->rv until the server ends the watch (0), it says 410 Gone (r->need_list is set, 0),
@@ -595,7 +576,7 @@ void kubewatch_status_json(struct kubewatch *kw, FILE *out) {
   for (size_t i = 0; i < kw->n_r; i++) {
     const struct reflector *r = &kw->r[i];
     uint64_t events = 0;
-    for (int t = 0; t < EV_NTYPES; t++) events += t == EV_BOOKMARK ? 0 : r->events[t];
+    for (int t = 0; t < KUBE_EV_NTYPES; t++) events += t == KUBE_EV_BOOKMARK ? 0 : r->events[t];
     fprintf(out, "%s{\"resource\":\"%s\",\"namespace\":", i ? "," : "", kube_kind_name(r->kind));
     jsonw_str(out, r->ns);
     fprintf(out, ",\"state\":\"%s\",\"resource_version\":", r->state);
@@ -603,7 +584,7 @@ void kubewatch_status_json(struct kubewatch *kw, FILE *out) {
     fputs(",\"last_event\":", out);
     jsonw_str(out, r->last_event[0] ? r->last_event : NULL);
     fprintf(out, ",\"events\":%llu,\"bookmarks\":%llu,\"relists\":%llu,\"errors\":%llu,\"last_error\":",
-            (unsigned long long)events, (unsigned long long)r->events[EV_BOOKMARK], (unsigned long long)r->relists,
+            (unsigned long long)events, (unsigned long long)r->events[KUBE_EV_BOOKMARK], (unsigned long long)r->relists,
             (unsigned long long)r->errors);
     jsonw_strn(out, r->last_error[0] ? r->last_error : NULL, 400);
     fputc('}', out);
@@ -619,12 +600,12 @@ void kubewatch_metrics_text(struct kubewatch *kw, FILE *out) {
       "# TYPE xdsd_kube_events_total counter\n",
       out);
   for (int k = 0; k < KUBE_NKINDS; k++)
-    for (int t = 0; t < EV_NTYPES; t++) {
+    for (int t = 0; t < KUBE_EV_NTYPES; t++) {
       uint64_t n = 0;
       for (size_t i = 0; i < kw->n_r; i++)
         if ((int)kw->r[i].kind == k) n += kw->r[i].events[t];
-      fprintf(out, "xdsd_kube_events_total{resource=\"%s\",type=\"%s\"} %llu\n", kube_kind_name(k), ev_names[t],
-              (unsigned long long)n);
+      fprintf(out, "xdsd_kube_events_total{resource=\"%s\",type=\"%s\"} %llu\n", kube_kind_name(k),
+              kube_event_name((enum kube_event_type)t), (unsigned long long)n);
     }
   static const char *const names[] = {"relists", "errors"};
   static const char *const help[] = {"Lists of a resource (the first, and each after a 410 Gone).",
