@@ -3,7 +3,12 @@
  * It measures, for repeated config changes it makes itself (rename of the config file), the time from
  * the change to each stream's ACK of the new EDS version, and samples xdsd's RSS and CPU from /proc.
  *
- * Usage: xds-loadgen --server ADDR --config PATH --xdsd-pid PID --clients N [--channels K] [--changes M]
+ * Usage: xds-loadgen --server ADDR (--config PATH | --trigger CMD) --xdsd-pid PID --clients N [--channels K]
+ *                    [--changes M] [--listener NAME] [--clusters A,B]
+ * --trigger CMD: each change is `CMD N` run by the shell (an EndpointSlice written to the API server, a
+ * DNS answer changed) instead of a config rename; the latency is counted from just before it runs
+ * (upper bound) and from its return (lower bound: the write is answered by then). --listener and
+ * --clusters name what each stream subscribes to (default server, and server-v1,server-v2).
  * Prints key=value lines (see bench/xds/run.sh). Exit 0 on success, 1 when a phase times out. */
 #include <getopt.h>
 #include <grpc/grpc.h>
@@ -23,9 +28,9 @@
 static const char *const types[4] = {P "envoy.config.listener.v3.Listener",
                                      P "envoy.config.route.v3.RouteConfiguration", P "envoy.config.cluster.v3.Cluster",
                                      P "envoy.config.endpoint.v3.ClusterLoadAssignment"};
-static char *lds_names[] = {"server"}, *rds_names[] = {"server"}, *clusters[] = {"server-v1", "server-v2"};
+static char *lds_names[] = {"server"}, *rds_names[] = {"server"}, *clusters[8] = {"server-v1", "server-v2"};
 static char **const names[4] = {lds_names, rds_names, clusters, clusters};
-static const size_t n_names[4] = {1, 1, 2, 2};
+static size_t n_names[4] = {1, 1, 2, 2};
 enum { T_LDS, T_RDS, T_CDS, T_EDS };
 #define QCAP 8
 
@@ -192,10 +197,11 @@ static int cmp_i64(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   log_init("xds-loadgen");
-  const char *server = NULL, *config = NULL;
+  const char *server = NULL, *config = NULL, *trigger = NULL;
   int pid = 0, n = 1000, k = 0, changes = 5;
   static const struct option o[] = {{"server", 1, NULL, 's'},  {"config", 1, NULL, 'c'},   {"xdsd-pid", 1, NULL, 'p'},
                                     {"clients", 1, NULL, 'n'}, {"channels", 1, NULL, 'k'}, {"changes", 1, NULL, 'm'},
+                                    {"listener", 1, NULL, 'L'}, {"clusters", 1, NULL, 'C'}, {"trigger", 1, NULL, 'T'},
                                     {NULL, 0, NULL, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
@@ -218,12 +224,25 @@ int main(int argc, char **argv) {
       case 'm':
         changes = atoi(optarg);
         break;
+      case 'L':
+        lds_names[0] = rds_names[0] = optarg;
+        break;
+      case 'C': {
+        size_t nc = 0;
+        for (char *save = NULL, *t = strtok_r(optarg, ",", &save); t && nc < 8; t = strtok_r(NULL, ",", &save))
+          clusters[nc++] = t;
+        n_names[T_CDS] = n_names[T_EDS] = nc;
+        break;
+      }
+      case 'T':
+        trigger = optarg;
+        break;
       default:
         fatal(2, "msg=\"usage: --server ADDR --config PATH --xdsd-pid PID --clients N [--channels K] [--changes M]\"");
     }
   }
-  if (!server || !config || pid <= 0 || n <= 0)
-    fatal(2, "msg=\"--server, --config, --xdsd-pid and --clients are required\"");
+  if (!server || (!config && !trigger) || pid <= 0 || n <= 0 || n_names[T_CDS] == 0)
+    fatal(2, "msg=\"--server, --config or --trigger, --xdsd-pid and --clients are required\"");
   if (k <= 0) k = n / 100 + 1;
   grpc_init();
   grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
@@ -237,7 +256,7 @@ int main(int argc, char **argv) {
   }
   long rss0, cpu0, rss1, cpu1;
   proc_sample(pid, &rss0, &cpu0);
-  write_config(config, 0);
+  if (!trigger) write_config(config, 0);
   drain(cq, 500);
 
   struct lstream *ss = calloc(n, sizeof *ss);
@@ -291,7 +310,7 @@ int main(int argc, char **argv) {
   printf("xdsd_rss_kb_before=%ld xdsd_rss_kb_connected=%ld rss_bytes_per_client=%.0f xdsd_cpu_ms_connect=%ld\n", rss0,
          rss1, (rss1 - rss0) * 1024.0 / n, cpu1 - cpu0);
 
-  int64_t *lat = calloc((size_t)n * changes, sizeof *lat);
+  int64_t *lat = calloc((size_t)n * changes, sizeof *lat), *lat_after = calloc((size_t)n * changes, sizeof *lat);
   size_t nl = 0;
   int rc = 0;
   for (int c = 1; c <= changes; c++) {
@@ -299,8 +318,15 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) ss[i].eds_ack_us = 0;
     long r0, c0, r1, c1;
     proc_sample(pid, &r0, &c0);
-    int64_t t0 = clock_now_us();
-    write_config(config, c);
+    int64_t t0 = clock_now_us(), t_trig = 0;
+    if (trigger) {
+      char cmd[2048];
+      snprintf(cmd, sizeof cmd, "%s %d", trigger, c);
+      if (system(cmd) != 0) fatal(1, "msg=\"trigger failed\" cmd=\"%s\"", cmd);
+      t_trig = clock_now_us() - t0;
+    } else {
+      write_config(config, c);
+    }
     int done = 0;
     deadline = clock_now_ms() + 60000;
     while (clock_now_ms() < deadline) {
@@ -314,18 +340,23 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
       if (!(ss[i].eds_version > before && ss[i].eds_ack_us > 0)) continue;
       int64_t d = ss[i].eds_ack_us - t0;
+      lat_after[nl] = d - t_trig;
       lat[nl++] = d;
       if (d < first) first = d;
       if (d > last) last = d;
     }
-    printf("change=%d acked=%d/%d first_ms=%.1f last_ms=%.1f xdsd_cpu_ms=%ld\n", c, done, n, first / 1000.0,
-           last / 1000.0, c1 - c0);
+    printf("change=%d acked=%d/%d first_ms=%.1f last_ms=%.1f trigger_ms=%.1f xdsd_cpu_ms=%ld\n", c, done, n,
+           first / 1000.0, last / 1000.0, t_trig / 1000.0, c1 - c0);
     fflush(stdout);
     if (done != n) rc = 1;
     idle_end = clock_now_ms() + 500;
     while (clock_now_ms() < idle_end) drain(cq, 50);
   }
   qsort(lat, nl, sizeof *lat, cmp_i64);
+  qsort(lat_after, nl, sizeof *lat_after, cmp_i64);
+  if (nl && trigger)
+    printf("after_trigger p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n", lat_after[nl / 2] / 1000.0,
+           lat_after[(nl * 99) / 100] / 1000.0, lat_after[nl - 1] / 1000.0);
   if (nl)
     printf("summary clients=%d changes=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f rss_bytes_per_client=%.0f\n", n, changes,
            lat[nl / 2] / 1000.0, lat[(nl * 99) / 100] / 1000.0, lat[nl - 1] / 1000.0, (rss1 - rss0) * 1024.0 / n);

@@ -368,9 +368,11 @@ static size_t collect_endpoints(const struct config_cluster *c, snapshot_resolve
   return u;
 }
 
-/* The ClusterLoadAssignment: one locality per zone (weight 1, priority 0; the endpoints without a zone
- * in locality "default"), every endpoint HEALTHY or, terminating but serving, DRAINING (clients send
- * it no new calls). An empty cluster has no localities. */
+/* The ClusterLoadAssignment: one locality per zone (priority 0; the endpoints without a zone in locality
+ * "default"), each weighted by its number of endpoints, so that clients, which first pick a locality by
+ * weight and then an endpoint in it (gRFC A52), still spread calls evenly over endpoints when zones hold
+ * different numbers of them (as Istio weights localities); every endpoint HEALTHY or, terminating but serving, DRAINING
+ * (clients send it no new calls). An empty cluster has no localities. */
 static int add_endpoints(struct snapshot *s, const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx) {
   struct ipport *eps = NULL;
   size_t n = collect_endpoints(c, resolve, ctx, &eps);
@@ -387,8 +389,9 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
   Envoy__Config__Endpoint__V3__LocalityLbEndpoints *lle = calloc(nz ? nz : 1, sizeof *lle);
   Envoy__Config__Endpoint__V3__LocalityLbEndpoints **lles = calloc(nz ? nz : 1, sizeof *lles);
   Envoy__Config__Core__V3__Locality *loc = calloc(nz ? nz : 1, sizeof *loc);
+  Google__Protobuf__UInt32Value *lw = calloc(nz ? nz : 1, sizeof *lw);
   int rc = -1;
-  if (!lbe || !lbep || !ep || !addr || !sa || !ipstr || !lle || !lles || !loc) goto out;
+  if (!lbe || !lbep || !ep || !addr || !sa || !ipstr || !lle || !lles || !loc || !lw) goto out;
   for (size_t i = 0; i < n; i++) {
     struct in_addr a = {.s_addr = htonl(eps[i].ip)};
     inet_ntop(AF_INET, &a, ipstr[i], sizeof ipstr[i]);
@@ -409,8 +412,6 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
     s->n_draining += eps[i].draining;
     lbep[i] = &lbe[i];
   }
-  Google__Protobuf__UInt32Value one = GOOGLE__PROTOBUF__UINT32_VALUE__INIT;
-  one.value = 1;
   for (size_t i = 0, z = 0; i < n; z++) {
     size_t j = i;
     while (j < n && strcmp(eps[j].zone, eps[i].zone) == 0) j++;
@@ -421,7 +422,9 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
     lle[z].locality = &loc[z];
     lle[z].n_lb_endpoints = j - i;
     lle[z].lb_endpoints = &lbep[i];
-    lle[z].load_balancing_weight = &one;
+    google__protobuf__uint32_value__init(&lw[z]);
+    lw[z].value = (uint32_t)(j - i);
+    lle[z].load_balancing_weight = &lw[z];
     lles[z] = &lle[z];
     i = j;
   }
@@ -441,6 +444,7 @@ out:
   free(lle);
   free(lles);
   free(loc);
+  free(lw);
   free(eps);
   return rc;
 }

@@ -96,5 +96,15 @@ C_MARK=$(wc -l <"$T/client.log")
 wait_for 20 sh -c "[ \$(tail -n +$((C_MARK + 1)) '$T/client.log' | grep -c ' summary ') -ge 9 ]"
 got=$(seen "$T/client.log" ' summary ' "$C_MARK")
 check "the client reaches exactly server-v1's pods from the API ($got)" test "$got" = "p21 p22 p23"
+# Two of them in zone kind-worker, one in kind-worker2: localities weighted by their endpoints keep the
+# calls even per pod (equal locality weights would give p23 half of them).
+read -r a b c <<<"$(tail -n +$((C_MARK + 2)) "$T/client.log" | grep ' summary ' | grep -v final=1 |
+  awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v = kv[2]; sub(/\/.*/, "", v); n[kv[1]] += v } }
+       END { t = n["p21"] + n["p22"] + n["p23"]; printf "%.1f %.1f %.1f\n", 100*n["p21"]/t, 100*n["p22"]/t, 100*n["p23"]/t }')"
+check "calls are even per pod across two zones ($a% $b% $c%)" awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN { exit !(a >= 28 && a <= 38 && b >= 28 && b <= 38 && c >= 28 && c <= 38) }'
 check "no RPC failed" no_failures
-check "xdsd serves the 4 pods' endpoints (server-v1's 3, server-v2's 1)" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.snapshot.endpoints == 4' >/dev/null"
+# The file's clusters server-v1 (3) and server-v2 (1), and the generated backends of the same Services
+# (server-v1.proxyless:50051, server-v2.proxyless:50051); xds.proxyless:9002 and kubernetes.default:443
+# have no slices here: 6 clusters, 8 endpoints.
+check "xdsd serves the pods' endpoints: 8 over 6 clusters" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status |
+  jq -e '.snapshot.endpoints == 8 and .snapshot.clusters == 6' >/dev/null"

@@ -154,6 +154,9 @@ static void test_store_and_view(void) {
   if (cla->n_endpoints == 3) {
     CHECK(strcmp(cla->endpoints[0]->locality->zone, "default") == 0 && cla->endpoints[0]->n_lb_endpoints == 1);
     CHECK(strcmp(cla->endpoints[1]->locality->zone, "a") == 0 && cla->endpoints[1]->n_lb_endpoints == 2);
+    /* Localities weighted by their endpoints: calls stay even per endpoint across zones. */
+    CHECK(cla->endpoints[0]->load_balancing_weight->value == 1 &&
+          cla->endpoints[1]->load_balancing_weight->value == 2 && cla->endpoints[2]->load_balancing_weight->value == 1);
     CHECK(strcmp(cla->endpoints[2]->locality->zone, "b") == 0 && cla->endpoints[2]->n_lb_endpoints == 1);
     const Envoy__Config__Endpoint__V3__LbEndpoint *e1 = cla->endpoints[1]->lb_endpoints[0],
                                                   *e3 = cla->endpoints[1]->lb_endpoints[1];

@@ -54,9 +54,9 @@ int main(void) {
   REQUIRE(strcmp(sa->address, "10.0.0.1") == 0 && sa->port_value == 50051 &&
               sa->port_specifier_case == ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE,
           "endpoints sorted, port oneof set");
-  REQUIRE(a->endpoints[0]->load_balancing_weight && a->endpoints[0]->load_balancing_weight->value == 1 &&
+  REQUIRE(a->endpoints[0]->load_balancing_weight && a->endpoints[0]->load_balancing_weight->value == 2 &&
               a->endpoints[0]->locality,
-          "locality present with weight 1");
+          "locality present, weighted by its 2 endpoints");
   envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
 
   r = snapshot_find(&s->tables[SNAP_RDS], "server");
