@@ -49,7 +49,7 @@ mark
 slice demo server-a server $POD.14 $POD.15:terminating
 follow 10 "p14"
 echo "ok: p15 terminating: both clients stop sending it new calls within ${FOLLOW_MS} ms"
-check "xdsd serves p15 as DRAINING" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
+check "xdsd serves p15 as DRAINING" wait_for 5 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
   .snapshot.endpoints == 2 and .snapshot.draining == 1' >/dev/null"
 after=$(grep -c 'msg=received' "$T/server-p15.log")
 check "p15 had calls up to the change ($before before it, $after in all; none failed: see below)" test "$before" -gt 0 -a "$after" -ge "$before"
