@@ -60,18 +60,23 @@ YAML
 
 # The triggers: `kube-trigger N` patches the slice's endpoint to 198.18.1.N; `dns-trigger N` points the
 # name at it and HUPs dnsmasq.
-cat >"$T/kube-trigger" <<EOF
+# patch_trigger FILE NAMESPACE SLICE NET: a trigger that merge-patches SLICE's one endpoint to NET.(N+10).
+patch_trigger() {
+  cat >"$1" <<EOF
 #!/bin/sh
 exec curl -sf -o /dev/null --cacert "$T/k8s/pki/ca.crt" -H "Authorization: Bearer $TOKEN" -X PATCH \\
   -H 'Content-Type: application/merge-patch+json' \\
-  "https://$API:6443/apis/discovery.k8s.io/v1/namespaces/bench/endpointslices/server-a" \\
-  -d "{\\"endpoints\\":[{\\"addresses\\":[\\"198.18.1.\$((\$1 % 200 + 10))\\"],\\"conditions\\":{\\"ready\\":true}}]}"
+  "https://$API:6443/apis/discovery.k8s.io/v1/namespaces/$2/endpointslices/$3" \\
+  -d "{\\"endpoints\\":[{\\"addresses\\":[\\"$4.\$((\$1 % 200 + 10))\\"],\\"conditions\\":{\\"ready\\":true}}]}"
 EOF
+  chmod +x "$1"
+}
+patch_trigger "$T/kube-trigger" bench server-a 198.18.1
 cat >"$T/dns-trigger" <<EOF
 #!/bin/sh
 echo "198.18.1.\$((\$1 % 200 + 10)) server" >"$T/hosts.new" && mv "$T/hosts.new" "$T/hosts" && kill -HUP \$(cat "$T/dnsmasq.pid")
 EOF
-chmod +x "$T/kube-trigger" "$T/dns-trigger"
+chmod +x "$T/dns-trigger"
 echo "198.18.1.1 server" >"$T/hosts"
 dnsmasq -k --no-resolv --no-hosts --local=// --port 5353 --listen-address "$DNS" --bind-interfaces \
   --addn-hosts "$T/hosts" --pid-file="$T/dnsmasq.pid" --user=root >"$T/dnsmasq.log" 2>&1 &
@@ -149,14 +154,7 @@ grep -E 'kubernetes list|msg="snapshot"' "$T/xdsd-scale.log" | sed 's/^/scale lo
 sleep 6
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$XPID/status")
 echo "scale: start -> 10,000 endpoints served: $((t1 - t0)) ms; RSS ${rss} kB (empty cluster ${rss_empty} kB): $(((rss - rss_empty) * 1024 / 10000)) bytes per endpoint"
-cat >"$T/scale-trigger" <<EOF
-#!/bin/sh
-exec curl -sf -o /dev/null --cacert "$T/k8s/pki/ca.crt" -H "Authorization: Bearer $TOKEN" -X PATCH \\
-  -H 'Content-Type: application/merge-patch+json' \\
-  "https://$API:6443/apis/discovery.k8s.io/v1/namespaces/scale/endpointslices/s0-a" \\
-  -d "{\\"endpoints\\":[{\\"addresses\\":[\\"198.18.100.\$((\$1 % 200 + 10))\\"],\\"conditions\\":{\\"ready\\":true}}]}"
-EOF
-chmod +x "$T/scale-trigger"
+patch_trigger "$T/scale-trigger" scale s0-a 198.18.100
 "${PIN_G[@]}" "$BIN/xds-loadgen" --server "$XDS:9002" --trigger "$T/scale-trigger" --xdsd-pid "$XPID" \
   --clients 100 --changes 10 --listener s0.scale:50051 --clusters s0.scale:50051 |
   grep -E '^(summary|after_trigger|change=)' | sed 's/^/scale n=100 /'

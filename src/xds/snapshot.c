@@ -573,33 +573,3 @@ int snapshot_same(const struct snapshot *a, const struct snapshot *b) {
   }
   return 1;
 }
-
-void snapshot_print(const struct snapshot *s, const struct config *cfg, FILE *out) {
-  fprintf(out, "config name=\"%s\" listeners=%zu clusters=%zu\n", cfg->name, cfg->n_listeners, cfg->n_clusters);
-  for (size_t i = 0; i < cfg->n_listeners; i++) {
-    const struct config_listener *l = &cfg->listeners[i];
-    fprintf(out, "lds api-listener name=%s (gRPC clients dial xds:///%s)\n", l->name, l->name);
-    if (l->port) fprintf(out, "lds socket-listener name=%s address=%s:%u (Envoy)\n", l->name, l->address, l->port);
-    fprintf(out, "rds route-configuration name=%s virtual-host=* routes=%zu\n", l->name, l->n_routes);
-    for (size_t r = 0; r < l->n_routes; r++) {
-      const struct config_route *rt = &l->routes[r];
-      fprintf(out, "  route name=%s prefix=%s ->", rt->name[0] ? rt->name : "-", rt->prefix);
-      for (size_t k = 0; k < rt->n_clusters; k++) fprintf(out, " %s=%u", rt->clusters[k].name, rt->clusters[k].weight);
-      fputc('\n', out);
-    }
-  }
-  for (size_t i = 0; i < cfg->n_clusters; i++) {
-    const struct config_cluster *c = &cfg->clusters[i];
-    fprintf(out, "cds cluster name=%s type=EDS lb=ROUND_ROBIN upstream=HTTP/2\n", c->name);
-    fprintf(out, "eds cluster-load-assignment name=%s endpoints:", c->name);
-    for (size_t e = 0; e < c->n_endpoints; e++)
-      fprintf(out, " %s:%u%s", c->endpoints[e].address, c->endpoints[e].port, c->endpoints[e].is_ip ? "" : "(dns)");
-    fputc('\n', out);
-  }
-  for (int t = 0; t < SNAP_NTABLES; t++) {
-    static const char *const names[] = {"cds", "eds", "lds-api", "rds", "lds-socket"};
-    size_t bytes = 0;
-    for (size_t i = 0; i < s->tables[t].n; i++) bytes += s->tables[t].res[i].len;
-    fprintf(out, "table %s resources=%zu bytes=%zu\n", names[t], s->tables[t].n, bytes);
-  }
-}

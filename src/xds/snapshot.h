@@ -10,7 +10,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "config.h"
 
@@ -94,8 +93,5 @@ const char *snapshot_type_name(enum xds_type type);
 /* 64-bit FNV-1a, continued from `h` (start with SNAPSHOT_HASH_INIT). */
 #define SNAPSHOT_HASH_INIT 14695981039346656037ULL
 uint64_t snapshot_hash(uint64_t h, const void *data, size_t len);
-
-/* Prints a human-readable listing of every resource (for --check). */
-void snapshot_print(const struct snapshot *s, const struct config *cfg, FILE *out);
 
 #endif

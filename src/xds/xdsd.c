@@ -12,11 +12,12 @@
 #include "clock.h"
 #include "config.h"
 #include "discovery.h"
-#include "jsonw.h"
 #include "kube.h"
 #include "kubewatch.h"
 #include "log.h"
+#include "listing.h"
 #include "snapshot.h"
+#include "status.h"
 #include "tag.h"
 #include "watch.h"
 
@@ -439,71 +440,30 @@ static void take_build(struct xdsd *x, int64_t now_ms) {
 static void publish(struct xdsd *x) {
   char *sbuf = NULL, *mbuf = NULL;
   size_t slen = 0, mlen = 0;
-  FILE *f = open_memstream(&sbuf, &slen);
-  if (!f) return;
-  const struct snapshot *s = ads_snapshot(x->ads);
-  fputs("{\"config\":{\"path\":", f);
-  jsonw_str(f, x->opt->config_path);
-  fputs(",\"name\":", f);
-  jsonw_str(f, x->rl.cfg ? x->rl.cfg->name : NULL);
-  /* The served config's version: 1 for the first valid file, +1 for every valid change. */
-  fprintf(f, ",\"version\":%llu", (unsigned long long)x->rl.reloads_ok);
-  fputs(",\"last_reload\":", f);
-  jsonw_str(f, x->rl.last_reload[0] ? x->rl.last_reload : NULL);
-  fprintf(f, ",\"last_reload_ok\":%s,\"error\":", x->rl.error ? "false" : "true");
-  jsonw_str(f, x->rl.error);
-  fprintf(f, ",\"reloads_ok\":%llu,\"reloads_failed\":%llu", (unsigned long long)x->rl.reloads_ok,
-          (unsigned long long)x->rl.reloads_failed);
-  /* A parse under way (a large config takes a while; the old one is served meanwhile). */
-  if (parsing(x))
-    fprintf(f, ",\"loading\":true,\"loading_ms\":%lld},", (long long)(clock_now_ms() - x->rl.parser.began_ms));
-  else
-    fputs(",\"loading\":false},", f);
-  if (s)
-    fprintf(f,
-            "\"snapshot\":{\"version\":\"%llu\",\"listeners\":%zu,\"socket_listeners\":%zu,\"routes\":%zu,"
-            "\"clusters\":%zu,\"endpoints\":%zu,\"draining\":%zu},",
-            (unsigned long long)s->version, s->tables[SNAP_LDS_API].n, s->tables[SNAP_LDS_SOCKET].n,
-            s->tables[SNAP_RDS].n, s->tables[SNAP_CDS].n, s->n_endpoints, s->n_draining);
-  else
-    fputs("\"snapshot\":null,", f);
-  fputs("\"dns\":", f);
-  discovery_status_json(x->dns, f);
-  fputs(",\"kubernetes\":", f);
-  if (x->kube)
-    kubewatch_status_json(x->kube, f);
-  else
-    fputs("null", f);
-  fputs(",\"nodes\":", f);
-  size_t listed = ads_status_json(x->ads, f);
-  fprintf(f, ",\"nodes_listed\":%zu,\"streams\":%zu}\n", listed, ads_streams(x->ads));
-  fclose(f);
-
-  f = open_memstream(&mbuf, &mlen);
-  if (!f) {
+  FILE *sf = open_memstream(&sbuf, &slen), *mf = open_memstream(&mbuf, &mlen);
+  if (!sf || !mf) {
+    if (sf) fclose(sf);
+    if (mf) fclose(mf);
     free(sbuf);
+    free(mbuf);
     return;
   }
-  ads_metrics_text(x->ads, f);
-  discovery_metrics_text(x->dns, f);
-  if (x->kube) kubewatch_metrics_text(x->kube, f);
-  fprintf(f,
-          "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
-          "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
-          (unsigned long long)x->rl.reloads_ok, (unsigned long long)x->rl.reloads_failed);
-  fprintf(f,
-          "# HELP xdsd_config_error 1 while the file on disk is not the config being served.\n"
-          "# TYPE xdsd_config_error gauge\nxdsd_config_error %d\n",
-          x->rl.error ? 1 : 0);
-  fprintf(f,
-          "# HELP xdsd_resolved_endpoints Endpoints in the served ClusterLoadAssignments.\n"
-          "# TYPE xdsd_resolved_endpoints gauge\nxdsd_resolved_endpoints %zu\n",
-          s ? s->n_endpoints : 0);
-  fprintf(f,
-          "# HELP xdsd_snapshot_version Version of the served snapshot.\n"
-          "# TYPE xdsd_snapshot_version gauge\nxdsd_snapshot_version %llu\n",
-          s ? (unsigned long long)s->version : 0ULL);
-  fclose(f);
+  int loading = parsing(x);
+  struct status_input in = {.config_path = x->opt->config_path,
+                            .cfg = x->rl.cfg,
+                            .reloads_ok = x->rl.reloads_ok,
+                            .reloads_failed = x->rl.reloads_failed,
+                            .last_reload = x->rl.last_reload,
+                            .error = x->rl.error,
+                            .loading = loading,
+                            .loading_ms = loading ? clock_now_ms() - x->rl.parser.began_ms : 0,
+                            .snap = ads_snapshot(x->ads),
+                            .dns = x->dns,
+                            .kube = x->kube,
+                            .ads = x->ads};
+  status_render(&in, sf, mf);
+  fclose(sf);
+  fclose(mf);
   admin_publish(x->admin, sbuf, slen, mbuf, mlen);
 }
 
@@ -709,7 +669,7 @@ int xdsd_check(const char *path, FILE *out, FILE *err) {
     config_free(c);
     return 1;
   }
-  snapshot_print(s, c, out);
+  listing_print(s, c, out);
   fprintf(out, "%s: ok\n", path);
   snapshot_free(s);
   config_free(c);

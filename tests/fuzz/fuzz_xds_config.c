@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "listing.h"
 #include "snapshot.h"
 
 static FILE *devnull;
@@ -98,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct snapshot *s;
   FUZZ_ASSERT(snapshot_build(c, NULL, NULL, &s) == 0);
   check_snapshot(s, c);
-  snapshot_print(s, c, devnull);
+  listing_print(s, c, devnull);
 
   /* A reload: resolved names, then the phases from the served snapshot to the new one. */
   struct snapshot *target;

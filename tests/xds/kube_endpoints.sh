@@ -3,7 +3,8 @@
 # written with kubectl; our greeter-client (gRPC C-core 1.51) and grpc-js-xds dialing
 # xds:///server.demo:50051 reach exactly the ready endpoints; the slice goes 3 -> 5 -> 2 endpoints and
 # both clients follow; an endpoint marked terminating (still serving) gets no new calls while its
-# calls in flight finish; no RPC fails and neither client NACKs anything.
+# calls in flight finish; no RPC fails and neither client NACKs anything. xdsd watches namespace demo
+# only (--namespaces).
 NET_BASE=160
 DNS_PORT=5460
 . "$(dirname "$0")/kube_lib.sh"
@@ -15,9 +16,11 @@ service demo server
 for i in 11 12 13 14 15; do start_pod "p$i" "$i" 300ms; done
 # p14 is in the slice but not ready: it must get nothing.
 slice demo server-a server $POD.11 $POD.12 $POD.13 $POD.14:notready
-start_kube_xdsd
-check "xdsd has listed both resources and serves server.demo:50051" wait_for 15 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
-  .kubernetes.synced and .snapshot.endpoints == 3' >/dev/null"
+# --namespaces demo: the default namespace's kubernetes Service is not served.
+start_kube_xdsd --namespaces demo
+check "xdsd has listed namespace demo only and serves server.demo:50051" wait_for 15 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
+  .kubernetes.synced and .kubernetes.services == 1 and .snapshot.listeners == 1 and .snapshot.endpoints == 3 and
+  ([.kubernetes.watches[].namespace] == [\"demo\", \"demo\"])' >/dev/null"
 
 CLIENT_TARGET=xds:///server.demo:50051 start_client
 cat >"$T/js-bootstrap.json" <<JSON
