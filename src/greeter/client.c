@@ -91,6 +91,22 @@ static grpc_channel *channel_create(const struct client_config *cfg) {
   return ch;
 }
 
+/* METADATA as gRPC takes it: built once (static slices of the config's strings, which live as long as
+ * the process), NULL when there is none. */
+static grpc_metadata *call_metadata(const struct client_config *cfg) {
+  static grpc_metadata md[METADATA_MAX];
+  static int built;
+  if (!cfg->n_metadata) return NULL;
+  if (!built) {
+    for (size_t i = 0; i < cfg->n_metadata; i++) {
+      md[i].key = grpc_slice_from_static_string(cfg->metadata[i].key);
+      md[i].value = grpc_slice_from_static_string(cfg->metadata[i].value);
+    }
+    built = 1;
+  }
+  return md;
+}
+
 /* Starts call number `counter` on `shared`, or, when that is NULL (channel_per_rpc), on a channel of
  * its own, counted in *channels. */
 static void rpc_start(struct rpc *r, grpc_channel *shared, grpc_completion_queue *cq, grpc_slice method,
@@ -118,6 +134,8 @@ static void rpc_start(struct rpc *r, grpc_channel *shared, grpc_completion_queue
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
   ops[0].flags = cfg->wait_for_ready ? GRPC_INITIAL_METADATA_WAIT_FOR_READY : 0;
+  ops[0].data.send_initial_metadata.count = cfg->n_metadata;
+  ops[0].data.send_initial_metadata.metadata = call_metadata(cfg);
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = r->request;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;

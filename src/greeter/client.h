@@ -7,24 +7,29 @@
 #define GREETER_CLIENT_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "metadata.h"
+
 struct client_config {
-  const char *target;           /* any gRPC target */
-  const char *name;             /* client identifier: requests are "<name>_<counter>" */
-  const char *lb_policy;        /* "round_robin" or "pick_first" */
-  uint64_t concurrency;         /* calls per round */
-  uint64_t rounds;              /* 0 = until stopped */
-  int64_t rpc_timeout_ms;       /* per-call deadline */
-  int64_t summary_interval_ms;  /* 0 = only at exit */
-  int64_t dns_min_interval_ms;  /* -1 = gRPC's default (30 s) */
-  int print_replies;            /* 0: only summaries and errors */
-  int wait_for_ready;           /* calls wait for a ready backend instead of failing fast */
-  int health_check;             /* client-side health checking (grpc.health.v1 Watch) */
-  int64_t keepalive_time_ms;    /* HTTP/2 PING period on each connection; 0 = off */
-  int64_t keepalive_timeout_ms; /* a PING unanswered this long closes the connection */
-  int channel_per_rpc;          /* 1: every call opens a channel of its own (its own connection to a
-                                   single-address target such as a ClusterIP), destroyed after it */
+  const char *target;                    /* any gRPC target */
+  const char *name;                      /* client identifier: requests are "<name>_<counter>" */
+  const char *lb_policy;                 /* "round_robin" or "pick_first" */
+  uint64_t concurrency;                  /* calls per round */
+  uint64_t rounds;                       /* 0 = until stopped */
+  int64_t rpc_timeout_ms;                /* per-call deadline */
+  int64_t summary_interval_ms;           /* 0 = only at exit */
+  int64_t dns_min_interval_ms;           /* -1 = gRPC's default (30 s) */
+  int print_replies;                     /* 0: only summaries and errors */
+  int wait_for_ready;                    /* calls wait for a ready backend instead of failing fast */
+  int health_check;                      /* client-side health checking (grpc.health.v1 Watch) */
+  int64_t keepalive_time_ms;             /* HTTP/2 PING period on each connection; 0 = off */
+  int64_t keepalive_timeout_ms;          /* a PING unanswered this long closes the connection */
+  int channel_per_rpc;                   /* 1: every call opens a channel of its own (its own connection to a
+                                            single-address target such as a ClusterIP), destroyed after it */
+  const struct metadata_entry *metadata; /* METADATA: sent with every call */
+  size_t n_metadata;
 };
 
 /* Runs rounds until cfg->rounds are done or *stop is set. Returns the number of failed RPCs. (gRPC

@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
                                      "KEEPALIVE_TIME",
                                      "KEEPALIVE_TIMEOUT",
                                      "CHANNEL_PER_RPC",
+                                     "METADATA",
                                      "LOG_LEVEL",
                                      NULL};
   config_refuse_empty(vars);
@@ -67,6 +68,14 @@ int main(int argc, char **argv) {
   if (target_validate(cfg.target, why, sizeof why) != 0)
     fatal(2, "msg=\"invalid address\" var=SERVER_ADDRESS value=\"%s\" reason=\"%s\"", cfg.target, why);
   if (cfg.rpc_timeout_ms == 0) fatal(2, "msg=\"invalid duration\" var=RPC_TIMEOUT value=\"0\" reason=\"must be > 0\"");
+  static struct metadata_entry md[METADATA_MAX];
+  const char *mds = env_str("METADATA", NULL);
+  if (mds) {
+    int n = metadata_parse(mds, md, METADATA_MAX, why, sizeof why);
+    if (n < 0) fatal(2, "msg=\"invalid metadata\" var=METADATA value=\"%s\" reason=\"%s\"", mds, why);
+    cfg.metadata = md;
+    cfg.n_metadata = (size_t)n;
+  }
 
   static const int sigs[] = {SIGTERM, SIGINT, 0};
   sig_setup(on_signal, sigs, 0);

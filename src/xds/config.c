@@ -101,16 +101,123 @@ const char *config_prefix_problem(const char *prefix) {
   return NULL;
 }
 
+const char *config_header_problem(const char *name) {
+  size_t n = strlen(name);
+  if (n == 0) return "is empty";
+  if (name[0] == ':') return "is a pseudo-header, which gRPC clients do not match on";
+  if (strncmp(name, "grpc-", 5) == 0) return "starts with grpc-: gRPC's own headers are not matched on";
+  if (n >= 4 && strcmp(name + n - 4, "-bin") == 0) return "ends in -bin: gRPC clients never match binary headers";
+  for (size_t i = 0; i < n; i++) {
+    char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+      return "must be lower case letters, digits, '-', '_' or '.' (metadata keys are lower case)";
+  }
+  return NULL;
+}
+
+const char *config_path_problem(const char *path) {
+  const char *slash = path[0] == '/' ? strchr(path + 1, '/') : NULL;
+  if (!slash || slash == path + 1 || !slash[1] || strchr(slash + 1, '/'))
+    return "must be /SERVICE/METHOD (gRPC clients ignore a route with any other path)";
+  return NULL;
+}
+
+/* A boolean written true or false. */
+static int get_bool(struct cparse *p, const struct ytree *map, const char *key, int *out) {
+  const struct ytree *v = ytree_get(map, key);
+  if (!v) return 0;
+  if (v->kind == YTREE_SCALAR && !v->quoted && strcmp(v->value, "true") == 0)
+    *out = 1;
+  else if (v->kind == YTREE_SCALAR && !v->quoted && strcmp(v->value, "false") == 0)
+    *out = 0;
+  else
+    return perr(p, v->line, "\"%s\" must be true or false", key);
+  return 0;
+}
+
+/* A signed integer (a header range bound). */
+static int get_int64(struct cparse *p, const struct ytree *v, int64_t *out) {
+  char *end = NULL;
+  errno = 0;
+  long long n = v && v->kind == YTREE_SCALAR ? strtoll(v->value, &end, 10) : 0;
+  if (!v || v->kind != YTREE_SCALAR || !v->value[0] || *end || errno)
+    return perr(p, v ? v->line : 0, "a range bound must be an integer");
+  *out = n;
+  return 0;
+}
+
+static int parse_header(struct cparse *p, const struct ytree *t, struct config_header *h) {
+  static const char *const keys[] = {"name", "exact", "prefix", "suffix", "present", "range", "invert", NULL};
+  static const char *const kinds[] = {"exact", "prefix", "suffix", "present", "range"};
+  h->line = t->line;
+  if (want_map(p, t, "a header match") || check_keys(p, t, "a header match", keys) ||
+      get_str(p, t, "name", NULL, &h->name))
+    return -1;
+  const char *why = config_header_problem(h->name);
+  if (why) return perr(p, t->line, "header \"%s\" %s", h->name, why);
+  int found = -1;
+  for (int k = 0; k < 5; k++)
+    if (ytree_get(t, kinds[k])) {
+      if (found >= 0) return perr(p, t->line, "header \"%s\": one of exact, prefix, suffix, present, range", h->name);
+      found = k;
+    }
+  if (found < 0) return perr(p, t->line, "header \"%s\" needs exact, prefix, suffix, present or range", h->name);
+  h->kind = (enum config_header_kind)found;
+  if (get_bool(p, t, "invert", &h->invert)) return -1;
+  const struct ytree *v = ytree_get(t, kinds[found]);
+  if (h->kind == HDR_PRESENT) {
+    int present = 0;
+    if (get_bool(p, t, "present", &present)) return -1;
+    if (!present) return perr(p, v->line, "header \"%s\": present: false is written invert: true", h->name);
+    return 0;
+  }
+  if (h->kind == HDR_RANGE) {
+    if (v->kind != YTREE_SEQ || ytree_len(v) != 2) return perr(p, v->line, "header \"%s\": range is [lo, hi]", h->name);
+    if (get_int64(p, v->child, &h->lo) || get_int64(p, v->child->next, &h->hi)) return -1;
+    if (h->lo >= h->hi) return perr(p, v->line, "header \"%s\": range [lo, hi] needs lo < hi (hi excluded)", h->name);
+    return 0;
+  }
+  if (get_str(p, t, kinds[found], NULL, &h->value)) return -1;
+  if (h->kind != HDR_EXACT && !h->value[0])
+    return perr(p, v->line, "header \"%s\": an empty %s matches everything (use present)", h->name, kinds[found]);
+  return 0;
+}
+
+/* prefix or path, case_sensitive, headers, timeout. */
+static int parse_match(struct cparse *p, const struct ytree *t, struct config_route *r) {
+  const struct ytree *pv = ytree_get(t, "prefix"), *pa = ytree_get(t, "path");
+  if (pv && pa) return perr(p, pa->line, "a route matches a prefix or a path, not both");
+  if (pa) {
+    if (get_str(p, t, "path", NULL, &r->path)) return -1;
+    const char *why = config_path_problem(r->path);
+    if (why) return perr(p, pa->line, "route path \"%s\" %s", r->path, why);
+  } else {
+    if (get_str(p, t, "prefix", "/", &r->prefix)) return -1;
+    const char *why = config_prefix_problem(r->prefix);
+    if (why) return perr(p, pv ? pv->line : t->line, "route prefix \"%s\" %s", r->prefix, why);
+  }
+  r->case_sensitive = -1;
+  if (get_bool(p, t, "case_sensitive", &r->case_sensitive)) return -1;
+  const struct ytree *hs = ytree_get(t, "headers");
+  if (want_seq(p, hs, "route headers")) return -1;
+  size_t n = ytree_len(hs);
+  if (n && !(r->headers = calloc(n, sizeof *r->headers))) return perr(p, t->line, "out of memory");
+  for (const struct ytree *h = hs ? hs->child : NULL; h; h = h->next)
+    if (parse_header(p, h, &r->headers[r->n_headers++])) return -1;
+  const struct ytree *to = ytree_get(t, "timeout");
+  if (to) {
+    if (to->kind != YTREE_SCALAR || parse_duration_ms(to->value, &r->timeout_ms) != 0 || r->timeout_ms <= 0)
+      return perr(p, to->line, "timeout must be a duration above 0, such as 2s or 500ms");
+  }
+  return 0;
+}
+
 static int parse_route(struct cparse *p, const struct ytree *t, struct config_route *r) {
-  static const char *const keys[] = {"name", "prefix", "clusters", NULL};
+  static const char *const keys[] = {"name",    "prefix",  "path",     "case_sensitive",
+                                     "headers", "timeout", "clusters", NULL};
   r->line = t->line;
   if (want_map(p, t, "a route") || check_keys(p, t, "a route", keys)) return -1;
-  if (get_str(p, t, "name", "", &r->name) || get_str(p, t, "prefix", "/", &r->prefix)) return -1;
-  const char *why = config_prefix_problem(r->prefix);
-  if (why) {
-    const struct ytree *pv = ytree_get(t, "prefix");
-    return perr(p, pv ? pv->line : t->line, "route prefix \"%s\" %s", r->prefix, why);
-  }
+  if (get_str(p, t, "name", "", &r->name) || parse_match(p, t, r)) return -1;
   const struct ytree *cl = ytree_get(t, "clusters");
   if (want_seq(p, cl, "route clusters")) return -1;
   size_t n = ytree_len(cl);
@@ -420,6 +527,12 @@ void config_free(struct config *c) {
       free(l->routes[r].clusters);
       free(l->routes[r].name);
       free(l->routes[r].prefix);
+      free(l->routes[r].path);
+      for (size_t h = 0; h < l->routes[r].n_headers; h++) {
+        free(l->routes[r].headers[h].name);
+        free(l->routes[r].headers[h].value);
+      }
+      free(l->routes[r].headers);
     }
     free(l->routes);
     free(l->name);

@@ -10,7 +10,9 @@
  * Additions and rules (docs/xdsd.md): listener `port` may be left out (then no Envoy socket listener is
  * generated, the listener only serves gRPC clients); `address` defaults to 0.0.0.0; no two socket
  * listeners share an address:port; route `prefix` defaults to "/", starts with "/" but not "//" and has
- * at most 2 slashes; route weights must sum to exactly 100 (a single cluster may
+ * at most 2 slashes, or a route has a `path` /SERVICE/METHOD instead; `case_sensitive`; `headers` to
+ * match ({name, exact | prefix | suffix | present | range: [lo, hi], invert}); `timeout`; route weights
+ * must sum to exactly 100 (a single cluster may
  * leave its weight out); every cluster a route names must be defined; names are unique; a cluster takes
  * its endpoints from `endpoints` or from a Kubernetes Service port (`service`, served with --kubernetes),
  * not both. */
@@ -25,9 +27,26 @@ struct config_weighted {
   uint32_t weight; /* 0..100; all weights of a route sum to 100 */
 };
 
+/* A header a route matches on (gRFC A28): the request's metadata `name` ... */
+enum config_header_kind { HDR_EXACT, HDR_PREFIX, HDR_SUFFIX, HDR_PRESENT, HDR_RANGE };
+
+struct config_header {
+  char *name; /* lower case, not a pseudo-header, not grpc-*, not *-bin (owned) */
+  enum config_header_kind kind;
+  char *value;    /* exact, prefix, suffix (owned), else NULL */
+  int64_t lo, hi; /* range: lo <= value < hi */
+  int invert;     /* matches when the rest does not */
+  int line;
+};
+
 struct config_route {
-  char *name;   /* may be "" (owned) */
-  char *prefix; /* starts with "/" (owned) */
+  char *name;                    /* may be "" (owned) */
+  char *prefix;                  /* starts with "/" (owned); NULL when `path` is set */
+  char *path;                    /* exactly /SERVICE/METHOD (owned), or NULL */
+  int case_sensitive;            /* -1: unset (true), 0, 1 */
+  struct config_header *headers; /* all must match */
+  size_t n_headers;
+  int64_t timeout_ms; /* max stream duration, the RPC deadline's cap; 0: none */
   struct config_weighted *clusters;
   size_t n_clusters;
   int line;
@@ -99,6 +118,12 @@ int config_weights_check(const uint32_t *weights, size_t n, uint32_t *sum);
 /* Why gRPC clients would ignore a route with this prefix (C-core: it must start with "/", must not start
  * with "//", and has at most 2 slashes), or NULL when the prefix is fine. */
 const char *config_prefix_problem(const char *prefix);
+
+/* Why gRPC clients would not match on header `name` (pseudo-headers, grpc-*, *-bin, upper case), or NULL. */
+const char *config_header_problem(const char *name);
+
+/* Why gRPC clients would ignore a route with this `path` (it must be /SERVICE/METHOD), or NULL. */
+const char *config_path_problem(const char *path);
 
 /* Whether `s` is a valid DNS host name (letters, digits, '-', '.', labels 1..63, total <= 253). */
 int config_is_hostname(const char *s);

@@ -480,7 +480,19 @@ static int copy_endpoints(struct config_cluster *dst, const struct kube_backend 
 
 static int copy_route(struct config_route *dst, const struct config_route *src) {
   dst->line = src->line;
-  if (!(dst->name = strdup(src->name)) || !(dst->prefix = strdup(src->prefix))) return -1;
+  dst->case_sensitive = src->case_sensitive;
+  dst->timeout_ms = src->timeout_ms;
+  if (!(dst->name = strdup(src->name))) return -1;
+  if (src->prefix && !(dst->prefix = strdup(src->prefix))) return -1;
+  if (src->path && !(dst->path = strdup(src->path))) return -1;
+  if (src->n_headers && !(dst->headers = calloc(src->n_headers, sizeof *dst->headers))) return -1;
+  for (size_t h = 0; h < src->n_headers; h++) {
+    struct config_header *d = &dst->headers[dst->n_headers++];
+    *d = src->headers[h];
+    d->name = strdup(src->headers[h].name);
+    d->value = src->headers[h].value ? strdup(src->headers[h].value) : NULL;
+    if (!d->name || (src->headers[h].value && !d->value)) return -1;
+  }
   if (src->n_clusters && !(dst->clusters = calloc(src->n_clusters, sizeof *dst->clusters))) return -1;
   for (size_t k = 0; k < src->n_clusters; k++) {
     dst->n_clusters++;
@@ -535,6 +547,7 @@ static int backend_listener(struct config_listener *l, const char *name) {
   if (!(r->name = strdup(name)) || !(r->prefix = strdup("/")) || !(r->clusters = calloc(1, sizeof *r->clusters)))
     return -1;
   r->n_clusters = 1;
+  r->case_sensitive = -1;
   r->clusters[0].weight = 100;
   return (r->clusters[0].name = strdup(name)) ? 0 : -1;
 }

@@ -10,7 +10,20 @@ void listing_print(const struct snapshot *s, const struct config *cfg, FILE *out
     fprintf(out, "rds route-configuration name=%s virtual-host=* routes=%zu\n", l->name, l->n_routes);
     for (size_t r = 0; r < l->n_routes; r++) {
       const struct config_route *rt = &l->routes[r];
-      fprintf(out, "  route name=%s prefix=%s ->", rt->name[0] ? rt->name : "-", rt->prefix);
+      if (rt->path)
+        fprintf(out, "  route name=%s path=%s", rt->name[0] ? rt->name : "-", rt->path);
+      else
+        fprintf(out, "  route name=%s prefix=%s", rt->name[0] ? rt->name : "-", rt->prefix);
+      if (rt->case_sensitive == 0) fputs(" case_sensitive=false", out);
+      static const char *const kinds[] = {"exact", "prefix", "suffix", "present", "range"};
+      for (size_t h = 0; h < rt->n_headers; h++) {
+        const struct config_header *hd = &rt->headers[h];
+        fprintf(out, " header%s:%s:%s", hd->invert ? "(not)" : "", hd->name, kinds[hd->kind]);
+        if (hd->value) fprintf(out, "=%s", hd->value);
+        if (hd->kind == HDR_RANGE) fprintf(out, "=[%lld,%lld)", (long long)hd->lo, (long long)hd->hi);
+      }
+      if (rt->timeout_ms) fprintf(out, " timeout=%lldms", (long long)rt->timeout_ms);
+      fputs(" ->", out);
       for (size_t k = 0; k < rt->n_clusters; k++) fprintf(out, " %s=%u", rt->clusters[k].name, rt->clusters[k].weight);
       fputc('\n', out);
     }

@@ -192,6 +192,61 @@ static int add_listeners(struct snapshot *s, const struct config_listener *l) {
 }
 
 /* One RouteConfiguration per listener, named after it: one VirtualHost "*" with the routes in order. */
+/* A route's match: its prefix or path, case sensitivity and header matchers (the caller's arrays, one
+ * entry per header). */
+static void add_match(Envoy__Config__Route__V3__RouteMatch *m, const struct config_route *cr,
+                      Envoy__Config__Route__V3__HeaderMatcher *hm, Envoy__Config__Route__V3__HeaderMatcher **hmp,
+                      Envoy__Config__Route__V3__Int64Range *ranges, Google__Protobuf__BoolValue *cs) {
+  envoy__config__route__v3__route_match__init(m);
+  if (cr->path) {
+    m->path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PATH;
+    m->path = cr->path;
+  } else {
+    m->path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX;
+    m->prefix = cr->prefix; /* never protobuf_c_empty_string: it starts with "/" */
+  }
+  if (cr->case_sensitive >= 0) {
+    google__protobuf__bool_value__init(cs);
+    cs->value = cr->case_sensitive;
+    m->case_sensitive = cs;
+  }
+  for (size_t j = 0; j < cr->n_headers; j++) {
+    const struct config_header *ch = &cr->headers[j];
+    Envoy__Config__Route__V3__HeaderMatcher *x = &hm[j];
+    envoy__config__route__v3__header_matcher__init(x);
+    x->name = ch->name;
+    x->invert_match = ch->invert;
+    switch (ch->kind) {
+      case HDR_EXACT:
+        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_EXACT_MATCH;
+        x->exact_match = ch->value;
+        break;
+      case HDR_PREFIX:
+        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PREFIX_MATCH;
+        x->prefix_match = ch->value;
+        break;
+      case HDR_SUFFIX:
+        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_SUFFIX_MATCH;
+        x->suffix_match = ch->value;
+        break;
+      case HDR_PRESENT:
+        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PRESENT_MATCH;
+        x->present_match = 1;
+        break;
+      case HDR_RANGE:
+        envoy__config__route__v3__int64_range__init(&ranges[j]);
+        ranges[j].start = ch->lo;
+        ranges[j].end = ch->hi;
+        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_RANGE_MATCH;
+        x->range_match = &ranges[j];
+        break;
+    }
+    hmp[j] = x;
+  }
+  m->n_headers = cr->n_headers;
+  m->headers = cr->n_headers ? hmp : NULL;
+}
+
 static int add_routes(struct snapshot *s, const struct config_listener *l) {
   size_t n = l->n_routes, nw = 0;
   for (size_t i = 0; i < n; i++) nw += l->routes[i].n_clusters;
@@ -203,17 +258,35 @@ static int add_routes(struct snapshot *s, const struct config_listener *l) {
   Envoy__Config__Route__V3__WeightedCluster__ClusterWeight *cw = calloc(nw, sizeof *cw);
   Envoy__Config__Route__V3__WeightedCluster__ClusterWeight **cwp = calloc(nw, sizeof *cwp);
   Google__Protobuf__UInt32Value *weights = calloc(nw, sizeof *weights);
+  size_t nh = 0;
+  for (size_t i = 0; i < n; i++) nh += l->routes[i].n_headers;
+  Envoy__Config__Route__V3__HeaderMatcher *hm = calloc(nh ? nh : 1, sizeof *hm);
+  Envoy__Config__Route__V3__HeaderMatcher **hmp = calloc(nh ? nh : 1, sizeof *hmp);
+  Envoy__Config__Route__V3__Int64Range *ranges = calloc(nh ? nh : 1, sizeof *ranges);
+  Google__Protobuf__BoolValue *cs = calloc(n, sizeof *cs);
+  Envoy__Config__Route__V3__MaxStreamDuration *msd = calloc(n, sizeof *msd);
+  Google__Protobuf__Duration *durs = calloc(n, sizeof *durs);
   int rc = -1;
-  if (!routes || !rp || !matches || !actions || !wcs || !cw || !cwp || !weights) goto out;
+  if (!routes || !rp || !matches || !actions || !wcs || !cw || !cwp || !weights || !hm || !hmp || !ranges || !cs ||
+      !msd || !durs)
+    goto out;
+  size_t h = 0;
   Google__Protobuf__Duration zero = GOOGLE__PROTOBUF__DURATION__INIT; /* Envoy's 15 s default would cut streams */
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     const struct config_route *cr = &l->routes[i];
-    envoy__config__route__v3__route_match__init(&matches[i]);
-    matches[i].path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX;
-    matches[i].prefix = cr->prefix; /* never protobuf_c_empty_string: it starts with "/" */
+    add_match(&matches[i], cr, &hm[h], &hmp[h], &ranges[h], &cs[i]);
+    h += cr->n_headers;
     envoy__config__route__v3__route_action__init(&actions[i]);
     actions[i].timeout = &zero;
+    if (cr->timeout_ms) { /* gRPC clients cap the RPC deadline by it; Envoy ends the stream after it */
+      google__protobuf__duration__init(&durs[i]);
+      durs[i].seconds = cr->timeout_ms / 1000;
+      durs[i].nanos = (int32_t)(cr->timeout_ms % 1000) * 1000000;
+      envoy__config__route__v3__max_stream_duration__init(&msd[i]);
+      msd[i].max_stream_duration = &durs[i];
+      actions[i].max_stream_duration = &msd[i];
+    }
     size_t nonzero = 0, last = 0;
     for (size_t j = 0; j < cr->n_clusters; j++)
       if (cr->clusters[j].weight) nonzero++, last = j;
@@ -267,6 +340,12 @@ out:
   free(cw);
   free(cwp);
   free(weights);
+  free(hm);
+  free(hmp);
+  free(ranges);
+  free(cs);
+  free(msd);
+  free(durs);
   return rc;
 }
 

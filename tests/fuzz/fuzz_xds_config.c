@@ -56,7 +56,7 @@ static void check_config(const struct config *c) {
     for (size_t r = 0; r < l->n_routes; r++) {
       const struct config_route *rt = &l->routes[r];
       uint32_t sum = 0;
-      FUZZ_ASSERT(config_prefix_problem(rt->prefix) == NULL);
+      FUZZ_ASSERT(rt->path ? config_path_problem(rt->path) == NULL : config_prefix_problem(rt->prefix) == NULL);
       for (size_t k = 0; k < rt->n_clusters; k++) {
         FUZZ_ASSERT(config_find_cluster(c, rt->clusters[k].name) != NULL);
         sum += rt->clusters[k].weight;

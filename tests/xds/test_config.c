@@ -45,6 +45,60 @@ static const char demo[] =
     "    - address: 10.0.0.7\n"
     "      port: 50051\n";
 
+/* A route with `m` (the lines after "    - ") and one cluster "a", for the route tests. */
+static char *route(const char *m) {
+  static char buf[2048];
+  snprintf(buf, sizeof buf,
+           "spec:\n  listeners:\n  - name: l\n    routes:\n    - %s\n      clusters: [{name: a}]\n"
+           "  clusters:\n  - name: a\n",
+           m);
+  return buf;
+}
+
+/* Issue 12: path, case_sensitive, headers, timeout; what gRPC clients would drop is refused. */
+static void test_routes(void) {
+  struct config *c =
+      ok(route("path: /helloworld.Greeter/SayHello\n      case_sensitive: false\n"
+               "      timeout: 1500ms\n      headers:\n"
+               "      - {name: x-preview, exact: \"true\"}\n      - {name: team, prefix: a, invert: true}\n"
+               "      - {name: x-user, suffix: \"@example.com\"}\n      - {name: x-canary, present: true}\n"
+               "      - {name: x-shard, range: [0, 10]}"));
+  const struct config_route *r = &c->listeners[0].routes[0];
+  REQUIRE(r->path && strcmp(r->path, "/helloworld.Greeter/SayHello") == 0 && !r->prefix && r->case_sensitive == 0 &&
+              r->timeout_ms == 1500,
+          "a path route, case-insensitive, with a timeout");
+  REQUIRE(r->n_headers == 5 && r->headers[0].kind == HDR_EXACT && strcmp(r->headers[0].value, "true") == 0 &&
+              r->headers[1].kind == HDR_PREFIX && r->headers[1].invert && r->headers[2].kind == HDR_SUFFIX &&
+              r->headers[3].kind == HDR_PRESENT && r->headers[4].kind == HDR_RANGE && r->headers[4].lo == 0 &&
+              r->headers[4].hi == 10,
+          "five header matchers of every kind, in order");
+  config_free(c);
+  c = ok(route("name: r"));
+  REQUIRE(c->listeners[0].routes[0].case_sensitive == -1 && c->listeners[0].routes[0].timeout_ms == 0 &&
+              strcmp(c->listeners[0].routes[0].prefix, "/") == 0,
+          "defaults: prefix /, case sensitivity and timeout unset");
+  config_free(c);
+  bad(route("path: /helloworld.Greeter"), "t.yaml:5: route path \"/helloworld.Greeter\" must be /SERVICE/METHOD");
+  bad(route("path: /a/b/c"), "must be /SERVICE/METHOD");
+  bad(route("path: //b"), "must be /SERVICE/METHOD");
+  bad(route("prefix: /a/\n      path: /a/b"), "t.yaml:6: a route matches a prefix or a path, not both");
+  bad(route("case_sensitive: \"no\""), "\"case_sensitive\" must be true or false");
+  bad(route("timeout: 0s"), "t.yaml:5: timeout must be a duration above 0");
+  bad(route("timeout: soon"), "timeout must be a duration");
+  bad(route("headers: [{name: x-data-bin, exact: a}]"), "header \"x-data-bin\" ends in -bin");
+  bad(route("headers: [{name: grpc-timeout, exact: a}]"), "header \"grpc-timeout\" starts with grpc-");
+  bad(route("headers: [{name: \":path\", exact: a}]"), "is a pseudo-header");
+  bad(route("headers: [{name: X-Preview, exact: a}]"), "must be lower case");
+  bad(route("headers: [{name: x, exact: a, prefix: b}]"), "header \"x\": one of exact, prefix");
+  bad(route("headers: [{name: x}]"), "header \"x\" needs exact, prefix, suffix, present or range");
+  bad(route("headers: [{name: x, present: false}]"), "present: false is written invert: true");
+  bad(route("headers: [{name: x, range: [5, 5]}]"), "needs lo < hi");
+  bad(route("headers: [{name: x, range: [a, 5]}]"), "a range bound must be an integer");
+  bad(route("headers: [{name: x, prefix: \"\"}]"), "an empty prefix matches everything");
+  bad(route("headers: [{name: x, exact: a, regex: b}]"), "unknown key \"regex\" in a header match");
+  bad(route("headers: {name: x}"), "route headers must be a list");
+}
+
 int main(void) {
   struct config *c = ok(demo);
   REQUIRE(strcmp(c->name, "xds-demo") == 0 && c->n_listeners == 1 && c->n_clusters == 2,
@@ -123,6 +177,8 @@ int main(void) {
   bad("spec:\n  listeners: {}\n", "t.yaml:2: spec.listeners must be a list");
   bad("spec:\n  listeners:\n  - name: [\n", "t.yaml:");
   bad("- a\n- b\n", "the document must be a mapping");
+
+  test_routes();
 
   uint32_t w[] = {95, 5}, w2[] = {50, 49}, sum;
   REQUIRE(config_weights_check(w, 2, &sum) == 0 && sum == 100, "95/5 sums to 100");

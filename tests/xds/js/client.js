@@ -1,6 +1,7 @@
 // A proxyless grpc-js client for xdsd: dials TARGET (xds:///server) with grpc-js-xds, sends rounds of
 // CONCURRENCY SayHello calls, and prints a line per window: "js window ok=N failed=F NAME=COUNT ...".
-// Env: TARGET, PROTO (path to helloworld.proto), CONCURRENCY (10), WINDOW_MS (250); GRPC_XDS_BOOTSTRAP.
+// Env: TARGET, PROTO (path to helloworld.proto), CONCURRENCY (10), WINDOW_MS (250), METADATA ("k=v,k2=v2",
+// sent with every call, as greeter-client's); GRPC_XDS_BOOTSTRAP.
 'use strict';
 const grpc = require('@grpc/grpc-js');
 require('@grpc/grpc-js-xds').register();
@@ -11,6 +12,12 @@ const Greeter = grpc.loadPackageDefinition(def).helloworld.Greeter;
 const client = new Greeter(process.env.TARGET || 'xds:///server', grpc.credentials.createInsecure());
 const concurrency = Number(process.env.CONCURRENCY || 10);
 const windowMs = Number(process.env.WINDOW_MS || 250);
+
+const md = new grpc.Metadata();
+for (const kv of (process.env.METADATA || '').split(',').filter(Boolean)) {
+  const i = kv.indexOf('=');
+  md.set(kv.slice(0, i), kv.slice(i + 1));
+}
 
 let counts = {}, ok = 0, failed = 0, n = 0, stop = false;
 process.on('SIGTERM', () => { stop = true; });
@@ -25,7 +32,7 @@ function call() {
   return new Promise((resolve) => {
     const deadline = new Date(Date.now() + 10000);
     // No waitForReady: an RPC that finds no ready backend fails at once, so the test sees it.
-    client.sayHello({ name: `js_${++n}` }, { deadline }, (err, reply) => {
+    client.sayHello({ name: `js_${++n}` }, md, { deadline }, (err, reply) => {
       if (err) {
         failed++;
         console.log(`js ERROR code=${err.code} ${err.details}`);

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Header-based routing (issue 12; the seed's "initial preview deployments"): one listener, routes tried
+# in order: x-preview: true -> server-v2; the method path with x-slow present -> server-v1 with a 300 ms
+# timeout (the servers answer after 1 s); everything else -> server-v1. Proven with greeter-client
+# (METADATA), grpc-js-xds and a real Envoy (the same routes, served as its socket listener):
+#   - the preview clients reach only v2, the others only v1;
+#   - the slow client's calls fail DEADLINE_EXCEEDED (the route's 300 ms; the server takes 1 s, the
+#     client's own deadline is 10 s);
+#   - no client NACKs anything.
+NET_BASE=190
+DNS_PORT=5490
+. "$(dirname "$0")/xlib.sh"
+: "${XDS_JS_DIR:?XDS_JS_DIR must name the grpc-js install (js_setup.sh)}"
+ENVOY=$(bash "$(dirname "$0")/../../scripts/envoy-path.sh") || fail "no Envoy: bash scripts/deps.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ENVOY_ADDR=$NET.$((NET_BASE + 9))
+
+start_dns
+for i in 1 2 3; do
+  spawn "server-v1-$i" env NAME="v1-$i" LISTEN_ADDRESS="$NET.$((NET_BASE + i)):50051" RESPONSE_DELAY="${DELAY:-0}" \
+    "$BIN/greeter-server"
+  echo "$NET.$((NET_BASE + i)) server-v1" >>"$HOSTS"
+done
+start_server v2-1 "$NET.$((NET_BASE + 5))"
+echo "$NET.$((NET_BASE + 5)) server-v2" >>"$HOSTS"
+# The slow server (1 s per reply) behind its own name.
+spawn server-slow env NAME=slow-1 LISTEN_ADDRESS="$NET.$((NET_BASE + 6)):50051" RESPONSE_DELAY=1s "$BIN/greeter-server"
+echo "$NET.$((NET_BASE + 6)) server-slow" >>"$HOSTS"
+dns_reload
+for i in 1 2 3 5 6; do wait_port "$NET.$((NET_BASE + i))" 50051; done
+
+cat >"$T/headers.yaml" <<YAML
+name: preview
+spec:
+  listeners:
+  - name: server
+    address: $ENVOY_ADDR
+    port: 8080
+    routes:
+    - name: preview
+      headers: [{name: x-preview, exact: "true"}]
+      clusters: [{name: server-v2}]
+    - name: slow
+      path: /helloworld.Greeter/SayHello
+      headers: [{name: x-slow, present: true}]
+      timeout: 300ms
+      clusters: [{name: server-slow}]
+    - name: rest
+      prefix: /
+      clusters: [{name: server-v1}]
+  clusters:
+  - {name: server-v1, endpoints: [{address: server-v1, port: 50051}]}
+  - {name: server-v2, endpoints: [{address: server-v2, port: 50051}]}
+  - {name: server-slow, endpoints: [{address: server-slow, port: 50051}]}
+YAML
+check "--check accepts the routes and lists their matches" sh -c "'$BIN/xdsd' --check '$T/headers.yaml' | grep -q 'header:x-preview:exact=true'"
+configmap_init "$T/headers.yaml"
+start_xdsd
+
+cat >"$T/bootstrap.json" <<JSON
+{"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
+ "node":{"id":"NODE","cluster":"test","locality":{"zone":"z1"}}}
+JSON
+# greeter NAME METADATA: a proxyless greeter-client with its own node id, summaries every 250 ms.
+greeter() {
+  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
+  spawn "$1" env GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" SERVER_ADDRESS="${3:-xds:///server}" NAME="$1" \
+    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY=5 WAIT_FOR_READY=0 RPC_TIMEOUT=10s \
+    "$BIN/greeter-client"
+}
+greeter preview "x-preview=true,team=a"
+greeter plain ""
+greeter slow "x-slow=1"
+sed "s/NODE/js-preview/" "$T/bootstrap.json" >"$T/bootstrap-js.json"
+spawn js env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-js.json" TARGET=xds:///server \
+  METADATA=x-preview=true PROTO="$ROOT/proto/helloworld.proto" node "$(dirname "$0")/js/client.js"
+
+# Envoy over ADS with the same listener; two greeter-clients through it (plain dns target).
+cat >"$T/envoy.yaml" <<YAML
+admin:
+  address: {socket_address: {address: $ENVOY_ADDR, port_value: 9901}}
+dynamic_resources:
+  ads_config:
+    api_type: GRPC
+    transport_api_version: V3
+    set_node_on_first_message_only: true
+    grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
+  lds_config: {ads: {}, resource_api_version: V3}
+  cds_config: {ads: {}, resource_api_version: V3}
+static_resources:
+  clusters:
+  - name: xds_cluster
+    type: STATIC
+    connect_timeout: 1s
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: {http2_protocol_options: {}}
+    load_assignment:
+      cluster_name: xds_cluster
+      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: $XDS_ADDR, port_value: $XDS_PORT}}}}]}]
+YAML
+spawn envoy "$ENVOY" -c "$T/envoy.yaml" --service-node envoy-1 --service-cluster client --concurrency 1 \
+  --disable-hot-restart --log-level warn
+wait_for 30 sh -c "curl -sf http://$ENVOY_ADDR:9901/ready | grep -q LIVE"
+wait_port "$ENVOY_ADDR" 8080 20
+greeter envoy-preview "x-preview=true" "ipv4:$ENVOY_ADDR:8080"
+greeter envoy-plain "" "ipv4:$ENVOY_ADDR:8080"
+
+# servers_of LOG: the servers (v1, v2, slow: the name before '-') that answered in LOG's windows after
+# the first two (start-up), sorted and unique; "fail" when any RPC failed.
+servers_of() {
+  grep -E ' summary |^js window' "$1" | grep -v final=1 | tail -n +3 |
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v = kv[2]; sub(/\/.*/, "", v)
+             if (kv[1] == "failed" && v > 0) f = 1
+             if (kv[1] ~ /^(v1|v2|slow)-[0-9]+$/ && v > 0) { split(kv[1], n, "-"); s[n[1]] = 1 } } }
+         END { for (k in s) print k; if (f) print "fail" }' | sort | paste -sd ' '
+}
+for c in preview plain envoy-preview envoy-plain js; do
+  wait_for 30 sh -c "[ \$(grep -cE ' summary |^js window' '$T/$c.log') -ge 12 ]"
+done
+check "greeter-client with x-preview: true reaches only v2 ($(servers_of "$T/preview.log"))" test "$(servers_of "$T/preview.log")" = v2
+check "greeter-client without it reaches only v1 ($(servers_of "$T/plain.log"))" test "$(servers_of "$T/plain.log")" = v1
+check "grpc-js with x-preview: true reaches only v2 ($(servers_of "$T/js.log"))" test "$(servers_of "$T/js.log")" = v2
+check "through Envoy, x-preview: true reaches only v2 ($(servers_of "$T/envoy-preview.log"))" test "$(servers_of "$T/envoy-preview.log")" = v2
+check "through Envoy, without it only v1 ($(servers_of "$T/envoy-plain.log"))" test "$(servers_of "$T/envoy-plain.log")" = v1
+
+# The slow route's 300 ms timeout: the server answers after 1 s and the client's own deadline is 10 s,
+# so without the route's timeout every call would succeed; with it every call ends DEADLINE_EXCEEDED.
+wait_for 20 sh -c "[ \$(grep -c 'code=4 DEADLINE_EXCEEDED' '$T/slow.log') -ge 10 ]"
+check "the slow route's calls end DEADLINE_EXCEEDED (the route's 300 ms, under the server's 1 s), none answered" \
+  sh -c "! grep ' summary ' '$T/slow.log' | grep -qv ' ok=0 ' && ! grep -q 'slow-1: Hello' '$T/slow.log'"
+check "no client NACKed anything" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
+  [.nodes[] | .types[] | .last_nack == null] | all' >/dev/null"
+check "every client and Envoy are connected (5 streams)" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams == 5' >/dev/null"
