@@ -20,7 +20,7 @@ static size_t resolve(void *ctx, const char *host, char *const **ips) {
 
 static struct config *cfg(const char *yaml) {
   struct config *c;
-  char err[256];
+  char err[256] = "";
   REQUIRE(config_parse("t", yaml, strlen(yaml), &c, err, sizeof err) == 0, "config parses: %s", err);
   return c;
 }
