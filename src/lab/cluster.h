@@ -33,6 +33,8 @@ struct pod {
                           started (-1: none, or not read yet) */
   int64_t *rx_ms;      /* every RPC it logged as received, ascending, same clock (owned; NULL
                           until the log is read); freed by run_free */
+  int16_t *rx_client;  /* for each, the index of the scenario client that sent it (its NAME, "CLIENT-N",
+                          in the log's from=), -1 for another (owned; allocated with rx_ms) */
   size_t n_rx;
   struct proc proc;
   struct envoy envoy;

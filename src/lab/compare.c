@@ -86,16 +86,18 @@ static void discovery(const struct run *r, struct compare_row *row) {
 
 static void weights(const struct run *r, struct compare_row *row) {
   double worst = -1;
-  int phases = 0;
+  int phases = 0, per_client = 0;
   for (size_t i = 0; i < r->sc->n_expects; i++) {
     const struct sc_expect *e = &r->sc->expects[i];
-    if (e->check != SC_CHECK_GROUP_SHARE) continue;
+    if (e->check != SC_CHECK_GROUP_SHARE && e->check != SC_CHECK_CLIENT_SHARE) continue;
     double d = fabs(r->results[i].value - e->target);
     worst = d > worst ? d : worst;
     phases++;
+    per_client += e->check == SC_CHECK_CLIENT_SHARE;
   }
   if (phases)
-    snprintf(row->weights, sizeof row->weights, "yes: %d weightings, worst %.1f points off", phases, worst);
+    snprintf(row->weights, sizeof row->weights, "yes: %d weightings%s, worst %.1f points off", phases,
+             per_client ? " (per client: header routes)" : "", worst);
   else
     snprintf(row->weights, sizeof row->weights, "not exercised");
 }

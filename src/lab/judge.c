@@ -134,6 +134,8 @@ struct judge_ctx {
   const size_t *cols;
   const char *const *names;
   const struct judge_pod *const *sel;
+  const struct judge_pod *pods; /* every pod */
+  size_t n_pods;
   uint64_t total;
 };
 
@@ -314,6 +316,39 @@ static void judge_group_share(const struct judge_ctx *c, struct judge_result *ou
               from, to, out);
 }
 
+/* Of the RPCs client `e->client` sent in the phase (after settle_ms; the servers' logs say who sent
+ * each), the share the deployment's pods received. */
+static void judge_client_share(const struct judge_ctx *c, struct judge_result *out) {
+  const struct sc_expect *e = c->e;
+  const struct scenario *sc = c->sc;
+  int ci = -1;
+  for (size_t i = 0; i < sc->n_clients; i++)
+    if (strcmp(sc->clients[i].name, e->client) == 0) ci = (int)i;
+  int64_t from = c->tm->step_start_ms[c->k] + e->settle_ms;
+  int64_t to = c->k + 1 < sc->n_steps ? c->tm->step_start_ms[c->k + 1] : c->tm->end_ms;
+  uint64_t in = 0, all = 0;
+  for (size_t i = 0; i < c->n_pods; i++) {
+    const struct judge_pod *p = &c->pods[i];
+    if (sc->deployments[p->deployment].image == SC_IMAGE_ENVOY) continue; /* proxies log no RPCs */
+    if (!p->rx_ms || !p->rx_client) {
+      say(out, "the log of %s was not read; ", p->name);
+      return;
+    }
+    int mine = strcmp(sc->deployments[p->deployment].name, e->deployment) == 0;
+    for (size_t j = 0; j < p->n_rx; j++)
+      if (p->rx_client[j] == ci && p->rx_ms[j] >= from && p->rx_ms[j] < to) {
+        all++;
+        in += mine;
+      }
+  }
+  double share = all ? 100.0 * (double)in / (double)all : 0;
+  out->value = share;
+  out->pass = all >= e->min_rpcs && all > 0 && share >= e->target - e->tolerance && share <= e->target + e->tolerance;
+  say(out, "%s: %s got %.1f%% of its %llu RPCs (the servers' logs)", e->client, e->deployment, share,
+      (unsigned long long)all);
+  if (all < e->min_rpcs) say(out, " (fewer than %llu)", (unsigned long long)e->min_rpcs);
+}
+
 /* The verdict of each check, in enum sc_check order (scenario.c has their names and parameters). */
 static void (*const judges[SC_CHECK_COUNT])(const struct judge_ctx *, struct judge_result *) = {
     [SC_CHECK_TOP_SHARE] = judge_top_share,
@@ -323,6 +358,7 @@ static void (*const judges[SC_CHECK_COUNT])(const struct judge_ctx *, struct jud
     [SC_CHECK_EVEN] = judge_even,
     [SC_CHECK_STOPS] = judge_stops,
     [SC_CHECK_GROUP_SHARE] = judge_group_share,
+    [SC_CHECK_CLIENT_SHARE] = judge_client_share,
 };
 
 void judge_expect(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
@@ -330,7 +366,7 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
                   struct judge_result *out) {
   memset(out, 0, sizeof *out);
   out->value = -1;
-  struct judge_ctx c = {.sc = sc, .e = e, .s = s, .g = sample_grid(s), .tm = tm};
+  struct judge_ctx c = {.sc = sc, .e = e, .s = s, .g = sample_grid(s), .tm = tm, .pods = pods, .n_pods = n_pods};
   c.k = (size_t)scenario_phase_index(sc, e->phase);
   judge_phase_seconds(tm, s, sc->n_steps, c.k, &c.from, &c.to);
   size_t cols[SAMPLE_MAX_SERVERS];

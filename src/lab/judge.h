@@ -20,6 +20,8 @@ struct judge_pod {
   const int64_t *rx_ms; /* every RPC the server logged as received, ascending (ms since the clients
                            started; not owned); NULL when its log was not read */
   size_t n_rx;
+  const int16_t *rx_client; /* for each of rx_ms, the scenario client that sent it, -1 when not one of
+                               them (not owned; NULL when unknown) */
 };
 
 /* When things happened, in ms since the clients started. */

@@ -285,9 +285,28 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
     run_fail(r, "out of memory");
 }
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+struct rx {
+  int64_t ms;
+  int16_t client;
+};
+
+static int cmp_rx(const void *a, const void *b) {
+  int64_t x = ((const struct rx *)a)->ms, y = ((const struct rx *)b)->ms;
   return (x > y) - (x < y);
+}
+
+/* The scenario client that sent a logged RPC: "from=NAME-N" names client NAME (its N-th start). */
+static int16_t rx_sender(const struct scenario *sc, const char *line) {
+  const char *f = strstr(line, " from=");
+  if (!f) return -1;
+  f += 6;
+  size_t n = strcspn(f, " \n");
+  while (n && f[n - 1] >= '0' && f[n - 1] <= '9') n--;
+  if (n < 2 || f[n - 1] != '-') return -1;
+  n--;
+  for (size_t i = 0; i < sc->n_clients; i++)
+    if (strlen(sc->clients[i].name) == n && strncmp(sc->clients[i].name, f, n) == 0) return (int16_t)i;
+  return -1;
 }
 
 /* Reads when each server received its RPCs from its log ("<UTC time> greeter-server info
@@ -300,9 +319,12 @@ static void read_received(struct run *r) {
     snprintf(path, sizeof path, "%s/%s.log", r->dir, p->name);
     FILE *f = fopen(path, "r");
     if (!f) continue;
-    size_t cap = 0;
+    size_t cap = 0, n = 0;
+    struct rx *rx = NULL;
     free(p->rx_ms);
+    free(p->rx_client);
     p->rx_ms = NULL;
+    p->rx_client = NULL;
     p->n_rx = 0;
     int ok = 1;
     while (ok && fgets(line, sizeof line, f)) {
@@ -312,32 +334,44 @@ static void read_received(struct run *r) {
       const char *rest = strptime(line, "%Y-%m-%dT%H:%M:%S", &tm);
       if (!rest || *rest != '.') continue;
       int64_t ms = (int64_t)timegm(&tm) * 1000 + atoi(rest + 1) - r->t0_wall_ms;
-      if (p->n_rx == cap) {
+      if (n == cap) {
         size_t ncap = cap ? cap * 2 : 1024;
-        int64_t *n = realloc(p->rx_ms, ncap * sizeof *n);
-        if (!n) {
+        struct rx *nr = realloc(rx, ncap * sizeof *nr);
+        if (!nr) {
           ok = 0;
           break;
         }
-        p->rx_ms = n;
+        rx = nr;
         cap = ncap;
       }
-      p->rx_ms[p->n_rx++] = ms;
+      rx[n++] = (struct rx){ms, rx_sender(r->sc, rest)};
     }
     fclose(f);
+    /* Sorted by time, then apart: the times for the judge's scans, the senders beside them. The
+     * arrays exist (of one entry at least) also when nothing was received: "read, nothing received"
+     * is not "not read". */
+    if (ok) {
+      qsort(rx, n, sizeof *rx, cmp_rx);
+      p->rx_ms = malloc((n ? n : 1) * sizeof *p->rx_ms);
+      p->rx_client = malloc((n ? n : 1) * sizeof *p->rx_client);
+      ok = p->rx_ms && p->rx_client;
+    }
     if (!ok) {
+      free(rx);
       free(p->rx_ms);
+      free(p->rx_client);
       p->rx_ms = NULL;
-      p->n_rx = 0;
+      p->rx_client = NULL;
       run_fail(r, "out of memory reading %s", path);
       continue;
     }
-    if (p->n_rx == 0) { /* keep "read, nothing received" apart from "not read" */
-      p->rx_ms = malloc(sizeof *p->rx_ms);
-      if (!p->rx_ms) continue;
+    for (size_t j = 0; j < n; j++) {
+      p->rx_ms[j] = rx[j].ms;
+      p->rx_client[j] = rx[j].client;
     }
-    qsort(p->rx_ms, p->n_rx, sizeof *p->rx_ms, cmp_i64);
-    p->first_rx_ms = p->n_rx ? p->rx_ms[0] : -1;
+    free(rx);
+    p->n_rx = n;
+    p->first_rx_ms = n ? p->rx_ms[0] : -1;
   }
 }
 
@@ -352,6 +386,7 @@ static void judge_all(struct run *r) {
                                  .gone_step = p->gone_step,
                                  .first_rx_ms = p->first_rx_ms,
                                  .rx_ms = p->rx_ms,
+                                 .rx_client = p->rx_client,
                                  .n_rx = p->n_rx};
   }
   r->passed = 1;
@@ -434,6 +469,8 @@ void run_free(struct run *r) {
   for (size_t i = 0; i < r->cluster.n_pods; i++) {
     free(r->cluster.pods[i].rx_ms);
     r->cluster.pods[i].rx_ms = NULL;
+    free(r->cluster.pods[i].rx_client);
+    r->cluster.pods[i].rx_client = NULL;
   }
   sample_free(&r->samples);
   sample_free(&r->proxy_samples);

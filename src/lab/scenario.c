@@ -1,5 +1,7 @@
 #include "scenario.h"
 
+#include "metadata.h"
+
 #include "file.h"
 
 #include <errno.h>
@@ -106,7 +108,16 @@ static int get_int(struct loader *ld, const struct ytree *map, const char *key, 
  * refuses a value the program would refuse at run time (issue 16: RESPONSE_DELAY: bogus passed the
  * check and failed as "cannot bring the cluster up"). The lab sets NAME, LISTEN_ADDRESS,
  * SERVER_ADDRESS, SUMMARY_INTERVAL and PRINT_REPLIES itself. */
-enum env_type { ENV_DURATION, ENV_DURATION_POSITIVE, ENV_KEEPALIVE, ENV_COUNT, ENV_BOOL, ENV_LB, ENV_LEVEL };
+enum env_type {
+  ENV_DURATION,
+  ENV_DURATION_POSITIVE,
+  ENV_KEEPALIVE,
+  ENV_COUNT,
+  ENV_BOOL,
+  ENV_LB,
+  ENV_LEVEL,
+  ENV_METADATA
+};
 struct env_rule {
   const char *name;
   enum env_type type;
@@ -127,6 +138,7 @@ static const struct env_rule env_rules[] = {
     {"KEEPALIVE_TIME", ENV_KEEPALIVE, 1},
     {"KEEPALIVE_TIMEOUT", ENV_DURATION_POSITIVE, 1},
     {"CHANNEL_PER_RPC", ENV_BOOL, 1},
+    {"METADATA", ENV_METADATA, 1},
     {"LOG_LEVEL", ENV_LEVEL, 1},
 };
 #define ENV_MAX_MS SC_MAX_DURATION_MS
@@ -163,6 +175,13 @@ static int check_env(struct loader *ld, const struct ytree *at, int client, cons
       if (strcmp(value, "round_robin") != 0 && strcmp(value, "pick_first") != 0)
         return fail(ld, at, "env %s: \"%s\" must be round_robin or pick_first", key, value);
       break;
+    case ENV_METADATA: {
+      struct metadata_entry md[METADATA_MAX];
+      char why[256];
+      if (metadata_parse(value, md, METADATA_MAX, why, sizeof why) < 0)
+        return fail(ld, at, "env %s: \"%s\": %s", key, value, why);
+      break;
+    }
     case ENV_LEVEL:
       if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 && strcmp(value, "warn") != 0 &&
           strcmp(value, "error") != 0)
@@ -468,6 +487,13 @@ static int load_group_share(struct loader *ld, const struct ytree *c, const stru
   return 0;
 }
 
+static int load_client_share(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                             struct sc_expect *e) {
+  if (load_group_share(ld, c, sc, idx, e) != 0 || get_name(ld, c, "client", 1, e->client) != 0) return -1;
+  if (!scenario_client(sc, e->client)) return fail(ld, ytree_get(c, "client"), "no client named \"%s\"", e->client);
+  return 0;
+}
+
 /* The checks an expectation can name, in enum sc_check order; judge.c has their verdicts. */
 static const struct {
   const char *name;
@@ -480,6 +506,7 @@ static const struct {
     [SC_CHECK_EVEN] = {"even", load_even},
     [SC_CHECK_STOPS] = {"stops", load_within},
     [SC_CHECK_GROUP_SHARE] = {"group_share", load_group_share},
+    [SC_CHECK_CLIENT_SHARE] = {"client_share", load_client_share},
 };
 
 const char *scenario_check_name(enum sc_check c) { return c < SC_CHECK_COUNT ? checks[c].name : "?"; }
@@ -521,8 +548,8 @@ static int check_select(struct loader *ld, const struct ytree *c, const struct s
 static int load_expects(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "expect", 1);
   if (!seq) return -1;
-  static const char *const keys[] = {"check",     "phase",  "deployment", "select", "claim",    "min", "target",
-                                     "tolerance", "within", "window",     "settle", "min_rpcs", NULL};
+  static const char *const keys[] = {"check",     "phase",  "deployment", "select", "claim",    "min",    "target",
+                                     "tolerance", "within", "window",     "settle", "min_rpcs", "client", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_expects == SC_MAX_EXPECTS) return fail(ld, c, "too many expectations");
     struct sc_expect *e = &sc->expects[sc->n_expects];

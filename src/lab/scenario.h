@@ -111,6 +111,8 @@ enum sc_check {
   SC_CHECK_GROUP_SHARE,   /* the deployment's pods together get target +- tolerance over the phase (after
                              `settle_ms`), over at least `min_rpcs` RPCs; the time until a 1 s window first
                              shows it is measured */
+  SC_CHECK_CLIENT_SHARE,  /* of one client's RPCs (the servers' logs say who sent each), the deployment's pods
+                             get target +- tolerance over the phase (after `settle_ms`), over >= `min_rpcs` */
   SC_CHECK_COUNT
 };
 
@@ -131,7 +133,8 @@ struct sc_expect {
                                     the group's servers logged after the change, at most this late) */
   int64_t window_ms;             /* EVEN */
   int64_t settle_ms;             /* GROUP_SHARE: left out at the start of the phase */
-  uint64_t min_rpcs;             /* GROUP_SHARE */
+  uint64_t min_rpcs;             /* GROUP_SHARE, CLIENT_SHARE */
+  char client[SC_NAME_MAX];      /* CLIENT_SHARE: whose RPCs */
   int line;
 };
 

@@ -30,6 +30,7 @@ export const SCENARIOS = {
   canary: ["server-v1.yaml", "server-v2.yaml", "client.yaml"],
   xds: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "client.yaml"],
   proxyless: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "client.yaml"],
+  preview: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "client.yaml"],
   istio: ["server-v1.yaml", "server-v2.yaml", "httproute.yaml", "client.yaml"],
   linkerd: ["server-v1.yaml", "server-v2.yaml", "trafficsplit.yaml", "client.yaml"],
   connperrpc: ["server.yaml", "client.yaml"],

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The xdsconfig ConfigMaps of deploy/xds and deploy/proxyless pass `xdsd --check`, and a broken
+# The xdsconfig ConfigMaps of deploy/xds, deploy/proxyless and deploy/preview pass `xdsd --check`, and a broken
 # config does not. The config.yaml block is cut out of the ConfigMap with awk (no node needed).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +11,7 @@ trap 'rm -rf "$T"' EXIT
 . "$HERE/lib.sh"
 failed=0
 
-for scn in xds proxyless; do
+for scn in xds proxyless preview; do
   cfg="$T/$scn.yaml"
   configmap_yaml "$ROOT/deploy/$scn/xds.yaml" xdsconfig >"$cfg"
   if [ ! -s "$cfg" ]; then

@@ -122,7 +122,7 @@ static void test_judge(void) {
     sample_add(&s, t * 1000 + 50, &l);
   }
   struct judge_pod pods[5];
-  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1, NULL, 0};
+  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1, NULL, 0, NULL};
   struct judge_timing tm = {.step_start_ms = {0, 6200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[0], &s, pods, 5, &tm, &r);
@@ -302,10 +302,10 @@ static void test_judge_removed_group(void) {
   }
   int64_t rx_v1[] = {9970, 10050, 10080};
   int64_t none[1];
-  struct judge_pod pods[4] = {{"v1-1", 0, 0, -1, -1, rx_v1, 3},
-                              {"v1-2", 0, 0, -1, -1, none, 0},
-                              {"v2-1", 1, 0, -1, -1, none, 0},
-                              {"v2-2", 1, 0, -1, -1, none, 0}};
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, -1, -1, rx_v1, 3, NULL},
+                              {"v1-2", 0, 0, -1, -1, none, 0, NULL},
+                              {"v2-1", 1, 0, -1, -1, none, 0, NULL},
+                              {"v2-2", 1, 0, -1, -1, none, 0, NULL}};
   struct judge_timing tm = {.step_start_ms = {0, 5000, 9980, 15000}, .end_ms = 20000};
   struct judge_result r;
   /* settle 1 s: judged from second 12, the first whose line began after 10.98 s; v1 is at 0 there. */
@@ -336,6 +336,56 @@ static void test_judge_removed_group(void) {
   sample_free(&s);
 }
 
+/* client_share: the servers' logs say who sent each RPC; of client 0's RPCs in phase "swap" (from 9.98 s,
+ * settle 1 s), v2's pods must get all. Client 1's calls to v1 do not count against it. */
+static void test_judge_client_share(void) {
+  static struct scenario sc;
+  char err[512];
+  CHECK(parse(l7, 0, &sc, err, sizeof err) == 0);
+  REQUIRE(sc.n_clients >= 1);
+  struct sc_expect e = sc.expects[0];
+  e.check = SC_CHECK_CLIENT_SHARE;
+  snprintf(e.phase, sizeof e.phase, "swap");
+  snprintf(e.deployment, sizeof e.deployment, "v2");
+  snprintf(e.client, sizeof e.client, "%s", sc.clients[0].name);
+  e.target = 100;
+  e.tolerance = 0;
+  e.settle_ms = 1000;
+  e.min_rpcs = 3;
+  struct sample_set s;
+  sample_init(&s);
+  const char *names[] = {"v1-1", "v2-1", "v2-2"};
+  for (int i = 0; i < 3; i++) sample_declare(&s, names[i]); /* as the run declares every pod */
+  /* v1-1: client 0 before the swap and during the settle time, client 1 (or an unknown sender) later. */
+  int64_t rx_v1[] = {5000, 10500, 12000, 13000};
+  int16_t by_v1[] = {0, 0, 1, -1};
+  int64_t rx_v2[] = {11000, 12000, 14000, 16000};
+  int16_t by_v2[] = {0, 0, 0, 1};
+  int64_t none[1];
+  int16_t nobody[1];
+  struct judge_pod pods[3] = {{"v1-1", 0, 0, -1, -1, rx_v1, 4, by_v1},
+                              {"v2-1", 1, 0, -1, -1, rx_v2, 4, by_v2},
+                              {"v2-2", 1, 0, -1, -1, none, 0, nobody}};
+  struct judge_timing tm = {.step_start_ms = {0, 5000, 9980, 15000}, .end_ms = 20000};
+  struct judge_result r;
+  judge_expect(&sc, &e, &s, pods, 3, &tm, &r);
+  CHECK(r.pass && r.value == 100 && strstr(r.measured, "of its 3 RPCs"));
+  /* No settle time: client 0's call to v1 at 10.5 s counts: 3 of 4. */
+  e.settle_ms = 0;
+  judge_expect(&sc, &e, &s, pods, 3, &tm, &r);
+  CHECK(!r.pass && r.value == 75);
+  e.settle_ms = 1000;
+  e.min_rpcs = 4;
+  judge_expect(&sc, &e, &s, pods, 3, &tm, &r);
+  CHECK(!r.pass && strstr(r.measured, "fewer than 4"));
+  /* A log not read is not a pass. */
+  e.min_rpcs = 0;
+  pods[0].rx_client = NULL;
+  judge_expect(&sc, &e, &s, pods, 3, &tm, &r);
+  CHECK(!r.pass && strstr(r.measured, "was not read"));
+  sample_free(&s);
+}
+
 static void test_judge_group_and_stops(void) {
   static struct scenario sc;
   char err[512];
@@ -361,10 +411,10 @@ static void test_judge_group_and_stops(void) {
     CHECK(sample_parse_line(line, &l) == 0);
     sample_add(&s, t * 1000 + 100, &l);
   }
-  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1, NULL, 0},
-                              {"v1-2", 0, 0, -1, -1, NULL, 0},
-                              {"v2-1", 1, 0, -1, -1, NULL, 0},
-                              {"v2-2", 1, 0, -1, -1, NULL, 0}};
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1, NULL, 0, NULL},
+                              {"v1-2", 0, 0, -1, -1, NULL, 0, NULL},
+                              {"v2-1", 1, 0, -1, -1, NULL, 0, NULL},
+                              {"v2-2", 1, 0, -1, -1, NULL, 0, NULL}};
   struct judge_timing tm = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[0], &s, pods, 4, &tm, &r);
@@ -409,16 +459,16 @@ static void test_judge_vacuous(void) {
   CHECK(sample_parse_line("summary window_ms=1000 ok=0 failed=0 p50_us=0 p99_us=0 servers=0", &l) == 0);
   sample_add(&s, 19050, &l);
   struct judge_pod pods[5];
-  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1, NULL, 0};
+  for (int i = 0; i < 5; i++) pods[i] = (struct judge_pod){names[i], 0, i < 3 ? 0 : 1, -1, -1, NULL, 0, NULL};
   struct judge_timing tm = {.step_start_ms = {0, 6200}, .end_ms = 20000};
   struct judge_result r;
   judge_expect(&sc, &sc.expects[1], &s, pods, 5, &tm, &r); /* no_rpc to the new pods */
   CHECK(!r.pass && strstr(r.measured, "no RPC answered in the phase's last second"));
   /* stops: a kill at 15.2 s after which nobody answers. */
-  struct judge_pod l7pods[4] = {{"server-1", 0, 0, 3, -1, NULL, 0},
-                                {"server-2", 0, 0, -1, -1, NULL, 0},
-                                {"server-3", 1, 0, -1, -1, NULL, 0},
-                                {"server-4", 1, 0, -1, -1, NULL, 0}};
+  struct judge_pod l7pods[4] = {{"server-1", 0, 0, 3, -1, NULL, 0, NULL},
+                                {"server-2", 0, 0, -1, -1, NULL, 0, NULL},
+                                {"server-3", 1, 0, -1, -1, NULL, 0, NULL},
+                                {"server-4", 1, 0, -1, -1, NULL, 0, NULL}};
   struct judge_timing tm2 = {.step_start_ms = {0, 5200, 10000, 15200}, .end_ms = 20000};
   judge_expect(&l7sc, &l7sc.expects[1], &s, l7pods, 4, &tm2, &r);
   CHECK(!r.pass && strstr(r.measured, "no RPC answered at all after the kill"));
@@ -426,6 +476,7 @@ static void test_judge_vacuous(void) {
 }
 
 int main(void) {
+  test_judge_client_share();
   test_judge_vacuous();
   test_l7_and_xds();
   test_judge_group_and_stops();
