@@ -1,5 +1,7 @@
 #include "client.h"
 
+#include "xdsdump.h"
+
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
@@ -230,6 +232,13 @@ static void print_summary(struct summary *sum, int64_t window_ms, const struct s
 }
 
 /* Waits ms between rounds (no call is in flight: the queue stays empty), or until *stop is set. */
+/* The xDS config dump, when asked for (SIGUSR1). */
+static void dump_if_asked(const struct client_config *cfg) {
+  if (!cfg->dump || !*cfg->dump) return;
+  *cfg->dump = 0;
+  xdsdump_print(stdout);
+}
+
 static void pause_for(grpc_completion_queue *cq, int64_t ms, volatile sig_atomic_t *stop) {
   int64_t until = clock_now_ms() + ms;
   for (int64_t now = clock_now_ms(); now < until && !*stop; now = clock_now_ms())
@@ -286,6 +295,7 @@ int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop)
       done++;
     }
     flush_errors_left_out(&errors, clock_now_ms());
+    dump_if_asked(cfg);
     fflush(stdout);
     int64_t pause_ms = backoff_after_round(&pause, any_ok);
     if (pause_ms > 0 && (cfg->rounds == 0 || round + 1 < cfg->rounds)) pause_for(cq, pause_ms, stop);

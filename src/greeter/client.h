@@ -30,6 +30,7 @@ struct client_config {
                                             single-address target such as a ClusterIP), destroyed after it */
   const struct metadata_entry *metadata; /* METADATA: sent with every call */
   size_t n_metadata;
+  volatile sig_atomic_t *dump; /* set (SIGUSR1): print the xDS config dump after the round (xdsdump.h) */
 };
 
 /* Runs rounds until cfg->rounds are done or *stop is set. Returns the number of failed RPCs. (gRPC

@@ -12,11 +12,13 @@
 #include "log.h"
 #include "target.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, dump_requested;
 
 static void on_signal(int sig) {
-  (void)sig;
-  stop_requested = 1;
+  if (sig == SIGUSR1)
+    dump_requested = 1;
+  else
+    stop_requested = 1;
 }
 
 int main(int argc, char **argv) {
@@ -77,7 +79,8 @@ int main(int argc, char **argv) {
     cfg.n_metadata = (size_t)n;
   }
 
-  static const int sigs[] = {SIGTERM, SIGINT, 0};
+  cfg.dump = &dump_requested;
+  static const int sigs[] = {SIGTERM, SIGINT, SIGUSR1, 0};
   sig_setup(on_signal, sigs, 0);
 
   grpc_init();

@@ -69,6 +69,7 @@ greeter() {
     "$BIN/greeter-client"
 }
 greeter preview "x-preview=true,team=a"
+PREVIEW_PID=$LAST_PID
 greeter plain ""
 greeter slow "x-slow=1"
 sed "s/NODE/js-preview/" "$T/bootstrap.json" >"$T/bootstrap-js.json"
@@ -130,6 +131,18 @@ check "through Envoy, without it only v1 ($(servers_of "$T/envoy-plain.log"))" t
 wait_for 20 sh -c "[ \$(grep -c 'code=4 DEADLINE_EXCEEDED' '$T/slow.log') -ge 10 ]"
 check "the slow route's calls end DEADLINE_EXCEEDED (the route's 300 ms, under the server's 1 s), none answered" \
   sh -c "! grep ' summary ' '$T/slow.log' | grep -qv ' ok=0 ' && ! grep -q 'slow-1: Hello' '$T/slow.log'"
+# What the preview client accepted, from gRPC C-core itself (SIGUSR1: grpc_dump_xds_configs): every
+# resource it uses ACKED, at the versions xdsd says that node ACKed.
+kill -USR1 "$PREVIEW_PID"
+wait_for 10 grep -q 'xds-config resources=' "$T/preview.log"
+grep 'xds-config' "$T/preview.log"
+for t in Listener:lds RouteConfiguration:rds Cluster:cds ClusterLoadAssignment:eds; do
+  v=$(curl -sf "http://$XDS_ADDR:$ADMIN_PORT/status" | jq -r ".nodes[] | select(.id == \"preview\") | .types.${t#*:}.version_acked")
+  check "the client's own dump: ${t%%:*} ACKED at xdsd's version $v" \
+    grep -q "xds-config type=${t%%:*} .* version=\"$v\" status=ACKED" "$T/preview.log"
+done
+check "the dump names the listener and the node" sh -c "grep -q 'type=Listener name=\"server\"' '$T/preview.log' &&
+  grep -q 'xds-config resources=[1-9][0-9]* node=\"preview\"' '$T/preview.log'"
 check "no client NACKed anything" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
   [.nodes[] | .types[] | .last_nack == null] | all' >/dev/null"
 check "every client and Envoy are connected (5 streams)" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams == 5' >/dev/null"

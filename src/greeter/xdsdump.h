@@ -1,0 +1,14 @@
+/* What greeter-client accepted from its xDS control plane, on demand (SIGUSR1): gRPC C-core's own
+ * config dump (grpc_dump_xds_configs, a serialized envoy.service.status.v3.ClientConfig) printed one
+ * line per resource: type, name, version, ACKED / NACKED / REQUESTED / DOES_NOT_EXIST, and for a
+ * rejected update its version and the client's reason. */
+#ifndef GREETER_XDSDUMP_H
+#define GREETER_XDSDUMP_H
+
+#include <stdio.h>
+
+/* Prints the dump to `out` ("xds-config ..." lines, then "xds-config resources=N"). Without an xDS
+ * channel the dump is empty (resources=0). */
+void xdsdump_print(FILE *out);
+
+#endif
