@@ -2,12 +2,14 @@
 # Regenerates the seed corpora in tests/fuzz/corpus/ from the project's real inputs:
 #   ytree, scenario  lab/scenarios/*.yaml, tests/lab/wrong-expectation.yaml, kind's cluster config,
 #                    and the xdsd configs below (ytree only);
-#   xds_config       the xdsconfig ConfigMaps of deploy/xds and deploy/proxyless, the xds_configs of
+#   xds_config       the xdsconfig ConfigMaps of deploy/xds, deploy/proxyless and deploy/preview, the xds_configs of
 #                    the scenarios, and the configs the xdsd tests write (tests/xds/*.sh here-documents,
 #                    shell variables replaced by numbers);
 #   discovery, greeter  binary DiscoveryRequest streams and greeter requests, by seedgen.c;
 #   admin            HTTP requests to xdsd's admin endpoint, byte for byte as its clients send them
-#                    (below).
+#                    (below);
+#   kube             watch streams as kube-apiserver writes them (one JSON event per line; the first
+#                    byte picks the first line's resource: even Services, odd EndpointSlices).
 # Usage: gen_corpus.sh FUZZ_BIN (the bin/ folder of the fuzz build, for fuzz_seedgen).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +29,7 @@ for f in "$ROOT"/lab/scenarios/*.yaml "$ROOT/tests/lab/wrong-expectation.yaml"; 
 done
 cp "$ROOT/deploy/kind/cluster.yaml" "$C/ytree/kind-cluster.yaml"
 
-for scn in xds proxyless; do
+for scn in xds proxyless preview; do
   configmap_yaml "$ROOT/deploy/$scn/xds.yaml" xdsconfig >"$C/xds_config/deploy-$scn.yaml"
 done
 
@@ -89,4 +91,33 @@ Accept: $PROM_ACCEPT\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Sec
 req kube-probe-healthz "GET /healthz HTTP/1.1\r\nHost: 10.244.0.7:9003\r\nUser-Agent: kube-probe/1.29\r\nConnection: close\r\nAccept: */*\r\n\r\n"
 req pipelined "GET /status HTTP/1.1\r\n$CURL\r\nHEAD /metrics HTTP/1.1\r\n$CURL\r\n\
 GET /metrics HTTP/1.1\r\n$CURL\r\nGET /healthz HTTP/1.1\r\n${CURL}Connection: close\r\n\r\n"
+# Watch streams: a Service and its slice added, modified, deleted; a bookmark, a 410 Gone and an IPv6
+# slice; a broken line among good ones.
+mkdir -p "$C/kube"
+python3 - "$C/kube" <<'PY'
+import json, sys
+d = sys.argv[1]
+svc = {"type": "ADDED", "object": {"metadata": {"name": "server", "namespace": "demo", "resourceVersion": "7"},
+       "spec": {"ports": [{"name": "grpc", "port": 50051, "protocol": "TCP"}, {"name": "admin", "port": 9003}]}}}
+sl = {"type": "ADDED", "object": {"metadata": {"name": "server-a", "namespace": "demo", "resourceVersion": "8",
+      "labels": {"kubernetes.io/service-name": "server"}}, "addressType": "IPv4",
+      "ports": [{"name": "grpc", "port": 50051}, {"name": "admin", "port": 9003}],
+      "endpoints": [{"addresses": ["198.18.0.1"], "conditions": {"ready": True}, "zone": "a"},
+                    {"addresses": ["198.18.0.2"], "conditions": {"ready": False, "serving": True, "terminating": True}, "zone": "b"},
+                    {"addresses": ["198.18.0.1"]}]}}
+sl2 = json.loads(json.dumps(sl)); sl2["type"] = "MODIFIED"; sl2["object"]["endpoints"] = sl2["object"]["endpoints"][:1]
+dl = json.loads(json.dumps(sl)); dl["type"] = "DELETED"
+bm = {"type": "BOOKMARK", "object": {"kind": "EndpointSlice", "metadata": {"resourceVersion": "12"}}}
+er = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "message": "too old resource version: 1 (5)"}}
+v6 = {"type": "ADDED", "object": {"metadata": {"name": "server-v6", "namespace": "demo",
+      "labels": {"kubernetes.io/service-name": "server"}}, "addressType": "IPv6", "endpoints": [{"addresses": ["fd00::1"]}]}}
+def w(name, first, lines, tail=b""):
+    with open(f"{d}/{name}", "wb") as f:
+        f.write(bytes([first]) + "\n".join(json.dumps(l, separators=(",", ":")) for l in lines).encode() + tail)
+w("svc-slice-modify", 0, [svc, sl, svc, sl2])
+w("svc-slice-delete", 0, [svc, sl, svc, dl])
+w("bookmark-error", 1, [bm, er, v6])
+w("broken-line", 0, [svc], b'\n{"type":"ADDED"\n not json\n')
+PY
+
 du -sh "$C"/* "$C"
