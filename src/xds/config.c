@@ -327,10 +327,12 @@ static int parse_endpoints(struct cparse *p, const struct ytree *ep, struct conf
 }
 
 static int parse_cluster(struct cparse *p, const struct ytree *t, struct config_cluster *cl) {
-  static const char *const keys[] = {"name", "endpoints", "service", NULL};
+  static const char *const keys[] = {"name", "endpoints", "service", "max_requests", NULL};
   cl->line = t->line;
   if (want_map(p, t, "a cluster") || check_keys(p, t, "a cluster", keys)) return -1;
   if (get_str(p, t, "name", NULL, &cl->name)) return -1;
+  int present = 0;
+  if (get_uint(p, t, "max_requests", 1, 1000000, &cl->max_requests, &present)) return -1;
   if (cl->name[0] == '\0') return perr(p, t->line, "cluster name must not be empty");
   const struct ytree *ep = ytree_get(t, "endpoints"), *svc = ytree_get(t, "service");
   if (svc) {

@@ -15,7 +15,7 @@
  * must sum to exactly 100 (a single cluster may
  * leave its weight out); every cluster a route names must be defined; names are unique; a cluster takes
  * its endpoints from `endpoints` or from a Kubernetes Service port (`service`, served with --kubernetes),
- * not both. */
+ * not both; `max_requests` (circuit breaking) is 1..1000000. */
 #ifndef XDS_CONFIG_H
 #define XDS_CONFIG_H
 
@@ -74,7 +74,8 @@ struct config_endpoint {
 
 struct config_cluster {
   char *name;
-  char *service; /* NAME.NAMESPACE:PORT whose endpoints it takes, or NULL (owned) */
+  char *service;         /* NAME.NAMESPACE:PORT whose endpoints it takes, or NULL (owned) */
+  uint32_t max_requests; /* circuit breaking: calls in flight to the cluster at most; 0: unset (gRPC's 1024) */
   struct config_endpoint *endpoints;
   size_t n_endpoints;
   int line;

@@ -516,6 +516,7 @@ static int copy_listener(struct config_listener *dst, const struct config_listen
 
 static int copy_cluster(struct config_cluster *dst, const struct config_cluster *src, const struct kube_view *v) {
   dst->line = src->line;
+  dst->max_requests = src->max_requests;
   if (!(dst->name = strdup(src->name))) return -1;
   if (src->service) {
     if (!(dst->service = strdup(src->service))) return -1;

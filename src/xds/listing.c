@@ -30,7 +30,9 @@ void listing_print(const struct snapshot *s, const struct config *cfg, FILE *out
   }
   for (size_t i = 0; i < cfg->n_clusters; i++) {
     const struct config_cluster *c = &cfg->clusters[i];
-    fprintf(out, "cds cluster name=%s type=EDS lb=ROUND_ROBIN upstream=HTTP/2\n", c->name);
+    fprintf(out, "cds cluster name=%s type=EDS lb=ROUND_ROBIN upstream=HTTP/2", c->name);
+    if (c->max_requests) fprintf(out, " max_requests=%u", c->max_requests);
+    fputc('\n', out);
     if (c->service) {
       fprintf(out, "eds cluster-load-assignment name=%s endpoints: those of Kubernetes Service port %s\n", c->name,
               c->service);

@@ -386,6 +386,20 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
   cl.lb_policy = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__ROUND_ROBIN;
   cl.n_typed_extension_protocol_options = 1;
   cl.typed_extension_protocol_options = entries;
+  /* Circuit breaking: the DEFAULT priority's max_requests, which gRPC clients (gRFC A32) and Envoy
+   * both apply to the calls in flight to the cluster. */
+  Google__Protobuf__UInt32Value maxr = GOOGLE__PROTOBUF__UINT32_VALUE__INIT;
+  Envoy__Config__Cluster__V3__CircuitBreakers__Thresholds th =
+      ENVOY__CONFIG__CLUSTER__V3__CIRCUIT_BREAKERS__THRESHOLDS__INIT;
+  Envoy__Config__Cluster__V3__CircuitBreakers__Thresholds *ths[1] = {&th};
+  Envoy__Config__Cluster__V3__CircuitBreakers cb = ENVOY__CONFIG__CLUSTER__V3__CIRCUIT_BREAKERS__INIT;
+  if (c->max_requests) {
+    maxr.value = c->max_requests;
+    th.max_requests = &maxr;
+    cb.n_thresholds = 1;
+    cb.thresholds = ths;
+    cl.circuit_breakers = &cb;
+  }
   int rc = table_add(&s->tables[SNAP_CDS], c->name, &cl.base);
   free(hpo_any.value.data);
   return rc;

@@ -6,6 +6,8 @@
 #   - the preview clients reach only v2, the others only v1;
 #   - the slow client's calls fail DEADLINE_EXCEEDED (the route's 300 ms; the server takes 1 s, the
 #     client's own deadline is 10 s);
+#   - circuit breaking: x-cb present -> a cluster with max_requests 3 (gRFC A32) in front of a 300 ms
+#     server; a client with 10 calls in flight gets 3 answered and 7 refused at once, per round;
 #   - no client NACKs anything.
 NET_BASE=190
 DNS_PORT=5490
@@ -23,11 +25,14 @@ for i in 1 2 3; do
 done
 start_server v2-1 "$NET.$((NET_BASE + 5))"
 echo "$NET.$((NET_BASE + 5)) server-v2" >>"$HOSTS"
+# The circuit-broken cluster's server: 300 ms per reply.
+spawn server-cb env NAME=cb-1 LISTEN_ADDRESS="$NET.$((NET_BASE + 7)):50051" RESPONSE_DELAY=300ms "$BIN/greeter-server"
+echo "$NET.$((NET_BASE + 7)) server-cb" >>"$HOSTS"
 # The slow server (1 s per reply) behind its own name.
 spawn server-slow env NAME=slow-1 LISTEN_ADDRESS="$NET.$((NET_BASE + 6)):50051" RESPONSE_DELAY=1s "$BIN/greeter-server"
 echo "$NET.$((NET_BASE + 6)) server-slow" >>"$HOSTS"
 dns_reload
-for i in 1 2 3 5 6; do wait_port "$NET.$((NET_BASE + i))" 50051; done
+for i in 1 2 3 5 6 7; do wait_port "$NET.$((NET_BASE + i))" 50051; done
 
 cat >"$T/headers.yaml" <<YAML
 name: preview
@@ -45,6 +50,9 @@ spec:
       headers: [{name: x-slow, present: true}]
       timeout: 300ms
       clusters: [{name: server-slow}]
+    - name: breaker
+      headers: [{name: x-cb, present: true}]
+      clusters: [{name: server-cb}]
     - name: rest
       prefix: /
       clusters: [{name: server-v1}]
@@ -52,6 +60,7 @@ spec:
   - {name: server-v1, endpoints: [{address: server-v1, port: 50051}]}
   - {name: server-v2, endpoints: [{address: server-v2, port: 50051}]}
   - {name: server-slow, endpoints: [{address: server-slow, port: 50051}]}
+  - {name: server-cb, max_requests: 3, endpoints: [{address: server-cb, port: 50051}]}
 YAML
 check "--check accepts the routes and lists their matches" sh -c "'$BIN/xdsd' --check '$T/headers.yaml' | grep -q 'header:x-preview:exact=true'"
 configmap_init "$T/headers.yaml"
@@ -65,13 +74,14 @@ JSON
 greeter() {
   sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
   spawn "$1" env GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" SERVER_ADDRESS="${3:-xds:///server}" NAME="$1" \
-    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY=5 WAIT_FOR_READY=0 RPC_TIMEOUT=10s \
+    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY="${4:-5}" WAIT_FOR_READY=0 RPC_TIMEOUT=10s \
     "$BIN/greeter-client"
 }
 greeter preview "x-preview=true,team=a"
 PREVIEW_PID=$LAST_PID
 greeter plain ""
 greeter slow "x-slow=1"
+greeter cb "x-cb=1" "" 10
 sed "s/NODE/js-preview/" "$T/bootstrap.json" >"$T/bootstrap-js.json"
 spawn js env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-js.json" TARGET=xds:///server \
   METADATA=x-preview=true PROTO="$ROOT/proto/helloworld.proto" node "$(dirname "$0")/js/client.js"
@@ -107,14 +117,15 @@ wait_for 30 sh -c "curl -sf http://$ENVOY_ADDR:9901/ready | grep -q LIVE"
 wait_port "$ENVOY_ADDR" 8080 20
 greeter envoy-preview "x-preview=true" "ipv4:$ENVOY_ADDR:8080"
 greeter envoy-plain "" "ipv4:$ENVOY_ADDR:8080"
+greeter envoy-cb "x-cb=1" "ipv4:$ENVOY_ADDR:8080" 10
 
-# servers_of LOG: the servers (v1, v2, slow: the name before '-') that answered in LOG's windows after
+# servers_of LOG: the servers (v1, v2, slow, cb: the name before '-') that answered in LOG's windows after
 # the first two (start-up), sorted and unique; "fail" when any RPC failed.
 servers_of() {
   grep -E ' summary |^js window' "$1" | grep -v final=1 | tail -n +3 |
     awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v = kv[2]; sub(/\/.*/, "", v)
              if (kv[1] == "failed" && v > 0) f = 1
-             if (kv[1] ~ /^(v1|v2|slow)-[0-9]+$/ && v > 0) { split(kv[1], n, "-"); s[n[1]] = 1 } } }
+             if (kv[1] ~ /^(v1|v2|slow|cb)-[0-9]+$/ && v > 0) { split(kv[1], n, "-"); s[n[1]] = 1 } } }
          END { for (k in s) print k; if (f) print "fail" }' | sort | paste -sd ' '
 }
 for c in preview plain envoy-preview envoy-plain js; do
@@ -143,6 +154,22 @@ for t in Listener:lds RouteConfiguration:rds Cluster:cds ClusterLoadAssignment:e
 done
 check "the dump names the listener and the node" sh -c "grep -q 'type=Listener name=\"server\"' '$T/preview.log' &&
   grep -q 'xds-config resources=[1-9][0-9]* node=\"preview\"' '$T/preview.log'"
+# Circuit breaking: of 10 calls a round, max_requests 3 lets 3 through; the other 7 fail at once.
+# totals LOG: "ok failed" over its summary windows after the first two.
+totals() {
+  grep ' summary ' "$1" | grep -v final=1 | tail -n +3 |
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "ok") o += kv[2]; if (kv[1] == "failed") f += kv[2] } }
+         END { print o + 0, f + 0 }'
+}
+for c in cb envoy-cb; do
+  wait_for 30 sh -c "[ \$(grep -c ' summary ' '$T/$c.log') -ge 12 ]"
+  read -r ok failed <<<"$(totals "$T/$c.log")"
+  # 3 of every 10 answered; windows cut rounds at their edges, so 20-40% (without the breaker: 100%).
+  check "$c: max_requests 3 of 10 in flight: $ok answered, $failed refused (about 30% answered)" \
+    awk -v o="$ok" -v f="$failed" 'BEGIN { t = o + f; exit !(t >= 50 && o * 100 / t >= 20 && o * 100 / t <= 40) }'
+done
+check "the answers came from the circuit-broken cluster's server only ($(servers_of "$T/cb.log"))" \
+  test "$(servers_of "$T/cb.log")" = "cb fail"
 check "no client NACKed anything" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
   [.nodes[] | .types[] | .last_nack == null] | all' >/dev/null"
-check "every client and Envoy are connected (5 streams)" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams == 5' >/dev/null"
+check "every client and Envoy are connected (6 streams)" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams == 6' >/dev/null"

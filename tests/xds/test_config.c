@@ -97,6 +97,11 @@ static void test_routes(void) {
   bad(route("headers: [{name: x, prefix: \"\"}]"), "an empty prefix matches everything");
   bad(route("headers: [{name: x, exact: a, regex: b}]"), "unknown key \"regex\" in a header match");
   bad(route("headers: {name: x}"), "route headers must be a list");
+  c = ok("spec:\n  clusters:\n  - {name: a, max_requests: 3}\n");
+  REQUIRE(c->clusters[0].max_requests == 3, "max_requests");
+  config_free(c);
+  bad("spec:\n  clusters:\n  - {name: a, max_requests: 0}\n",
+      "t.yaml:3: \"max_requests\" must be an integer in 1..1000000");
 }
 
 int main(void) {
