@@ -86,31 +86,8 @@ sed "s/NODE/js-preview/" "$T/bootstrap.json" >"$T/bootstrap-js.json"
 spawn js env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-js.json" TARGET=xds:///server \
   METADATA=x-preview=true PROTO="$ROOT/proto/helloworld.proto" node "$(dirname "$0")/js/client.js"
 
-# Envoy over ADS with the same listener; two greeter-clients through it (plain dns target).
-cat >"$T/envoy.yaml" <<YAML
-admin:
-  address: {socket_address: {address: $ENVOY_ADDR, port_value: 9901}}
-dynamic_resources:
-  ads_config:
-    api_type: GRPC
-    transport_api_version: V3
-    set_node_on_first_message_only: true
-    grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
-  lds_config: {ads: {}, resource_api_version: V3}
-  cds_config: {ads: {}, resource_api_version: V3}
-static_resources:
-  clusters:
-  - name: xds_cluster
-    type: STATIC
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: {http2_protocol_options: {}}
-    load_assignment:
-      cluster_name: xds_cluster
-      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: $XDS_ADDR, port_value: $XDS_PORT}}}}]}]
-YAML
+# Envoy over ADS with the same listener; greeter-clients through it (ipv4: targets).
+envoy_bootstrap "$T/envoy.yaml" "$ENVOY_ADDR"
 spawn envoy "$ENVOY" -c "$T/envoy.yaml" --service-node envoy-1 --service-cluster client --concurrency 1 \
   --disable-hot-restart --log-level warn
 wait_for 30 sh -c "curl -sf http://$ENVOY_ADDR:9901/ready | grep -q LIVE"

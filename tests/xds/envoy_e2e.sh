@@ -39,32 +39,7 @@ configmap_init "$T/c95.yaml"
 mkdir "$T/rec"
 start_xdsd --record-requests "$T/rec"
 
-cat >"$T/envoy.yaml" <<YAML
-admin:
-  address: {socket_address: {address: $ENVOY_ADDR, port_value: 9901}}
-dynamic_resources:
-  ads_config:
-    api_type: GRPC
-    transport_api_version: V3
-    set_node_on_first_message_only: true   # as deploy/xds/client.yaml
-    grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
-  lds_config: {ads: {}, resource_api_version: V3}
-  cds_config: {ads: {}, resource_api_version: V3}
-static_resources:
-  clusters:
-  - name: xds_cluster
-    type: STATIC
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config:
-          http2_protocol_options:
-            connection_keepalive: {interval: 30s, timeout: 5s}
-    load_assignment:
-      cluster_name: xds_cluster
-      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: $XDS_ADDR, port_value: $XDS_PORT}}}}]}]
-YAML
+envoy_bootstrap "$T/envoy.yaml" "$ENVOY_ADDR"
 spawn envoy "$ENVOY" -c "$T/envoy.yaml" --service-node envoy-1 --service-cluster client --concurrency 2 \
   --disable-hot-restart --log-level info
 ENVOY_PID=$LAST_PID

@@ -155,3 +155,35 @@ swap_and_settle() {
   configmap_swap "$1"
   wait_until $((t0 + 2000))
 }
+
+# envoy_bootstrap FILE ADDR: an Envoy bootstrap over ADS from this test's xdsd (as deploy/xds/client.yaml
+# bootstraps: set_node_on_first_message_only, HTTP/2 with keepalive to the control plane), admin on
+# ADDR:9901.
+envoy_bootstrap() {
+  cat >"$1" <<YAML
+admin:
+  address: {socket_address: {address: $2, port_value: 9901}}
+dynamic_resources:
+  ads_config:
+    api_type: GRPC
+    transport_api_version: V3
+    set_node_on_first_message_only: true   # as deploy/xds/client.yaml
+    grpc_services: [{envoy_grpc: {cluster_name: xds_cluster}}]
+  lds_config: {ads: {}, resource_api_version: V3}
+  cds_config: {ads: {}, resource_api_version: V3}
+static_resources:
+  clusters:
+  - name: xds_cluster
+    type: STATIC
+    connect_timeout: 1s
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config:
+          http2_protocol_options:
+            connection_keepalive: {interval: 30s, timeout: 5s}
+    load_assignment:
+      cluster_name: xds_cluster
+      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: $XDS_ADDR, port_value: $XDS_PORT}}}}]}]
+YAML
+}
