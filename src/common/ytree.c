@@ -1,8 +1,10 @@
 #include "ytree.h"
 
 #include "file.h"
+#include "sbuf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,29 +323,9 @@ int ytree_remove(struct ytree *parent, struct ytree *child) {
   return -1;
 }
 
-struct emit_buf {
-  char *data;
-  size_t len, cap;
-  int failed;
-};
-
+/* libyaml's write handler: 1 on success, 0 (the emitter fails) when memory runs out. */
 static int emit_write(void *arg, unsigned char *buf, size_t size) {
-  struct emit_buf *b = arg;
-  if (b->len + size + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + size + 1) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) {
-      b->failed = 1;
-      return 0;
-    }
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, buf, size);
-  b->len += size;
-  b->data[b->len] = '\0';
-  return 1;
+  return sbuf_append(arg, buf, size, 4096, SIZE_MAX) == 0;
 }
 
 static int emit_scalar(yaml_emitter_t *e, const char *v, int quoted) {
@@ -371,7 +353,7 @@ static int emit_node(yaml_emitter_t *e, const struct ytree *t) {
 char *ytree_emit(const struct ytree *t, size_t *len) {
   yaml_emitter_t e;
   yaml_event_t ev;
-  struct emit_buf b = {0};
+  struct sbuf b = {0};
   if (!yaml_emitter_initialize(&e)) return NULL;
   yaml_emitter_set_output(&e, emit_write, &b);
   yaml_emitter_set_unicode(&e, 1);
@@ -381,8 +363,8 @@ char *ytree_emit(const struct ytree *t, size_t *len) {
            emit_node(&e, t) == 0 && yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(&e, &ev) &&
            yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(&e, &ev) && yaml_emitter_flush(&e);
   yaml_emitter_delete(&e);
-  if (!ok || b.failed) {
-    free(b.data);
+  if (!ok) {
+    sbuf_free(&b);
     return NULL;
   }
   if (len) *len = b.len;

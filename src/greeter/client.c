@@ -11,6 +11,7 @@
 
 #include "backoff.h"
 #include "clock.h"
+#include "grpcarg.h"
 #include "helloworld.pb-c.h"
 #include "log.h"
 #include "pbuf.h"
@@ -52,39 +53,25 @@ static grpc_channel *channel_create(const struct client_config *cfg) {
            cfg->health_check ? ",\"healthCheckConfig\":{\"serviceName\":\"\"}" : "");
   grpc_arg args[7];
   size_t n = 0;
-  args[n].type = GRPC_ARG_STRING;
-  args[n].key = GRPC_ARG_SERVICE_CONFIG;
-  args[n++].value.string = service_config;
+  args[n++] = grpcarg_string(GRPC_ARG_SERVICE_CONFIG, service_config);
   if (cfg->channel_per_rpc) {
     /* gRPC shares subchannels (connections) between channels of equal target and args through a
      * global pool: the concurrent calls' channels would all ride one connection, and a new channel
      * would reuse the previous one's while it lasts. A pool of the channel's own gives it its own. */
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
-    args[n++].value.integer = 1;
+    args[n++] = grpcarg_int(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   }
   if (cfg->keepalive_time_ms > 0) {
     /* A server that stops answering (SIGSTOP, a hung host) while its TCP connection stays up: a PING
      * unanswered for the timeout closes the connection, its calls fail, and round robin stops
      * picking it until it connects again. Pings go on without calls, and without data in between
      * (gRPC's default stops after 2), so that an idle connection is watched too. */
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_KEEPALIVE_TIME_MS;
-    args[n++].value.integer = (int)cfg->keepalive_time_ms;
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_KEEPALIVE_TIMEOUT_MS;
-    args[n++].value.integer = (int)cfg->keepalive_timeout_ms;
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS;
-    args[n++].value.integer = 1;
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA;
-    args[n++].value.integer = 0;
+    args[n++] = grpcarg_int(GRPC_ARG_KEEPALIVE_TIME_MS, (int)cfg->keepalive_time_ms);
+    args[n++] = grpcarg_int(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, (int)cfg->keepalive_timeout_ms);
+    args[n++] = grpcarg_int(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    args[n++] = grpcarg_int(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   }
   if (cfg->dns_min_interval_ms >= 0) {
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS;
-    args[n++].value.integer = (int)cfg->dns_min_interval_ms;
+    args[n++] = grpcarg_int(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, (int)cfg->dns_min_interval_ms);
   }
   grpc_channel_args ch_args = {.num_args = n, .args = args};
   grpc_channel_credentials *creds = grpc_insecure_credentials_create();

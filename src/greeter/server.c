@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "grpcarg.h"
 #include "health.pb-c.h"
 #include "helloworld.pb-c.h"
 #include "log.h"
@@ -404,28 +405,18 @@ static grpc_server *server_create(const struct server_config *cfg) {
   size_t n = 0;
   /* gRPC sets SO_REUSEPORT by default: a second server on the same address would start and
    * silently share the traffic. Refuse, so that a port in use is an error. */
-  args[n].type = GRPC_ARG_INTEGER;
-  args[n].key = GRPC_ARG_ALLOW_REUSEPORT;
-  args[n++].value.integer = 0;
+  args[n++] = grpcarg_int(GRPC_ARG_ALLOW_REUSEPORT, 0);
   /* Clients detect a hung server with keepalive PINGs, with or without calls in flight. gRPC's
    * defaults answer a PING sent sooner than 5 minutes after the last data (or any PING without a
    * call) with a strike, and the third strike with GOAWAY too_many_pings. Faster pings than
    * MIN_PING_INTERVAL_MS still count as strikes. */
-  args[n].type = GRPC_ARG_INTEGER;
-  args[n].key = GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS;
-  args[n++].value.integer = 1;
-  args[n].type = GRPC_ARG_INTEGER;
-  args[n].key = GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS;
-  args[n++].value.integer = MIN_PING_INTERVAL_MS;
+  args[n++] = grpcarg_int(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args[n++] = grpcarg_int(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, MIN_PING_INTERVAL_MS);
   if (cfg->max_connection_age_ms >= 0) {
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_MAX_CONNECTION_AGE_MS;
-    args[n++].value.integer = (int)cfg->max_connection_age_ms;
+    args[n++] = grpcarg_int(GRPC_ARG_MAX_CONNECTION_AGE_MS, (int)cfg->max_connection_age_ms);
   }
   if (cfg->max_connection_age_grace_ms >= 0) {
-    args[n].type = GRPC_ARG_INTEGER;
-    args[n].key = GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS;
-    args[n++].value.integer = (int)cfg->max_connection_age_grace_ms;
+    args[n++] = grpcarg_int(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, (int)cfg->max_connection_age_grace_ms);
   }
   grpc_channel_args ch_args = {.num_args = n, .args = args};
   return grpc_server_create(&ch_args, NULL);

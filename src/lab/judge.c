@@ -123,132 +123,100 @@ static void group_share(const struct sc_expect *e, const struct sample_set *s, c
 }
 
 /* What every verdict gets: the expectation, the samples and the selected pods, the phase's clean
- * seconds [from, to) and the RPCs counted in them. */
+ * seconds [from, to), the RPCs counted in them, and when the phase began and ended. */
 struct judge_ctx {
   const struct scenario *sc;
   const struct sc_expect *e;
   const struct sample_set *s;
   struct verdict_grid g;
-  const struct judge_timing *tm;
-  size_t k, from, to, n;
+  size_t from, to, n;
   const size_t *cols;
   const char *const *names;
   const struct judge_pod *const *sel;
   const struct judge_pod *pods; /* every pod */
   size_t n_pods;
   uint64_t total;
+  int64_t start_ms, end_ms; /* the phase: its step's start to the next step's (or the run's end) */
+  size_t start_s;           /* the second the phase began in (boundary included) */
 };
 
+/* Seconds from the phase's start to the end of second `t` of the run. */
+static double after_start_s(const struct judge_ctx *c, long t) {
+  return (double)(t + 1) - (double)c->start_ms / 1000.0;
+}
+
 static void judge_top_share(const struct judge_ctx *c, struct judge_result *out) {
-  const struct sc_expect *e = c->e;
-  const struct sample_set *s = c->s;
-  const struct verdict_grid g = c->g;
-  size_t from = c->from;
-  size_t to = c->to;
-  uint64_t total = c->total;
   size_t top;
-  double sh = verdict_top_share(&g, from, to, &top);
+  double sh = verdict_top_share(&c->g, c->from, c->to, &top);
   out->value = sh;
-  out->pass = total > 0 && sh + 1e-9 >= e->min;
-  say(out, "%s got %.1f%% of %llu RPCs", total ? s->names[top] : "no pod", sh, (unsigned long long)total);
+  out->pass = c->total > 0 && sh + 1e-9 >= c->e->min;
+  say(out, "%s got %.1f%% of %llu RPCs", c->total ? c->s->names[top] : "no pod", sh, (unsigned long long)c->total);
 }
 
 static void judge_share_each(const struct judge_ctx *c, struct judge_result *out) {
-  const struct sc_expect *e = c->e;
-  const struct verdict_grid g = c->g;
-  size_t from = c->from;
-  size_t to = c->to;
-  size_t n = c->n;
-  const size_t *cols = c->cols;
-  const char *const *names = c->names;
-  uint64_t total = c->total;
   double worst;
-  out->pass = verdict_shares_within(&g, cols, n, from, to, e->target, e->tolerance, &worst);
+  out->pass = verdict_shares_within(&c->g, c->cols, c->n, c->from, c->to, c->e->target, c->e->tolerance, &worst);
   out->value = worst;
-  for (size_t i = 0; i < n; i++) say(out, "%s%s %.1f%%", i ? ", " : "", names[i], verdict_share(&g, cols[i], from, to));
-  say(out, " of %llu RPCs", (unsigned long long)total);
+  for (size_t i = 0; i < c->n; i++)
+    say(out, "%s%s %.1f%%", i ? ", " : "", c->names[i], verdict_share(&c->g, c->cols[i], c->from, c->to));
+  say(out, " of %llu RPCs", (unsigned long long)c->total);
 }
 
 static void judge_no_rpc(const struct judge_ctx *c, struct judge_result *out) {
-  const struct scenario *sc = c->sc;
-  const struct verdict_grid g = c->g;
-  const struct judge_timing *tm = c->tm;
-  size_t k = c->k;
-  size_t to = c->to;
-  size_t n = c->n;
-  const size_t *cols = c->cols;
-  const char *const *names = c->names;
   /* Every second of the phase, boundary included: a new pod cannot have answered before it existed. */
-  size_t start = (size_t)(tm->step_start_ms[k] / 1000);
-  int64_t end_ms = k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
-  uint64_t all = verdict_total(&g, -1, start, to), got = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint64_t got_i = verdict_total(&g, (int)cols[i], start, to);
+  uint64_t all = verdict_total(&c->g, -1, c->start_s, c->to), got = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    uint64_t got_i = verdict_total(&c->g, (int)c->cols[i], c->start_s, c->to);
     got += got_i;
-    say(out, "%s%s %llu", i ? ", " : "", names[i], (unsigned long long)got_i);
+    say(out, "%s%s %llu", i ? ", " : "", c->names[i], (unsigned long long)got_i);
   }
-  say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(end_ms - tm->step_start_ms[k]) / 1000.0);
+  say(out, " of %llu RPCs over %.0f s", (unsigned long long)all, (double)(c->end_ms - c->start_ms) / 1000.0);
   /* Silence proves nothing: the client must still have been answered at the end of the phase
    * (a client that stalled or failed every call after the scale would pass otherwise). */
-  uint64_t tail = to > start ? verdict_total(&g, -1, to - 1, to) : 0;
+  uint64_t tail = c->to > c->start_s ? verdict_total(&c->g, -1, c->to - 1, c->to) : 0;
   if (tail == 0) say(out, "; no RPC answered in the phase's last second");
   out->pass = got == 0 && all > 0 && tail > 0;
   out->value = (double)got;
 }
 
 static void judge_first_rpc(const struct judge_ctx *c, struct judge_result *out) {
-  const struct sc_expect *e = c->e;
-  const struct sample_set *s = c->s;
-  const struct judge_timing *tm = c->tm;
-  size_t k = c->k;
-  size_t n = c->n;
-  const size_t *cols = c->cols;
-  const char *const *names = c->names;
-  const struct judge_pod *const *sel = c->sel;
   out->pass = 1;
   double worst = 0;
   /* The server's own log says when the first RPC arrived (ms); the clients' summary lines only
    * say in which second its reply was counted. */
-  for (size_t i = 0; i < n; i++) {
-    int64_t first = sel[i]->first_rx_ms >= 0 ? sel[i]->first_rx_ms : s->first_ms[cols[i]];
+  for (size_t i = 0; i < c->n; i++) {
+    const struct judge_pod *p = c->sel[i];
+    int64_t first = p->first_rx_ms >= 0 ? p->first_rx_ms : c->s->first_ms[c->cols[i]];
     if (first < 0) {
       out->pass = 0;
-      say(out, "%s%s never", i ? ", " : "", names[i]);
+      say(out, "%s%s never", i ? ", " : "", c->names[i]);
       worst = -1;
       continue;
     }
-    double secs = (double)(first - tm->step_start_ms[k]) / 1000.0;
+    double secs = (double)(first - c->start_ms) / 1000.0;
     if (secs < 0) secs = 0;
     if (worst >= 0 && secs > worst) worst = secs;
-    if (first - tm->step_start_ms[k] > e->within_ms) out->pass = 0;
-    say(out, "%s%s after %.2f s%s", i ? ", " : "", names[i], secs, sel[i]->first_rx_ms >= 0 ? "" : " (1 s sample)");
+    if (first - c->start_ms > c->e->within_ms) out->pass = 0;
+    say(out, "%s%s after %.2f s%s", i ? ", " : "", c->names[i], secs, p->first_rx_ms >= 0 ? "" : " (1 s sample)");
   }
   out->value = worst;
 }
 
 static void judge_even(const struct judge_ctx *c, struct judge_result *out) {
   const struct sc_expect *e = c->e;
-  const struct verdict_grid g = c->g;
-  const struct judge_timing *tm = c->tm;
-  size_t k = c->k;
-  size_t from = c->from;
-  size_t to = c->to;
-  size_t n = c->n;
-  const size_t *cols = c->cols;
-  const char *const *names = c->names;
-  size_t window = (size_t)(e->window_ms / 1000);
+  size_t from = c->from, to = c->to, window = (size_t)(e->window_ms / 1000);
   /* Shares cannot be even before every selected pod has had its first RPC. */
   size_t start = from;
-  for (size_t i = 0; i < n; i++) {
-    long first = verdict_first_rpc(&g, cols[i], from, to);
+  for (size_t i = 0; i < c->n; i++) {
+    long first = verdict_first_rpc(&c->g, c->cols[i], from, to);
     if (first < 0) start = to;
     if (first >= 0 && (size_t)first > start) start = (size_t)first;
   }
   double worst;
-  int final_ok = to >= window && verdict_shares_within(&g, cols, n, to - window, to, e->target, e->tolerance, &worst);
-  if (to < window) worst = 100;
-  long even = verdict_time_to_even(&g, cols, n, start, to, window, e->target, e->tolerance);
-  double secs = even < 0 ? -1 : (double)even - (double)tm->step_start_ms[k] / 1000.0;
+  int final_ok =
+      to >= window && verdict_shares_within(&c->g, c->cols, c->n, to - window, to, e->target, e->tolerance, &worst);
+  long even = verdict_time_to_even(&c->g, c->cols, c->n, start, to, window, e->target, e->tolerance);
+  double secs = even < 0 ? -1 : after_start_s(c, even - 1);
   if (even >= 0 && secs < 0) secs = 0;
   out->value = secs;
   out->pass = final_ok && even >= 0 && (e->within_ms < 0 || secs * 1000.0 <= (double)e->within_ms);
@@ -257,63 +225,43 @@ static void judge_even(const struct judge_ctx *c, struct judge_result *out) {
   else
     say(out, "never even for %zu s; ", window);
   say(out, "last %zu s:", window);
-  for (size_t i = 0; i < n; i++)
-    say(out, " %s %.1f%%", names[i], to >= window ? verdict_share(&g, cols[i], to - window, to) : 0.0);
+  for (size_t i = 0; i < c->n; i++)
+    say(out, " %s %.1f%%", c->names[i], to >= window ? verdict_share(&c->g, c->cols[i], to - window, to) : 0.0);
 }
 
 static void judge_stops(const struct judge_ctx *c, struct judge_result *out) {
-  const struct sc_expect *e = c->e;
+  const struct verdict_grid *g = &c->g;
   const struct sample_set *s = c->s;
-  const struct verdict_grid g = c->g;
-  const struct judge_timing *tm = c->tm;
-  size_t k = c->k;
-  size_t to = c->to;
-  size_t n = c->n;
-  const size_t *cols = c->cols;
-  const char *const *names = c->names;
   /* After the kill: the last second in which a killed pod answered, and the last with failed RPCs. */
-  size_t start = (size_t)(tm->step_start_ms[k] / 1000);
   double worst = 0;
-  out->pass = 1;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < c->n; i++) {
     long last = -1;
-    for (size_t t = start; t < to; t++)
-      if (g.count[t * g.n_s + cols[i]]) last = (long)t;
-    double secs = last < 0 ? 0 : (double)(last + 1) - (double)tm->step_start_ms[k] / 1000.0;
+    for (size_t t = c->start_s; t < c->to; t++)
+      if (g->count[t * g->n_s + c->cols[i]]) last = (long)t;
+    double secs = last < 0 ? 0 : after_start_s(c, last);
     if (secs > worst) worst = secs;
-    say(out, "%s%s: %s", i ? ", " : "", names[i], last < 0 ? "no RPC answered after the kill" : "");
+    say(out, "%s%s: %s", i ? ", " : "", c->names[i], last < 0 ? "no RPC answered after the kill" : "");
     if (last >= 0) say(out, "answered until %.1f s after the kill", secs);
   }
   long last_fail = -1;
   uint64_t failed = 0;
-  for (size_t t = start; t < to && t < s->n_sec; t++) {
+  for (size_t t = c->start_s; t < c->to && t < s->n_sec; t++) {
     failed += s->sec[t].failed;
     if (s->sec[t].failed) last_fail = (long)t;
   }
-  double fsecs = last_fail < 0 ? 0 : (double)(last_fail + 1) - (double)tm->step_start_ms[k] / 1000.0;
+  double fsecs = last_fail < 0 ? 0 : after_start_s(c, last_fail);
   if (fsecs > worst) worst = fsecs;
   say(out, "; %llu RPCs failed", (unsigned long long)failed);
   if (last_fail >= 0) say(out, ", the last within %.1f s of the kill", fsecs);
   /* The other pods must have answered after the kill, or "nothing after the kill" is vacuous. */
-  uint64_t after = verdict_total(&g, -1, start, to);
+  uint64_t after = verdict_total(g, -1, c->start_s, c->to);
   if (after == 0) say(out, "; no RPC answered at all after the kill");
   out->value = worst;
-  out->pass = after > 0 && worst * 1000.0 <= (double)e->within_ms;
+  out->pass = after > 0 && worst * 1000.0 <= (double)c->e->within_ms;
 }
 
 static void judge_group_share(const struct judge_ctx *c, struct judge_result *out) {
-  const struct scenario *sc = c->sc;
-  const struct sc_expect *e = c->e;
-  const struct sample_set *s = c->s;
-  const struct judge_timing *tm = c->tm;
-  size_t k = c->k;
-  size_t from = c->from;
-  size_t to = c->to;
-  size_t n = c->n;
-  const size_t *cols = c->cols;
-  const struct judge_pod *const *sel = c->sel;
-  group_share(e, s, cols, sel, n, tm->step_start_ms[k], k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms,
-              from, to, out);
+  group_share(c->e, c->s, c->cols, c->sel, c->n, c->start_ms, c->end_ms, c->from, c->to, out);
 }
 
 /* Of the RPCs client `e->client` sent in the phase (after settle_ms; the servers' logs say who sent
@@ -324,8 +272,7 @@ static void judge_client_share(const struct judge_ctx *c, struct judge_result *o
   int ci = -1;
   for (size_t i = 0; i < sc->n_clients; i++)
     if (strcmp(sc->clients[i].name, e->client) == 0) ci = (int)i;
-  int64_t from = c->tm->step_start_ms[c->k] + e->settle_ms;
-  int64_t to = c->k + 1 < sc->n_steps ? c->tm->step_start_ms[c->k + 1] : c->tm->end_ms;
+  int64_t from = c->start_ms + e->settle_ms;
   uint64_t in = 0, all = 0;
   for (size_t i = 0; i < c->n_pods; i++) {
     const struct judge_pod *p = &c->pods[i];
@@ -336,7 +283,7 @@ static void judge_client_share(const struct judge_ctx *c, struct judge_result *o
     }
     int mine = strcmp(sc->deployments[p->deployment].name, e->deployment) == 0;
     for (size_t j = 0; j < p->n_rx; j++)
-      if (p->rx_client[j] == ci && p->rx_ms[j] >= from && p->rx_ms[j] < to) {
+      if (p->rx_client[j] == ci && p->rx_ms[j] >= from && p->rx_ms[j] < c->end_ms) {
         all++;
         in += mine;
       }
@@ -366,9 +313,12 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
                   struct judge_result *out) {
   memset(out, 0, sizeof *out);
   out->value = -1;
-  struct judge_ctx c = {.sc = sc, .e = e, .s = s, .g = sample_grid(s), .tm = tm, .pods = pods, .n_pods = n_pods};
-  c.k = (size_t)scenario_phase_index(sc, e->phase);
-  judge_phase_seconds(tm, s, sc->n_steps, c.k, &c.from, &c.to);
+  struct judge_ctx c = {.sc = sc, .e = e, .s = s, .g = sample_grid(s), .pods = pods, .n_pods = n_pods};
+  size_t k = (size_t)scenario_phase_index(sc, e->phase);
+  judge_phase_seconds(tm, s, sc->n_steps, k, &c.from, &c.to);
+  c.start_ms = tm->step_start_ms[k];
+  c.end_ms = k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
+  c.start_s = (size_t)(c.start_ms / 1000);
   size_t cols[SAMPLE_MAX_SERVERS];
   const char *names[SAMPLE_MAX_SERVERS];
   const struct judge_pod *sel[SAMPLE_MAX_SERVERS];

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "grpcarg.h"
 #include "envoy/service/discovery/v3/discovery.pb-c.h"
 #include "jsonw.h"
 #include "log.h"
+#include "prom.h"
 #include "pbuf.h"
 #include "sotw.h"
 #include "tag.h"
@@ -655,19 +657,13 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out) {
   a->shutdown_tag.handler = on_shutdown;
   a->peer_log.burst = PEER_LOG_BURST;
   grpc_arg args[3];
-  args[0].type = GRPC_ARG_INTEGER;
-  args[0].key = GRPC_ARG_MAX_CONCURRENT_STREAMS;
-  args[0].value.integer = 100000;
+  args[0] = grpcarg_int(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100000);
   /* Without this a second xdsd would share the port (SO_REUSEPORT) and split the clients. */
-  args[1].type = GRPC_ARG_INTEGER;
-  args[1].key = GRPC_ARG_ALLOW_REUSEPORT;
-  args[1].value.integer = 0;
+  args[1] = grpcarg_int(GRPC_ARG_ALLOW_REUSEPORT, 0);
   /* A DiscoveryRequest is a few names: anything bigger is refused with RESOURCE_EXHAUSTED before it is
    * buffered. The limit is enforced by gRPC core's message-size filter, which GRPC_ARG_MINIMAL_STACK
    * leaves out of the stack (then 60 MB requests were accepted): so no minimal stack. */
-  args[2].type = GRPC_ARG_INTEGER;
-  args[2].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-  args[2].value.integer = ADS_MAX_REQUEST_BYTES;
+  args[2] = grpcarg_int(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, ADS_MAX_REQUEST_BYTES);
   grpc_channel_args ch_args = {.num_args = 3, .args = args};
   a->server = grpc_server_create(&ch_args, NULL);
   grpc_server_register_completion_queue(a->server, cq, NULL);
@@ -793,16 +789,9 @@ size_t ads_status_json(struct ads *a, FILE *out) {
 }
 
 void ads_metrics_text(struct ads *a, FILE *out) {
-  fprintf(out, "# HELP xdsd_streams ADS streams open now.\n# TYPE xdsd_streams gauge\nxdsd_streams %zu\n",
-          a->n_streams);
-  fprintf(out,
-          "# HELP xdsd_streams_total ADS streams accepted.\n# TYPE xdsd_streams_total counter\n"
-          "xdsd_streams_total %" PRIu64 "\n",
-          a->streams_total);
-  fprintf(out,
-          "# HELP xdsd_requests_total DiscoveryRequests received.\n# TYPE xdsd_requests_total counter\n"
-          "xdsd_requests_total %" PRIu64 "\n",
-          a->requests_total);
+  prom_metric(out, "xdsd_streams", "gauge", "ADS streams open now.", a->n_streams);
+  prom_metric(out, "xdsd_streams_total", "counter", "ADS streams accepted.", a->streams_total);
+  prom_metric(out, "xdsd_requests_total", "counter", "DiscoveryRequests received.", a->requests_total);
   struct {
     const char *name, *help;
     uint64_t *v;
@@ -815,28 +804,20 @@ void ads_metrics_text(struct ads *a, FILE *out) {
        a->stale_nacks_total},
   };
   for (size_t m = 0; m < sizeof per_type / sizeof per_type[0]; m++) {
-    fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", per_type[m].name, per_type[m].help, per_type[m].name);
+    prom_header(out, per_type[m].name, "counter", per_type[m].help);
     for (int t = 0; t < XDS_NTYPES; t++)
-      fprintf(out, "%s{type=\"%s\"} %" PRIu64 "\n", per_type[m].name, snapshot_type_name(t), per_type[m].v[t]);
+      prom_sample(out, per_type[m].name, "type", snapshot_type_name(t), per_type[m].v[t]);
   }
-  fprintf(out,
-          "# HELP xdsd_unimplemented_total Calls to methods xdsd does not serve.\n"
-          "# TYPE xdsd_unimplemented_total counter\nxdsd_unimplemented_total %" PRIu64 "\n",
-          a->unimplemented_total);
-  fputs(
-      "# HELP xdsd_refused_total Requests over a limit (docs/xdsd.md, Limits): their streams were ended.\n"
-      "# TYPE xdsd_refused_total counter\n",
-      out);
+  prom_metric(out, "xdsd_unimplemented_total", "counter", "Calls to methods xdsd does not serve.",
+              a->unimplemented_total);
+  prom_header(out, "xdsd_refused_total", "counter",
+              "Requests over a limit (docs/xdsd.md, Limits): their streams were ended.");
   for (int r = 0; r < N_REFUSALS; r++)
-    fprintf(out, "xdsd_refused_total{reason=\"%s\"} %" PRIu64 "\n", refusal_names[r], a->refused_total[r]);
-  fprintf(out,
-          "# HELP xdsd_log_suppressed_total Log lines caused by clients left out over the rate limit.\n"
-          "# TYPE xdsd_log_suppressed_total counter\nxdsd_log_suppressed_total %" PRIu64 "\n",
-          a->log_suppressed_total);
-  fputs(
-      "# HELP xdsd_push_latency_seconds From a snapshot change to the ACK of the response it caused.\n"
-      "# TYPE xdsd_push_latency_seconds histogram\n",
-      out);
+    prom_sample(out, "xdsd_refused_total", "reason", refusal_names[r], a->refused_total[r]);
+  prom_metric(out, "xdsd_log_suppressed_total", "counter", "Log lines caused by clients left out over the rate limit.",
+              a->log_suppressed_total);
+  prom_header(out, "xdsd_push_latency_seconds", "histogram",
+              "From a snapshot change to the ACK of the response it caused.");
   for (size_t i = 0; i < N_BUCKETS; i++)
     fprintf(out, "xdsd_push_latency_seconds_bucket{le=\"%g\"} %" PRIu64 "\n", latency_buckets[i], a->lat_buckets[i]);
   fprintf(out, "xdsd_push_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", a->lat_count);

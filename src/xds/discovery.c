@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "jsonw.h"
 #include "log.h"
+#include "prom.h"
 #include "strv.h"
 
 struct dname {
@@ -305,14 +306,11 @@ void discovery_status_json(const struct discovery *d, FILE *out) {
 }
 
 void discovery_metrics_text(const struct discovery *d, FILE *out) {
-  fprintf(out,
-          "# HELP xdsd_dns_failures_total Lookups that got no answer (timeouts, server errors).\n"
-          "# TYPE xdsd_dns_failures_total counter\nxdsd_dns_failures_total %llu\n"
-          "# HELP xdsd_dns_log_suppressed_total Lookup-failure log lines left out over the rate limit.\n"
-          "# TYPE xdsd_dns_log_suppressed_total counter\nxdsd_dns_log_suppressed_total %llu\n"
-          "# HELP xdsd_dns_inflight Lookups running now (at most 256).\n"
-          "# TYPE xdsd_dns_inflight gauge\nxdsd_dns_inflight %zu\n",
-          (unsigned long long)d->failures_total, (unsigned long long)d->log_suppressed_total, d->inflight);
+  prom_metric(out, "xdsd_dns_failures_total", "counter", "Lookups that got no answer (timeouts, server errors).",
+              d->failures_total);
+  prom_metric(out, "xdsd_dns_log_suppressed_total", "counter", "Lookup-failure log lines left out over the rate limit.",
+              d->log_suppressed_total);
+  prom_metric(out, "xdsd_dns_inflight", "gauge", "Lookups running now (at most 256).", d->inflight);
 }
 
 /* A copy of the answers, for building a snapshot off the loop while the loop goes on resolving. */

@@ -10,6 +10,8 @@
 #include "clock.h"
 #include "jsonw.h"
 #include "log.h"
+#include "prom.h"
+#include "sbuf.h"
 
 #define PAGE_LIMIT 500
 #define LIST_MAX (512u * 1024 * 1024) /* the largest list page read */
@@ -30,8 +32,7 @@ struct reflector {
   CURL *h; /* the request under way */
   char rv[128];
   int need_list;
-  char *buf; /* a list page, or the watch stream's unfinished line */
-  size_t len, cap;
+  struct sbuf buf; /* a list page, or the watch stream's unfinished line */
   long http_status;
   int gone;          /* the watch said 410 Gone */
   int64_t last_byte; /* when the watch last sent anything */
@@ -128,25 +129,9 @@ static void clear_error(struct reflector *r) {
 
 /* --- HTTP -------------------------------------------------------------------------------------- */
 
-static int append(struct reflector *r, const char *p, size_t n, size_t max) {
-  if (r->len + n + 1 > max) return -1;
-  if (r->len + n + 1 > r->cap) {
-    size_t cap = r->cap ? r->cap : 65536;
-    while (cap < r->len + n + 1) cap *= 2;
-    char *nb = realloc(r->buf, cap);
-    if (!nb) return -1;
-    r->buf = nb;
-    r->cap = cap;
-  }
-  memcpy(r->buf + r->len, p, n);
-  r->len += n;
-  r->buf[r->len] = '\0';
-  return 0;
-}
-
 static size_t on_list_data(char *p, size_t size, size_t n, void *arg) {
   struct reflector *r = arg;
-  return append(r, p, size * n, LIST_MAX) == 0 ? size * n : 0;
+  return sbuf_append(&r->buf, p, size * n, 65536, LIST_MAX) == 0 ? size * n : 0;
 }
 
 static void handle_event(struct reflector *r, const char *line, size_t len);
@@ -155,7 +140,7 @@ static size_t on_watch_data(char *p, size_t size, size_t n, void *arg) {
   struct reflector *r = arg;
   size_t total = size * n;
   r->last_byte = clock_now_ms();
-  if (append(r, p, total, LINE_MAX_BYTES) != 0) {
+  if (sbuf_append(&r->buf, p, total, 65536, LINE_MAX_BYTES) != 0) {
     snprintf(r->abort_why, sizeof r->abort_why, "a watch event longer than %u bytes", LINE_MAX_BYTES);
     return 0;
   }
@@ -163,14 +148,13 @@ static size_t on_watch_data(char *p, size_t size, size_t n, void *arg) {
   if (r->http_status != 200) return total; /* a Status document: read whole, reported by the caller */
   /* Events are newline-delimited JSON documents. */
   size_t start = 0;
-  for (size_t i = 0; i < r->len; i++) {
-    if (r->buf[i] != '\n') continue;
-    if (i > start) handle_event(r, r->buf + start, i - start);
+  for (size_t i = 0; i < r->buf.len; i++) {
+    if (r->buf.data[i] != '\n') continue;
+    if (i > start) handle_event(r, r->buf.data + start, i - start);
     start = i + 1;
     if (r->gone || r->abort_why[0]) return 0; /* relist, or a broken stream */
   }
-  memmove(r->buf, r->buf + start, r->len - start);
-  r->len -= start;
+  sbuf_consume(&r->buf, start);
   return total;
 }
 
@@ -225,7 +209,7 @@ static CURLcode http_get(struct reflector *r, const char *path, const char *quer
     return CURLE_OUT_OF_MEMORY;
   }
   snprintf(url, ul, "%s%s?%s", kw->conn.server, path, query);
-  r->len = 0;
+  r->buf.len = 0;
   r->http_status = 0;
   r->gone = 0;
   r->abort_why[0] = '\0';
@@ -281,7 +265,7 @@ static CURLcode http_get(struct reflector *r, const char *path, const char *quer
 
 /* The message of a Status document in r->buf (the API's error body), or the HTTP status alone. */
 static void status_message(struct reflector *r, char *out, size_t outlen) {
-  cJSON *st = r->len ? cJSON_ParseWithLength(r->buf, r->len) : NULL;
+  cJSON *st = r->buf.len ? cJSON_ParseWithLength(r->buf.data, r->buf.len) : NULL;
   const char *m = st ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "message")) : NULL;
   snprintf(out, outlen, "HTTP %ld%s%s", r->http_status, m ? ": " : "", m ? m : "");
   cJSON_Delete(st);
@@ -327,7 +311,7 @@ static int do_list(struct reflector *r) {
       record_error(r, "list %s: %s", path, err);
       goto out;
     }
-    cJSON *doc = cJSON_ParseWithLength(r->buf, r->len);
+    cJSON *doc = cJSON_ParseWithLength(r->buf.data, r->buf.len);
     if (!doc) {
       record_error(r, "list %s: the answer is not JSON", path);
       goto out;
@@ -467,8 +451,7 @@ static void *reflector_main(void *arg) {
     nap(r->kw, backoff);
     backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
   }
-  free(r->buf);
-  r->buf = NULL;
+  sbuf_free(&r->buf);
   return NULL;
 }
 
@@ -595,10 +578,8 @@ void kubewatch_status_json(struct kubewatch *kw, FILE *out) {
 
 void kubewatch_metrics_text(struct kubewatch *kw, FILE *out) {
   pthread_mutex_lock(&kw->mu);
-  fputs(
-      "# HELP xdsd_kube_events_total Watch events received from the Kubernetes API, by resource and type.\n"
-      "# TYPE xdsd_kube_events_total counter\n",
-      out);
+  prom_header(out, "xdsd_kube_events_total", "counter",
+              "Watch events received from the Kubernetes API, by resource and type.");
   for (int k = 0; k < KUBE_NKINDS; k++)
     for (int t = 0; t < KUBE_EV_NTYPES; t++) {
       uint64_t n = 0;
@@ -611,22 +592,21 @@ void kubewatch_metrics_text(struct kubewatch *kw, FILE *out) {
   static const char *const help[] = {"Lists of a resource (the first, and each after a 410 Gone).",
                                      "Failed list and watch requests (connection, TLS, HTTP status, a silent watch)."};
   for (int m = 0; m < 2; m++) {
-    fprintf(out, "# HELP xdsd_kube_%s_total %s\n# TYPE xdsd_kube_%s_total counter\n", names[m], help[m], names[m]);
+    char name[64];
+    snprintf(name, sizeof name, "xdsd_kube_%s_total", names[m]);
+    prom_header(out, name, "counter", help[m]);
     for (int k = 0; k < KUBE_NKINDS; k++) {
       uint64_t n = 0;
       for (size_t i = 0; i < kw->n_r; i++)
         if ((int)kw->r[i].kind == k) n += m == 0 ? kw->r[i].relists : kw->r[i].errors;
-      fprintf(out, "xdsd_kube_%s_total{resource=\"%s\"} %llu\n", names[m], kube_kind_name(k), (unsigned long long)n);
+      prom_sample(out, name, "resource", kube_kind_name(k), n);
     }
   }
-  fputs("# HELP xdsd_kube_objects Objects held from the Kubernetes API.\n# TYPE xdsd_kube_objects gauge\n", out);
+  prom_header(out, "xdsd_kube_objects", "gauge", "Objects held from the Kubernetes API.");
   for (int k = 0; k < KUBE_NKINDS; k++)
-    fprintf(out, "xdsd_kube_objects{resource=\"%s\"} %zu\n", kube_kind_name(k), kube_store_count(kw->store, k));
+    prom_sample(out, "xdsd_kube_objects", "resource", kube_kind_name(k), kube_store_count(kw->store, k));
   int synced = 1;
   for (size_t i = 0; i < kw->n_r; i++) synced &= kw->r[i].listed;
-  fprintf(out,
-          "# HELP xdsd_kube_synced 1 once every resource has been listed.\n# TYPE xdsd_kube_synced gauge\n"
-          "xdsd_kube_synced %d\n",
-          synced);
+  prom_metric(out, "xdsd_kube_synced", "gauge", "1 once every resource has been listed.", (unsigned)synced);
   pthread_mutex_unlock(&kw->mu);
 }

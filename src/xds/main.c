@@ -54,18 +54,40 @@ struct setting {
   int from_env;
 };
 
-static void setting_init(struct setting *st, const char *flag, const char *var, const char *def) {
-  const char *e = getenv(var);
-  st->flag = flag;
-  st->var = var;
-  st->from_env = e != NULL;
-  st->value = e ? e : def;
-}
+enum {
+  S_CONFIG,
+  S_LISTEN,
+  S_ADMIN,
+  S_DNS,
+  S_REFRESH,
+  S_RECORD,
+  S_KUBE,
+  S_KUBECONFIG,
+  S_NAMESPACES,
+  S_WTIMEOUT,
+  S_IDLE,
+  N_SETTINGS,
+  OPT_CHECK = N_SETTINGS,
+  OPT_HELP,
+};
 
-static void setting_flag(struct setting *st, const char *value) {
-  st->value = value;
-  st->from_env = 0;
-}
+/* Every setting's flag, variable and default; getopt_long returns the setting's index. */
+static const struct {
+  const char *flag, *var, *def;
+  int has_arg;
+} spec[N_SETTINGS] = {
+    [S_CONFIG] = {"--config", "XDSD_CONFIG", "/config/config.yaml", required_argument},
+    [S_LISTEN] = {"--listen", "XDSD_LISTEN", "0.0.0.0:9002", required_argument},
+    [S_ADMIN] = {"--admin", "XDSD_ADMIN", "127.0.0.1:9003", required_argument},
+    [S_DNS] = {"--dns-server", "XDSD_DNS_SERVER", NULL, required_argument},
+    [S_REFRESH] = {"--dns-refresh", "XDSD_DNS_REFRESH", "1s", required_argument},
+    [S_RECORD] = {"--record-requests", "XDSD_RECORD_REQUESTS", NULL, required_argument},
+    [S_KUBE] = {"--kubernetes", "XDSD_KUBERNETES", "0", no_argument},
+    [S_KUBECONFIG] = {"--kubeconfig", "XDSD_KUBECONFIG", NULL, required_argument},
+    [S_NAMESPACES] = {"--namespaces", "XDSD_NAMESPACES", NULL, required_argument},
+    [S_WTIMEOUT] = {"--kube-watch-timeout", "XDSD_KUBE_WATCH_TIMEOUT", "5m", required_argument},
+    [S_IDLE] = {"--kube-idle-timeout", "XDSD_KUBE_IDLE_TIMEOUT", NULL, required_argument},
+};
 
 /* Exits 2 naming the flag or the variable that gave the value. */
 static void bad(const struct setting *st, const char *why) {
@@ -73,6 +95,39 @@ static void bad(const struct setting *st, const char *why) {
     fatal(2, "msg=\"invalid environment variable\" variable=%s value=\"%s\" reason=\"%s\"", st->var,
           st->value ? st->value : "", why);
   bad_flag(st->flag, st->value, why);
+}
+
+/* The settings from the environment, then the command line. Returns the file of --check, or NULL. */
+static const char *parse_flags(int argc, char **argv, struct setting st[N_SETTINGS]) {
+  struct option longopts[N_SETTINGS + 3];
+  for (int i = 0; i < N_SETTINGS; i++) {
+    const char *e = getenv(spec[i].var);
+    st[i] = (struct setting){.flag = spec[i].flag, .var = spec[i].var, .value = e ? e : spec[i].def, .from_env = !!e};
+    longopts[i] = (struct option){spec[i].flag + 2, spec[i].has_arg, NULL, i};
+  }
+  longopts[OPT_CHECK] = (struct option){"check", required_argument, NULL, OPT_CHECK};
+  longopts[OPT_HELP] = (struct option){"help", no_argument, NULL, OPT_HELP};
+  longopts[OPT_HELP + 1] = (struct option){NULL, 0, NULL, 0};
+  const char *check = NULL;
+  opterr = 0;
+  int ch;
+  while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    if (ch >= 0 && ch < N_SETTINGS) {
+      st[ch].value = spec[ch].has_arg ? optarg : "1";
+      st[ch].from_env = 0;
+    } else if (ch == OPT_CHECK) {
+      check = optarg;
+    } else if (ch == OPT_HELP) {
+      usage(stdout);
+      exit(0);
+    } else {
+      usage(stderr);
+      bad_flag(optind > 0 && optind <= argc ? argv[optind - 1] : "?", NULL,
+               ch == ':' ? "missing value" : "unknown flag or missing value");
+    }
+  }
+  if (optind < argc) bad_flag(argv[optind], argv[optind], "unexpected argument");
+  return check;
 }
 
 /* HOST:PORT where gRPC can listen: an IPv4 address, [IPv6], or a host name; the host is not empty. */
@@ -119,142 +174,77 @@ static int split_namespaces(char *buf, const char **out, size_t max, const char 
   return n ? (int)n : -1;
 }
 
-int main(int argc, char **argv) {
-  log_init("xdsd");
-  struct setting cfg, listen, admin, dns, refresh;
-  setting_init(&cfg, "--config", "XDSD_CONFIG", "/config/config.yaml");
-  setting_init(&listen, "--listen", "XDSD_LISTEN", "0.0.0.0:9002");
-  setting_init(&admin, "--admin", "XDSD_ADMIN", "127.0.0.1:9003");
-  setting_init(&dns, "--dns-server", "XDSD_DNS_SERVER", NULL);
-  setting_init(&refresh, "--dns-refresh", "XDSD_DNS_REFRESH", "1s");
-  struct setting record, kube, kubeconfig, namespaces, wtimeout, idle;
-  setting_init(&record, "--record-requests", "XDSD_RECORD_REQUESTS", NULL);
-  setting_init(&kube, "--kubernetes", "XDSD_KUBERNETES", "0");
-  setting_init(&kubeconfig, "--kubeconfig", "XDSD_KUBECONFIG", NULL);
-  setting_init(&namespaces, "--namespaces", "XDSD_NAMESPACES", NULL);
-  setting_init(&wtimeout, "--kube-watch-timeout", "XDSD_KUBE_WATCH_TIMEOUT", "5m");
-  setting_init(&idle, "--kube-idle-timeout", "XDSD_KUBE_IDLE_TIMEOUT", NULL);
-  int config_given = cfg.from_env;
-  const char *check = NULL;
-  static const struct option longopts[] = {
-      {"config", required_argument, NULL, 'c'},
-      {"listen", required_argument, NULL, 'l'},
-      {"admin", required_argument, NULL, 'a'},
-      {"dns-server", required_argument, NULL, 'd'},
-      {"dns-refresh", required_argument, NULL, 'r'},
-      {"check", required_argument, NULL, 'k'},
-      {"record-requests", required_argument, NULL, 'R'},
-      {"kubernetes", no_argument, NULL, 'K'},
-      {"kubeconfig", required_argument, NULL, 'C'},
-      {"namespaces", required_argument, NULL, 'N'},
-      {"kube-watch-timeout", required_argument, NULL, 'W'},
-      {"kube-idle-timeout", required_argument, NULL, 'I'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
-  opterr = 0;
-  int ch;
-  while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-    switch (ch) {
-      case 'c':
-        setting_flag(&cfg, optarg);
-        config_given = 1;
-        break;
-      case 'K':
-        setting_flag(&kube, "1");
-        break;
-      case 'C':
-        setting_flag(&kubeconfig, optarg);
-        break;
-      case 'N':
-        setting_flag(&namespaces, optarg);
-        break;
-      case 'W':
-        setting_flag(&wtimeout, optarg);
-        break;
-      case 'I':
-        setting_flag(&idle, optarg);
-        break;
-      case 'l':
-        setting_flag(&listen, optarg);
-        break;
-      case 'a':
-        setting_flag(&admin, optarg);
-        break;
-      case 'd':
-        setting_flag(&dns, optarg);
-        break;
-      case 'r':
-        setting_flag(&refresh, optarg);
-        break;
-      case 'k':
-        check = optarg;
-        break;
-      case 'R':
-        setting_flag(&record, optarg);
-        break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        usage(stderr);
-        bad_flag(optind > 0 && optind <= argc ? argv[optind - 1] : "?", NULL,
-                 ch == ':' ? "missing value" : "unknown flag or missing value");
-    }
-  }
-  if (optind < argc) bad_flag(argv[optind], argv[optind], "unexpected argument");
-  if (check) return xdsd_check(check, stdout, stderr);
-
-  /* Every value is checked here, before gRPC or the admin server would fail on it with a raw error.
-   * An empty value is an error, never "the default" or "off". */
-  struct xdsd_options o = {
-      .config_path = cfg.value, .listen = listen.value, .admin = admin.value, .dns_server = dns.value};
-  if (parse_duration_ms(refresh.value, &o.dns_refresh_ms) != 0) bad(&refresh, "not a duration such as 1s or 500ms");
-  if (o.dns_refresh_ms < 100) bad(&refresh, "must be at least 100ms");
-  if (!listen_ok(o.listen)) bad(&listen, "use IPV4:PORT, [IPV6]:PORT or HOSTNAME:PORT");
-  if (strcmp(o.admin, "off") == 0)
-    o.admin = NULL;
-  else if (!admin_ok(o.admin))
-    bad(&admin, "use IPV4:PORT, or off");
-  if (o.dns_server) {
+/* The listen, admin and DNS settings. Every value is checked here, before gRPC or the admin server
+ * would fail on it with a raw error. An empty value is an error, never "the default" or "off". */
+static void network_options(const struct setting st[N_SETTINGS], struct xdsd_options *o) {
+  o->listen = st[S_LISTEN].value;
+  o->admin = st[S_ADMIN].value;
+  o->dns_server = st[S_DNS].value;
+  if (parse_duration_ms(st[S_REFRESH].value, &o->dns_refresh_ms) != 0)
+    bad(&st[S_REFRESH], "not a duration such as 1s or 500ms");
+  if (o->dns_refresh_ms < 100) bad(&st[S_REFRESH], "must be at least 100ms");
+  if (!listen_ok(o->listen)) bad(&st[S_LISTEN], "use IPV4:PORT, [IPV6]:PORT or HOSTNAME:PORT");
+  if (strcmp(o->admin, "off") == 0)
+    o->admin = NULL;
+  else if (!admin_ok(o->admin))
+    bad(&st[S_ADMIN], "use IPV4:PORT, or off");
+  if (o->dns_server) {
     /* c-ares takes server addresses, not names. */
     char host[256];
     uint16_t port;
     unsigned char addr[16];
-    if (parse_hostport(o.dns_server, host, sizeof host, &port) != 0 ||
-        (o.dns_server[0] == '[' ? inet_pton(AF_INET6, host, addr) != 1 : inet_pton(AF_INET, host, addr) != 1))
-      bad(&dns, "use IP:PORT (an IPv6 address in brackets)");
+    if (parse_hostport(o->dns_server, host, sizeof host, &port) != 0 ||
+        (o->dns_server[0] == '[' ? inet_pton(AF_INET6, host, addr) != 1 : inet_pton(AF_INET, host, addr) != 1))
+      bad(&st[S_DNS], "use IP:PORT (an IPv6 address in brackets)");
   }
-  if (o.config_path[0] == '\0') bad(&cfg, "empty path");
-  if (strcmp(kube.value, "1") != 0 && strcmp(kube.value, "0") != 0) bad(&kube, "use 1 or 0");
-  o.kubernetes = strcmp(kube.value, "1") == 0 || kubeconfig.value != NULL;
-  if (kubeconfig.value && !kubeconfig.value[0]) bad(&kubeconfig, "empty path");
-  o.kubeconfig = kubeconfig.value;
+}
+
+/* --kubernetes and the settings that only it uses. */
+static void kube_options(const struct setting st[N_SETTINGS], struct xdsd_options *o) {
+  const struct setting *kube = &st[S_KUBE], *kubeconfig = &st[S_KUBECONFIG], *ns = &st[S_NAMESPACES];
+  if (strcmp(kube->value, "1") != 0 && strcmp(kube->value, "0") != 0) bad(kube, "use 1 or 0");
+  o->kubernetes = strcmp(kube->value, "1") == 0 || kubeconfig->value != NULL;
+  if (kubeconfig->value && !kubeconfig->value[0]) bad(kubeconfig, "empty path");
+  o->kubeconfig = kubeconfig->value;
   static const char *ns_list[64];
   static char ns_buf[64 * 64 + 64];
-  if (namespaces.value) {
+  if (ns->value) {
     const char *why = NULL;
-    if (!o.kubernetes) bad(&namespaces, "only with --kubernetes");
-    if (strlen(namespaces.value) >= sizeof ns_buf) bad(&namespaces, "too long");
-    snprintf(ns_buf, sizeof ns_buf, "%s", namespaces.value);
+    if (!o->kubernetes) bad(ns, "only with --kubernetes");
+    if (strlen(ns->value) >= sizeof ns_buf) bad(ns, "too long");
+    snprintf(ns_buf, sizeof ns_buf, "%s", ns->value);
     int n = split_namespaces(ns_buf, ns_list, 64, &why);
-    if (n < 0) bad(&namespaces, why);
-    o.namespaces = ns_list;
-    o.n_namespaces = (size_t)n;
+    if (n < 0) bad(ns, why);
+    o->namespaces = ns_list;
+    o->n_namespaces = (size_t)n;
   }
   int64_t ms;
-  if (parse_duration_ms(wtimeout.value, &ms) != 0 || ms < 1000 || ms > 3600 * 1000)
-    bad(&wtimeout, "a duration from 1s to 1h, such as 5m");
-  o.kube_watch_timeout_s = ms / 1000;
-  o.kube_idle_ms = o.kube_watch_timeout_s * 1000 + 30000;
-  if (idle.value && (parse_duration_ms(idle.value, &o.kube_idle_ms) != 0 || o.kube_idle_ms < 1000))
-    bad(&idle, "a duration of at least 1s, such as 5m30s");
-  if (o.kubernetes && !config_given) o.config_path = NULL; /* Kubernetes alone, unless a file is named */
-  if (record.value) {
-    struct stat st;
-    if (stat(record.value, &st) != 0 || !S_ISDIR(st.st_mode) || access(record.value, W_OK) != 0)
-      bad(&record, "not a writable folder");
-    o.record_dir = record.value;
+  if (parse_duration_ms(st[S_WTIMEOUT].value, &ms) != 0 || ms < 1000 || ms > 3600 * 1000)
+    bad(&st[S_WTIMEOUT], "a duration from 1s to 1h, such as 5m");
+  o->kube_watch_timeout_s = ms / 1000;
+  o->kube_idle_ms = o->kube_watch_timeout_s * 1000 + 30000;
+  const struct setting *idle = &st[S_IDLE];
+  if (idle->value && (parse_duration_ms(idle->value, &o->kube_idle_ms) != 0 || o->kube_idle_ms < 1000))
+    bad(idle, "a duration of at least 1s, such as 5m30s");
+}
+
+int main(int argc, char **argv) {
+  log_init("xdsd");
+  struct setting st[N_SETTINGS];
+  const char *check = parse_flags(argc, argv, st);
+  if (check) return xdsd_check(check, stdout, stderr);
+
+  struct xdsd_options o = {.config_path = st[S_CONFIG].value};
+  network_options(st, &o);
+  kube_options(st, &o);
+  if (o.config_path[0] == '\0') bad(&st[S_CONFIG], "empty path");
+  /* Kubernetes alone, unless a file is named (by flag or variable). */
+  if (o.kubernetes && st[S_CONFIG].value == spec[S_CONFIG].def) o.config_path = NULL;
+  if (st[S_RECORD].value) {
+    struct stat sb;
+    if (stat(st[S_RECORD].value, &sb) != 0 || !S_ISDIR(sb.st_mode) || access(st[S_RECORD].value, W_OK) != 0)
+      bad(&st[S_RECORD], "not a writable folder");
+    o.record_dir = st[S_RECORD].value;
   }
 
   static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, 0};

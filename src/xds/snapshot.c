@@ -104,15 +104,20 @@ static int pack_any(const ProtobufCMessage *msg, const char *url, Google__Protob
   return 0;
 }
 
-/* A ConfigSource saying "over ADS, v3 resources" (RDS in the HCM, EDS in a Cluster); `ads` is the
- * empty message it points at, owned by the caller like `cs`. */
-static void ads_config_source(Envoy__Config__Core__V3__AggregatedConfigSource *ads,
-                              Envoy__Config__Core__V3__ConfigSource *cs) {
-  envoy__config__core__v3__aggregated_config_source__init(ads);
-  envoy__config__core__v3__config_source__init(cs);
-  cs->config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
-  cs->ads = ads;
-  cs->resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
+/* A ConfigSource saying "over ADS, v3 resources" (RDS in the HCM, EDS in a Cluster), with the empty
+ * message it points at; owned by the caller. */
+struct ads_source {
+  Envoy__Config__Core__V3__AggregatedConfigSource ads;
+  Envoy__Config__Core__V3__ConfigSource cs;
+};
+
+static Envoy__Config__Core__V3__ConfigSource *ads_config_source(struct ads_source *src) {
+  envoy__config__core__v3__aggregated_config_source__init(&src->ads);
+  envoy__config__core__v3__config_source__init(&src->cs);
+  src->cs.config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
+  src->cs.ads = &src->ads;
+  src->cs.resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
+  return &src->cs;
 }
 
 /* The HttpConnectionManager shared by API and socket listeners: RDS over ADS naming the route
@@ -129,12 +134,10 @@ static int build_hcm(const char *name, const char *route_name, Google__Protobuf_
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG;
   filter.typed_config = &router_any;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *filters[1] = {&filter};
-  Envoy__Config__Core__V3__AggregatedConfigSource ads;
-  Envoy__Config__Core__V3__ConfigSource cs;
-  ads_config_source(&ads, &cs);
+  struct ads_source src;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds rds =
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__RDS__INIT;
-  rds.config_source = &cs;
+  rds.config_source = ads_config_source(&src);
   rds.route_config_name = (char *)route_name;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager hcm =
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__INIT;
@@ -369,12 +372,10 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
   entry.key = UPSTREAM_HTTP_KEY;
   entry.value = &hpo_any;
   Envoy__Config__Cluster__V3__Cluster__TypedExtensionProtocolOptionsEntry *entries[1] = {&entry};
-  Envoy__Config__Core__V3__AggregatedConfigSource ads;
-  Envoy__Config__Core__V3__ConfigSource cs;
-  ads_config_source(&ads, &cs);
+  struct ads_source src;
   Envoy__Config__Cluster__V3__Cluster__EdsClusterConfig eds =
       ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
-  eds.eds_config = &cs;
+  eds.eds_config = ads_config_source(&src);
   Google__Protobuf__Duration ct = GOOGLE__PROTOBUF__DURATION__INIT;
   ct.seconds = 1;
   Envoy__Config__Cluster__V3__Cluster cl = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT;

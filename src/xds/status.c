@@ -1,6 +1,7 @@
 #include "status.h"
 
 #include "jsonw.h"
+#include "prom.h"
 
 /* {"config":{...},"snapshot":{...},"dns":{...},"kubernetes":{...},"nodes":[...],...} */
 static void render_status(const struct status_input *in, FILE *f) {
@@ -42,25 +43,19 @@ static void render_status(const struct status_input *in, FILE *f) {
   fprintf(f, ",\"nodes_listed\":%zu,\"streams\":%zu}\n", listed, ads_streams(in->ads));
 }
 
-/* A gauge or counter with its HELP and TYPE lines. */
-static void metric(FILE *f, const char *name, const char *type, const char *help, unsigned long long v) {
-  fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, v);
-}
-
 static void render_metrics(const struct status_input *in, FILE *f) {
   const struct snapshot *s = in->snap;
   ads_metrics_text(in->ads, f);
   discovery_metrics_text(in->dns, f);
   if (in->kube) kubewatch_metrics_text(in->kube, f);
-  fprintf(f,
-          "# HELP xdsd_reloads_total Config reloads that saw new content.\n# TYPE xdsd_reloads_total counter\n"
-          "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
+  prom_header(f, "xdsd_reloads_total", "counter", "Config reloads that saw new content.");
+  fprintf(f, "xdsd_reloads_total{result=\"ok\"} %llu\nxdsd_reloads_total{result=\"failed\"} %llu\n",
           (unsigned long long)in->reloads_ok, (unsigned long long)in->reloads_failed);
-  metric(f, "xdsd_config_error", "gauge", "1 while the file on disk is not the config being served.",
-         in->error != NULL);
-  metric(f, "xdsd_resolved_endpoints", "gauge", "Endpoints in the served ClusterLoadAssignments.",
-         s ? s->n_endpoints : 0);
-  metric(f, "xdsd_snapshot_version", "gauge", "Version of the served snapshot.", s ? s->version : 0);
+  prom_metric(f, "xdsd_config_error", "gauge", "1 while the file on disk is not the config being served.",
+              in->error != NULL);
+  prom_metric(f, "xdsd_resolved_endpoints", "gauge", "Endpoints in the served ClusterLoadAssignments.",
+              s ? s->n_endpoints : 0);
+  prom_metric(f, "xdsd_snapshot_version", "gauge", "Version of the served snapshot.", s ? s->version : 0);
 }
 
 void status_render(const struct status_input *in, FILE *status, FILE *metrics) {
