@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "clock.h"
 #include "envoy/config/cluster/v3/cluster.pb-c.h"
 #include "envoy/config/endpoint/v3/endpoint.pb-c.h"
@@ -194,12 +195,19 @@ static int add_listeners(struct snapshot *s, const struct config_listener *l) {
   return rc;
 }
 
-/* One RouteConfiguration per listener, named after it: one VirtualHost "*" with the routes in order. */
-/* A route's match: its prefix or path, case sensitivity and header matchers (the caller's arrays, one
- * entry per header). */
-static void add_match(Envoy__Config__Route__V3__RouteMatch *m, const struct config_route *cr,
-                      Envoy__Config__Route__V3__HeaderMatcher *hm, Envoy__Config__Route__V3__HeaderMatcher **hmp,
-                      Envoy__Config__Route__V3__Int64Range *ranges, Google__Protobuf__BoolValue *cs) {
+/* A route's match: its prefix or path, case sensitivity and header matchers. NULL when memory runs out. */
+static Envoy__Config__Route__V3__RouteMatch *build_match(struct arena *a, const struct config_route *cr) {
+  struct {
+    Envoy__Config__Route__V3__RouteMatch m;
+    Google__Protobuf__BoolValue cs;
+  } *x = arena_alloc(a, 1, sizeof *x);
+  struct {
+    Envoy__Config__Route__V3__HeaderMatcher hm;
+    Envoy__Config__Route__V3__Int64Range range;
+  } *hs = arena_alloc(a, cr->n_headers, sizeof *hs);
+  Envoy__Config__Route__V3__HeaderMatcher **hp = ARENA_NEW(a, Envoy__Config__Route__V3__HeaderMatcher *, cr->n_headers);
+  if (!x || !hs || !hp) return NULL;
+  Envoy__Config__Route__V3__RouteMatch *m = &x->m;
   envoy__config__route__v3__route_match__init(m);
   if (cr->path) {
     m->path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PATH;
@@ -209,116 +217,123 @@ static void add_match(Envoy__Config__Route__V3__RouteMatch *m, const struct conf
     m->prefix = cr->prefix; /* never protobuf_c_empty_string: it starts with "/" */
   }
   if (cr->case_sensitive >= 0) {
-    google__protobuf__bool_value__init(cs);
-    cs->value = cr->case_sensitive;
-    m->case_sensitive = cs;
+    google__protobuf__bool_value__init(&x->cs);
+    x->cs.value = cr->case_sensitive;
+    m->case_sensitive = &x->cs;
   }
   for (size_t j = 0; j < cr->n_headers; j++) {
     const struct config_header *ch = &cr->headers[j];
-    Envoy__Config__Route__V3__HeaderMatcher *x = &hm[j];
-    envoy__config__route__v3__header_matcher__init(x);
-    x->name = ch->name;
-    x->invert_match = ch->invert;
+    Envoy__Config__Route__V3__HeaderMatcher *h = &hs[j].hm;
+    envoy__config__route__v3__header_matcher__init(h);
+    h->name = ch->name;
+    h->invert_match = ch->invert;
     switch (ch->kind) {
       case HDR_EXACT:
-        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_EXACT_MATCH;
-        x->exact_match = ch->value;
+        h->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_EXACT_MATCH;
+        h->exact_match = ch->value;
         break;
       case HDR_PREFIX:
-        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PREFIX_MATCH;
-        x->prefix_match = ch->value;
+        h->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PREFIX_MATCH;
+        h->prefix_match = ch->value;
         break;
       case HDR_SUFFIX:
-        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_SUFFIX_MATCH;
-        x->suffix_match = ch->value;
+        h->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_SUFFIX_MATCH;
+        h->suffix_match = ch->value;
         break;
       case HDR_PRESENT:
-        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PRESENT_MATCH;
-        x->present_match = 1;
+        h->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PRESENT_MATCH;
+        h->present_match = 1;
         break;
       case HDR_RANGE:
-        envoy__config__route__v3__int64_range__init(&ranges[j]);
-        ranges[j].start = ch->lo;
-        ranges[j].end = ch->hi;
-        x->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_RANGE_MATCH;
-        x->range_match = &ranges[j];
+        envoy__config__route__v3__int64_range__init(&hs[j].range);
+        hs[j].range.start = ch->lo;
+        hs[j].range.end = ch->hi;
+        h->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_RANGE_MATCH;
+        h->range_match = &hs[j].range;
         break;
     }
-    hmp[j] = x;
+    hp[j] = h;
   }
   m->n_headers = cr->n_headers;
-  m->headers = cr->n_headers ? hmp : NULL;
+  m->headers = cr->n_headers ? hp : NULL;
+  return m;
 }
 
+/* Where a route sends its calls: one cluster, or several by weight. Weight-0 entries are left out;
+ * the rest sum to 100 and total_weight stays unset (the portable rule). Returns 0 or -1. */
+static int set_clusters(struct arena *a, const struct config_route *cr, Envoy__Config__Route__V3__RouteAction *act) {
+  size_t nonzero = 0, last = 0;
+  for (size_t j = 0; j < cr->n_clusters; j++)
+    if (cr->clusters[j].weight) nonzero++, last = j;
+  if (nonzero == 1) {
+    act->cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER;
+    act->cluster = cr->clusters[last].name;
+    return 0;
+  }
+  Envoy__Config__Route__V3__WeightedCluster *wc = ARENA_NEW(a, Envoy__Config__Route__V3__WeightedCluster, 1);
+  struct {
+    Envoy__Config__Route__V3__WeightedCluster__ClusterWeight cw;
+    Google__Protobuf__UInt32Value weight;
+  } *ws = arena_alloc(a, nonzero, sizeof *ws);
+  Envoy__Config__Route__V3__WeightedCluster__ClusterWeight **wp =
+      ARENA_NEW(a, Envoy__Config__Route__V3__WeightedCluster__ClusterWeight *, nonzero);
+  if (!wc || !ws || !wp) return -1;
+  envoy__config__route__v3__weighted_cluster__init(wc);
+  wc->clusters = wp;
+  for (size_t j = 0; j < cr->n_clusters; j++) {
+    if (!cr->clusters[j].weight) continue;
+    size_t k = wc->n_clusters++;
+    envoy__config__route__v3__weighted_cluster__cluster_weight__init(&ws[k].cw);
+    google__protobuf__uint32_value__init(&ws[k].weight);
+    ws[k].weight.value = cr->clusters[j].weight;
+    ws[k].cw.name = cr->clusters[j].name;
+    ws[k].cw.weight = &ws[k].weight;
+    wp[k] = &ws[k].cw;
+  }
+  act->cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS;
+  act->weighted_clusters = wc;
+  return 0;
+}
+
+static Google__Protobuf__Duration *duration_ms(struct arena *a, int64_t ms) {
+  Google__Protobuf__Duration *d = ARENA_NEW(a, Google__Protobuf__Duration, 1);
+  if (!d) return NULL;
+  google__protobuf__duration__init(d);
+  d->seconds = ms / 1000;
+  d->nanos = (int32_t)(ms % 1000) * 1000000;
+  return d;
+}
+
+/* A route's action: its clusters and, when set, its timeout. */
+static Envoy__Config__Route__V3__RouteAction *build_action(struct arena *a, const struct config_route *cr) {
+  Envoy__Config__Route__V3__RouteAction *act = ARENA_NEW(a, Envoy__Config__Route__V3__RouteAction, 1);
+  Google__Protobuf__Duration *zero = duration_ms(a, 0); /* Envoy's 15 s default would cut streams */
+  if (!act || !zero) return NULL;
+  envoy__config__route__v3__route_action__init(act);
+  act->timeout = zero;
+  if (cr->timeout_ms) { /* gRPC clients cap the RPC deadline by it; Envoy ends the stream after it */
+    Envoy__Config__Route__V3__MaxStreamDuration *msd = ARENA_NEW(a, Envoy__Config__Route__V3__MaxStreamDuration, 1);
+    if (!msd) return NULL;
+    envoy__config__route__v3__max_stream_duration__init(msd);
+    if (!(msd->max_stream_duration = duration_ms(a, cr->timeout_ms))) return NULL;
+    act->max_stream_duration = msd;
+  }
+  return set_clusters(a, cr, act) == 0 ? act : NULL;
+}
+
+/* One RouteConfiguration per listener, named after it: one VirtualHost "*" with the routes in order. */
 static int add_routes(struct snapshot *s, const struct config_listener *l) {
-  size_t n = l->n_routes, nw = 0;
-  for (size_t i = 0; i < n; i++) nw += l->routes[i].n_clusters;
-  Envoy__Config__Route__V3__Route *routes = calloc(n, sizeof *routes);
-  Envoy__Config__Route__V3__Route **rp = calloc(n, sizeof *rp);
-  Envoy__Config__Route__V3__RouteMatch *matches = calloc(n, sizeof *matches);
-  Envoy__Config__Route__V3__RouteAction *actions = calloc(n, sizeof *actions);
-  Envoy__Config__Route__V3__WeightedCluster *wcs = calloc(n, sizeof *wcs);
-  Envoy__Config__Route__V3__WeightedCluster__ClusterWeight *cw = calloc(nw, sizeof *cw);
-  Envoy__Config__Route__V3__WeightedCluster__ClusterWeight **cwp = calloc(nw, sizeof *cwp);
-  Google__Protobuf__UInt32Value *weights = calloc(nw, sizeof *weights);
-  size_t nh = 0;
-  for (size_t i = 0; i < n; i++) nh += l->routes[i].n_headers;
-  Envoy__Config__Route__V3__HeaderMatcher *hm = calloc(nh ? nh : 1, sizeof *hm);
-  Envoy__Config__Route__V3__HeaderMatcher **hmp = calloc(nh ? nh : 1, sizeof *hmp);
-  Envoy__Config__Route__V3__Int64Range *ranges = calloc(nh ? nh : 1, sizeof *ranges);
-  Google__Protobuf__BoolValue *cs = calloc(n, sizeof *cs);
-  Envoy__Config__Route__V3__MaxStreamDuration *msd = calloc(n, sizeof *msd);
-  Google__Protobuf__Duration *durs = calloc(n, sizeof *durs);
+  struct arena a = {0};
   int rc = -1;
-  if (!routes || !rp || !matches || !actions || !wcs || !cw || !cwp || !weights || !hm || !hmp || !ranges || !cs ||
-      !msd || !durs)
-    goto out;
-  size_t h = 0;
-  Google__Protobuf__Duration zero = GOOGLE__PROTOBUF__DURATION__INIT; /* Envoy's 15 s default would cut streams */
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
+  Envoy__Config__Route__V3__Route *routes = ARENA_NEW(&a, Envoy__Config__Route__V3__Route, l->n_routes);
+  Envoy__Config__Route__V3__Route **rp = ARENA_NEW(&a, Envoy__Config__Route__V3__Route *, l->n_routes);
+  if (!routes || !rp) goto out;
+  for (size_t i = 0; i < l->n_routes; i++) {
     const struct config_route *cr = &l->routes[i];
-    add_match(&matches[i], cr, &hm[h], &hmp[h], &ranges[h], &cs[i]);
-    h += cr->n_headers;
-    envoy__config__route__v3__route_action__init(&actions[i]);
-    actions[i].timeout = &zero;
-    if (cr->timeout_ms) { /* gRPC clients cap the RPC deadline by it; Envoy ends the stream after it */
-      google__protobuf__duration__init(&durs[i]);
-      durs[i].seconds = cr->timeout_ms / 1000;
-      durs[i].nanos = (int32_t)(cr->timeout_ms % 1000) * 1000000;
-      envoy__config__route__v3__max_stream_duration__init(&msd[i]);
-      msd[i].max_stream_duration = &durs[i];
-      actions[i].max_stream_duration = &msd[i];
-    }
-    size_t nonzero = 0, last = 0;
-    for (size_t j = 0; j < cr->n_clusters; j++)
-      if (cr->clusters[j].weight) nonzero++, last = j;
-    if (nonzero == 1) {
-      actions[i].cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER;
-      actions[i].cluster = cr->clusters[last].name;
-    } else {
-      /* Weight-0 entries are left out; the rest sum to 100 and total_weight stays unset (portable rule). */
-      envoy__config__route__v3__weighted_cluster__init(&wcs[i]);
-      wcs[i].clusters = &cwp[k];
-      for (size_t j = 0; j < cr->n_clusters; j++) {
-        if (!cr->clusters[j].weight) continue;
-        envoy__config__route__v3__weighted_cluster__cluster_weight__init(&cw[k]);
-        google__protobuf__uint32_value__init(&weights[k]);
-        weights[k].value = cr->clusters[j].weight;
-        cw[k].name = cr->clusters[j].name;
-        cw[k].weight = &weights[k];
-        cwp[k] = &cw[k];
-        k++;
-        wcs[i].n_clusters++;
-      }
-      actions[i].cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS;
-      actions[i].weighted_clusters = &wcs[i];
-    }
     envoy__config__route__v3__route__init(&routes[i]);
     routes[i].name = cr->name;
-    routes[i].match = &matches[i];
     routes[i].action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE;
-    routes[i].route = &actions[i];
+    if (!(routes[i].match = build_match(&a, cr)) || !(routes[i].route = build_action(&a, cr))) goto out;
     rp[i] = &routes[i];
   }
   char *domains[1] = {"*"};
@@ -326,7 +341,7 @@ static int add_routes(struct snapshot *s, const struct config_listener *l) {
   vh.name = l->name;
   vh.n_domains = 1;
   vh.domains = domains;
-  vh.n_routes = n;
+  vh.n_routes = l->n_routes;
   vh.routes = rp;
   Envoy__Config__Route__V3__VirtualHost *vhs[1] = {&vh};
   Envoy__Config__Route__V3__RouteConfiguration rc_msg = ENVOY__CONFIG__ROUTE__V3__ROUTE_CONFIGURATION__INIT;
@@ -335,20 +350,7 @@ static int add_routes(struct snapshot *s, const struct config_listener *l) {
   rc_msg.virtual_hosts = vhs;
   rc = table_add(&s->tables[SNAP_RDS], l->name, &rc_msg.base);
 out:
-  free(routes);
-  free(rp);
-  free(matches);
-  free(actions);
-  free(wcs);
-  free(cw);
-  free(cwp);
-  free(weights);
-  free(hm);
-  free(hmp);
-  free(ranges);
-  free(cs);
-  free(msd);
-  free(durs);
+  arena_free(&a);
   return rc;
 }
 
@@ -467,78 +469,90 @@ static size_t collect_endpoints(const struct config_cluster *c, snapshot_resolve
  * weight and then an endpoint in it (gRFC A52), still spread calls evenly over endpoints when zones hold
  * different numbers of them (as Istio weights localities); every endpoint HEALTHY or, terminating but serving, DRAINING
  * (clients send it no new calls). An empty cluster has no localities. */
+/* One endpoint, HEALTHY or DRAINING. NULL when memory runs out. */
+static Envoy__Config__Endpoint__V3__LbEndpoint *build_lb_endpoint(struct arena *a, const struct ipport *e) {
+  struct {
+    Envoy__Config__Endpoint__V3__LbEndpoint lbe;
+    Envoy__Config__Endpoint__V3__Endpoint ep;
+    Envoy__Config__Core__V3__Address addr;
+    Envoy__Config__Core__V3__SocketAddress sa;
+    char ip[INET_ADDRSTRLEN];
+  } *x = arena_alloc(a, 1, sizeof *x);
+  if (!x) return NULL;
+  struct in_addr in = {.s_addr = htonl(e->ip)};
+  inet_ntop(AF_INET, &in, x->ip, sizeof x->ip);
+  envoy__config__core__v3__socket_address__init(&x->sa);
+  x->sa.address = x->ip;
+  x->sa.port_specifier_case = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE;
+  x->sa.port_value = e->port;
+  envoy__config__core__v3__address__init(&x->addr);
+  x->addr.address_case = ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS;
+  x->addr.socket_address = &x->sa;
+  envoy__config__endpoint__v3__endpoint__init(&x->ep);
+  x->ep.address = &x->addr;
+  envoy__config__endpoint__v3__lb_endpoint__init(&x->lbe);
+  x->lbe.host_identifier_case = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
+  x->lbe.endpoint = &x->ep;
+  x->lbe.health_status =
+      e->draining ? ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__DRAINING : ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__HEALTHY;
+  return &x->lbe;
+}
+
+/* One locality: the zone's endpoints `lbe[0..n)`, weighted by their count (gRPC picks a locality,
+ * then an endpoint in it: equal weights would give a zone's lone pod as much as a zone of ten). */
+static Envoy__Config__Endpoint__V3__LocalityLbEndpoints *build_locality(struct arena *a, const char *zone,
+                                                                        Envoy__Config__Endpoint__V3__LbEndpoint **lbe,
+                                                                        size_t n) {
+  struct {
+    Envoy__Config__Endpoint__V3__LocalityLbEndpoints lle;
+    Envoy__Config__Core__V3__Locality loc;
+    Google__Protobuf__UInt32Value weight;
+  } *x = arena_alloc(a, 1, sizeof *x);
+  if (!x) return NULL;
+  envoy__config__core__v3__locality__init(&x->loc);
+  x->loc.region = "xdsd";
+  x->loc.zone = zone[0] ? (char *)zone : "default";
+  envoy__config__endpoint__v3__locality_lb_endpoints__init(&x->lle);
+  x->lle.locality = &x->loc;
+  x->lle.n_lb_endpoints = n;
+  x->lle.lb_endpoints = lbe;
+  google__protobuf__uint32_value__init(&x->weight);
+  x->weight.value = (uint32_t)n;
+  x->lle.load_balancing_weight = &x->weight;
+  return &x->lle;
+}
+
+/* The cluster's ClusterLoadAssignment: its endpoints (sorted by zone) grouped into localities. */
 static int add_endpoints(struct snapshot *s, const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx) {
   struct ipport *eps = NULL;
   size_t n = collect_endpoints(c, resolve, ctx, &eps);
   if (n == (size_t)-1) return -1;
   size_t nz = 0;
   for (size_t i = 0; i < n; i++) nz += i == 0 || strcmp(eps[i].zone, eps[i - 1].zone) != 0;
-
-  Envoy__Config__Endpoint__V3__LbEndpoint *lbe = calloc(n ? n : 1, sizeof *lbe);
-  Envoy__Config__Endpoint__V3__LbEndpoint **lbep = calloc(n ? n : 1, sizeof *lbep);
-  Envoy__Config__Endpoint__V3__Endpoint *ep = calloc(n ? n : 1, sizeof *ep);
-  Envoy__Config__Core__V3__Address *addr = calloc(n ? n : 1, sizeof *addr);
-  Envoy__Config__Core__V3__SocketAddress *sa = calloc(n ? n : 1, sizeof *sa);
-  char(*ipstr)[INET_ADDRSTRLEN] = calloc(n ? n : 1, sizeof *ipstr);
-  Envoy__Config__Endpoint__V3__LocalityLbEndpoints *lle = calloc(nz ? nz : 1, sizeof *lle);
-  Envoy__Config__Endpoint__V3__LocalityLbEndpoints **lles = calloc(nz ? nz : 1, sizeof *lles);
-  Envoy__Config__Core__V3__Locality *loc = calloc(nz ? nz : 1, sizeof *loc);
-  Google__Protobuf__UInt32Value *lw = calloc(nz ? nz : 1, sizeof *lw);
+  struct arena a = {0};
   int rc = -1;
-  if (!lbe || !lbep || !ep || !addr || !sa || !ipstr || !lle || !lles || !loc || !lw) goto out;
+  Envoy__Config__Endpoint__V3__LbEndpoint **lbe = ARENA_NEW(&a, Envoy__Config__Endpoint__V3__LbEndpoint *, n);
+  Envoy__Config__Endpoint__V3__LocalityLbEndpoints **lle =
+      ARENA_NEW(&a, Envoy__Config__Endpoint__V3__LocalityLbEndpoints *, nz);
+  if (!lbe || !lle) goto out;
   for (size_t i = 0; i < n; i++) {
-    struct in_addr a = {.s_addr = htonl(eps[i].ip)};
-    inet_ntop(AF_INET, &a, ipstr[i], sizeof ipstr[i]);
-    envoy__config__core__v3__socket_address__init(&sa[i]);
-    sa[i].address = ipstr[i];
-    sa[i].port_specifier_case = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE;
-    sa[i].port_value = eps[i].port;
-    envoy__config__core__v3__address__init(&addr[i]);
-    addr[i].address_case = ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS;
-    addr[i].socket_address = &sa[i];
-    envoy__config__endpoint__v3__endpoint__init(&ep[i]);
-    ep[i].address = &addr[i];
-    envoy__config__endpoint__v3__lb_endpoint__init(&lbe[i]);
-    lbe[i].host_identifier_case = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
-    lbe[i].endpoint = &ep[i];
-    lbe[i].health_status = eps[i].draining ? ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__DRAINING
-                                           : ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__HEALTHY;
+    if (!(lbe[i] = build_lb_endpoint(&a, &eps[i]))) goto out;
     s->n_draining += eps[i].draining;
-    lbep[i] = &lbe[i];
   }
   for (size_t i = 0, z = 0; i < n; z++) {
     size_t j = i;
     while (j < n && strcmp(eps[j].zone, eps[i].zone) == 0) j++;
-    envoy__config__core__v3__locality__init(&loc[z]);
-    loc[z].region = "xdsd";
-    loc[z].zone = eps[i].zone[0] ? (char *)eps[i].zone : "default";
-    envoy__config__endpoint__v3__locality_lb_endpoints__init(&lle[z]);
-    lle[z].locality = &loc[z];
-    lle[z].n_lb_endpoints = j - i;
-    lle[z].lb_endpoints = &lbep[i];
-    google__protobuf__uint32_value__init(&lw[z]);
-    lw[z].value = (uint32_t)(j - i);
-    lle[z].load_balancing_weight = &lw[z];
-    lles[z] = &lle[z];
+    if (!(lle[z] = build_locality(&a, eps[i].zone, &lbe[i], j - i))) goto out;
     i = j;
   }
   Envoy__Config__Endpoint__V3__ClusterLoadAssignment cla = ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;
   cla.cluster_name = c->name;
   cla.n_endpoints = nz;
-  cla.endpoints = lles;
+  cla.endpoints = lle;
   s->n_endpoints += n;
   rc = table_add(&s->tables[SNAP_EDS], c->name, &cla.base);
 out:
-  free(lbe);
-  free(lbep);
-  free(ep);
-  free(addr);
-  free(sa);
-  free(ipstr);
-  free(lle);
-  free(lles);
-  free(loc);
-  free(lw);
+  arena_free(&a);
   free(eps);
   return rc;
 }
