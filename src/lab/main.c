@@ -255,6 +255,96 @@ static int cmd_list(const struct args *a) {
   return n == 0 ? 2 : rc;
 }
 
+/* Every file validated before anything starts (`lab check` stops after this); `all` in the
+ * scenarios' own order (the demo's), then by name; named ones as given. Returns how many need Envoy. */
+static int load_scenarios(const struct args *a, const path_t *paths, size_t n, struct scenario *scs) {
+  int envoys = 0;
+  for (size_t i = 0; i < n; i++) {
+    char err[512];
+    if (scenario_load(paths[i], a->fast, &scs[i], err, sizeof err) != 0) {
+      fprintf(stderr, "lab: invalid scenario: %s\n", err);
+      exit(2);
+    }
+    int k = check_envoys(&scs[i], deploy_dir(a));
+    if (k < 0) exit(2);
+    envoys += k;
+  }
+  int only_all = a->n_names == 1 && strcmp(a->names[0], "all") == 0;
+  for (size_t i = 1; only_all && i < n; i++)
+    for (size_t j = i; j > 0 && scs[j - 1].order > scs[j].order; j--) {
+      static struct scenario tmp;
+      tmp = scs[j];
+      scs[j] = scs[j - 1];
+      scs[j - 1] = tmp;
+    }
+  return envoys;
+}
+
+/* The seed's options and their verdicts (lab/options.yaml, beside the scenarios' folder), for the
+ * report; every scenario an option names must exist. Returns 1 when loaded, 0 when there is none. */
+static int load_options(const struct args *a, struct lab_options *options) {
+  char opath[PATH_MAX], err[512];
+  snprintf(opath, sizeof opath, "%s/../options.yaml", scenario_dir(a));
+  if (access(opath, F_OK) != 0) return 0;
+  if (options_load(opath, options, err, sizeof err) != 0) {
+    fprintf(stderr, "lab: invalid options file: %s\n", err);
+    exit(2);
+  }
+  for (size_t o = 0; o < options->n; o++)
+    for (size_t k = 0; k < options->options[o].n_scenarios; k++) {
+      char sp[PATH_MAX * 2];
+      snprintf(sp, sizeof sp, "%s/%s.yaml", scenario_dir(a), options->options[o].scenarios[k]);
+      if (access(sp, R_OK) != 0) {
+        fprintf(stderr, "lab: %s: option \"%.60s\" names scenario %s, which %s does not have\n", opath,
+                options->options[o].option, options->options[o].scenarios[k], scenario_dir(a));
+        exit(2);
+      }
+    }
+  return 1;
+}
+
+/* The run's options: an absolute output folder of ours (children such as dnsmasq may change
+ * directory), the tools, the deploy folder, namespaces or not, and the ClusterIP. Exits 2 on what
+ * cannot run. */
+static void run_options(struct args *a, int envoys, struct run_options *opt) {
+  static char out_abs[PATH_MAX];
+  char cwd[PATH_MAX / 2];
+  if (a->out[0] != '/' && getcwd(cwd, sizeof cwd) && strlen(a->out) < PATH_MAX / 2 - 1)
+    snprintf(out_abs, sizeof out_abs, "%s/%.*s", cwd, PATH_MAX / 2 - 2, a->out);
+  else
+    snprintf(out_abs, sizeof out_abs, "%s", a->out);
+  a->out = out_abs;
+  char why[256];
+  if (run_claim_out(a->out, why, sizeof why) != 0) bad_usage("--out %s: %s", a->out, why);
+  memset(opt, 0, sizeof *opt);
+  snprintf(opt->out_dir, sizeof opt->out_dir, "%s", a->out);
+  find_tools(a, &opt->tools);
+  if (envoys && !opt->tools.envoy[0]) {
+    char looked[PATH_MAX];
+    envoy_find(looked, sizeof looked);
+    fatal(2,
+          "msg=\"envoy not found\" path=\"%s\" hint=\"bash scripts/deps.sh installs Envoy " LAB_ENVOY_VERSION
+          " (or set ENVOY)\"",
+          looked);
+  }
+  char *deploy_abs = realpath(deploy_dir(a), NULL);
+  if (!deploy_abs) bad_usage("--deploy %s: not a folder%s", deploy_dir(a), "");
+  snprintf(opt->tools.deploy, sizeof opt->tools.deploy, "%s", deploy_abs);
+  free(deploy_abs);
+  opt->clusterip = a->clusterip;
+  opt->netns = !a->no_netns && netns_available();
+  if (!a->no_netns && !opt->netns)
+    fprintf(stderr,
+            "lab: no network namespace (needs root and the capability): running on the host loopback, "
+            "ClusterIP by HAProxy\n");
+  opt->progress_tty = isatty(2);
+  if (a->clusterip == RUN_CLUSTERIP_IPTABLES && !opt->netns)
+    bad_usage("%s=iptables needs root and a network namespace%s", "--clusterip",
+              a->no_netns ? " (drop --no-netns)" : "");
+  if (!opt->tools.haproxy[0] && (a->clusterip == RUN_CLUSTERIP_HAPROXY || !opt->netns))
+    fatal(2, "msg=\"haproxy not found\" hint=\"the ClusterIP needs it without a namespace; scripts/deps.sh\"");
+}
+
 int main(int argc, char **argv) {
   log_set_level(LOG_LEVEL_WARN); /* the terminal shows progress and verdicts; LOG_LEVEL=info for more */
   log_init(argv[0]);
@@ -264,96 +354,17 @@ int main(int argc, char **argv) {
   if (strcmp(a.command, "list") == 0) return cmd_list(&a);
 
   static path_t paths[MAX_RUNS];
-  size_t n = resolve_names(&a, paths);
-  /* Every file is validated before anything starts (`lab check` stops here). */
   static struct scenario scs[MAX_RUNS];
-  int envoys = 0;
-  for (size_t i = 0; i < n; i++) {
-    char err[512];
-    if (scenario_load(paths[i], a.fast, &scs[i], err, sizeof err) != 0) {
-      fprintf(stderr, "lab: invalid scenario: %s\n", err);
-      return 2;
-    }
-    int k = check_envoys(&scs[i], deploy_dir(&a));
-    if (k < 0) return 2;
-    envoys += k;
-  }
-  /* `all` runs in the scenarios' own order (the demo's), then by name; named ones as given. */
-  int only_all = a.n_names == 1 && strcmp(a.names[0], "all") == 0;
-  for (size_t i = 1; only_all && i < n; i++)
-    for (size_t j = i; j > 0 && scs[j - 1].order > scs[j].order; j--) {
-      static struct scenario tmp;
-      tmp = scs[j];
-      scs[j] = scs[j - 1];
-      scs[j - 1] = tmp;
-    }
-  /* The seed's options and its verdicts (lab/options.yaml, beside the scenarios' folder), for the report. */
   static struct lab_options options;
-  int have_options = 0;
-  {
-    char opath[PATH_MAX], err[512];
-    snprintf(opath, sizeof opath, "%s/../options.yaml", scenario_dir(&a));
-    if (access(opath, F_OK) == 0) {
-      if (options_load(opath, &options, err, sizeof err) != 0) {
-        fprintf(stderr, "lab: invalid options file: %s\n", err);
-        return 2;
-      }
-      have_options = 1;
-      for (size_t o = 0; o < options.n; o++)
-        for (size_t k = 0; k < options.options[o].n_scenarios; k++) {
-          char sp[PATH_MAX * 2];
-          snprintf(sp, sizeof sp, "%s/%s.yaml", scenario_dir(&a), options.options[o].scenarios[k]);
-          if (access(sp, R_OK) != 0) {
-            fprintf(stderr, "lab: %s: option \"%.60s\" names scenario %s, which %s does not have\n", opath,
-                    options.options[o].option, options.options[o].scenarios[k], scenario_dir(&a));
-            return 2;
-          }
-        }
-    }
-  }
+  size_t n = resolve_names(&a, paths);
+  int envoys = load_scenarios(&a, paths, n, scs);
+  int have_options = load_options(&a, &options);
   if (strcmp(a.command, "check") == 0) {
     printf("%zu scenario file(s) valid\n", n);
     return 0;
   }
-
-  /* Children (dnsmasq among them) may change directory: every path handed to them is absolute. */
-  static char out_abs[PATH_MAX];
-  char cwd[PATH_MAX / 2];
-  if (a.out[0] != '/' && getcwd(cwd, sizeof cwd) && strlen(a.out) < PATH_MAX / 2 - 1)
-    snprintf(out_abs, sizeof out_abs, "%s/%.*s", cwd, PATH_MAX / 2 - 2, a.out);
-  else
-    snprintf(out_abs, sizeof out_abs, "%s", a.out);
-  a.out = out_abs;
-  char why[256];
-  if (run_claim_out(a.out, why, sizeof why) != 0) bad_usage("--out %s: %s", a.out, why);
   struct run_options opt;
-  memset(&opt, 0, sizeof opt);
-  snprintf(opt.out_dir, sizeof opt.out_dir, "%s", a.out);
-  find_tools(&a, &opt.tools);
-  if (envoys && !opt.tools.envoy[0]) {
-    char looked[PATH_MAX];
-    envoy_find(looked, sizeof looked);
-    fatal(2,
-          "msg=\"envoy not found\" path=\"%s\" hint=\"bash scripts/deps.sh installs Envoy " LAB_ENVOY_VERSION
-          " (or set ENVOY)\"",
-          looked);
-  }
-  char *deploy_abs = realpath(deploy_dir(&a), NULL);
-  if (!deploy_abs) bad_usage("--deploy %s: not a folder%s", deploy_dir(&a), "");
-  snprintf(opt.tools.deploy, sizeof opt.tools.deploy, "%s", deploy_abs);
-  free(deploy_abs);
-  opt.clusterip = a.clusterip;
-  opt.netns = !a.no_netns && netns_available();
-  if (!a.no_netns && !opt.netns)
-    fprintf(stderr,
-            "lab: no network namespace (needs root and the capability): running on the host loopback, "
-            "ClusterIP by HAProxy\n");
-  opt.progress_tty = isatty(2);
-  if (a.clusterip == RUN_CLUSTERIP_IPTABLES && !opt.netns)
-    bad_usage("%s=iptables needs root and a network namespace%s", "--clusterip",
-              a.no_netns ? " (drop --no-netns)" : "");
-  if (!opt.tools.haproxy[0] && (a.clusterip == RUN_CLUSTERIP_HAPROXY || !opt.netns))
-    fatal(2, "msg=\"haproxy not found\" hint=\"the ClusterIP needs it without a namespace; scripts/deps.sh\"");
+  run_options(&a, envoys, &opt);
 
   static const int sigs[] = {SIGINT, SIGTERM, 0};
   sig_setup(on_signal, sigs, 1);

@@ -355,13 +355,83 @@ static int load_clients(struct loader *ld, const struct ytree *root, struct scen
   return 0;
 }
 
+/* A step's actions: each reads its key `v` of step `c` into `st` (target, replicas, weights). */
+static int step_scale(struct loader *ld, const struct ytree *c, const struct ytree *v, const struct scenario *sc,
+                      struct sc_step *st) {
+  (void)c;
+  static const char *const keys[] = {"deployment", "replicas", NULL};
+  uint64_t n;
+  if (only_keys(ld, v, "scale", keys) != 0 || get_name(ld, v, "deployment", 1, st->target) != 0 ||
+      get_int(ld, v, "replicas", 0, 50, &n) != 0)
+    return -1;
+  if (!scenario_deployment(sc, st->target)) return fail(ld, v, "no deployment named \"%s\"", st->target);
+  st->replicas = (int)n;
+  return 0;
+}
+
+static int step_restart(struct loader *ld, const struct ytree *c, const struct ytree *v, const struct scenario *sc,
+                        struct sc_step *st) {
+  if (get_name(ld, c, "restart", 1, st->target) != 0) return -1;
+  return scenario_client(sc, st->target) ? 0 : fail(ld, v, "no client named \"%s\"", st->target);
+}
+
+static int step_kill(struct loader *ld, const struct ytree *c, const struct ytree *v, const struct scenario *sc,
+                     struct sc_step *st) {
+  if (get_name(ld, c, "kill", 1, st->target) != 0) return -1;
+  return scenario_deployment(sc, st->target) ? 0 : fail(ld, v, "no deployment named \"%s\"", st->target);
+}
+
+static int step_xds_config(struct loader *ld, const struct ytree *c, const struct ytree *v, const struct scenario *sc,
+                           struct sc_step *st) {
+  if (get_name(ld, c, "xds_config", 1, st->target) != 0) return -1;
+  for (size_t i = 0; i < sc->n_xds_configs; i++)
+    if (strcmp(sc->xds_configs[i].name, st->target) == 0) return 0;
+  return fail(ld, v, "no xds config named \"%s\"", st->target);
+}
+
+static int step_set_weights(struct loader *ld, const struct ytree *c, const struct ytree *v, const struct scenario *sc,
+                            struct sc_step *st) {
+  (void)c;
+  static const char *const keys[] = {"client", "upstreams", NULL};
+  struct sc_proxy w;
+  memset(&w, 0, sizeof w);
+  if (ytree_get(v, "live"))
+    return fail(ld, ytree_get(v, "live"),
+                "set_weights is the seed's edit of a static Envoy config and a client restart; live changes "
+                "go through the control plane (xds_config)");
+  if (only_keys(ld, v, "set_weights", keys) != 0 || get_name(ld, v, "client", 1, st->target) != 0 ||
+      get_upstreams(ld, v, "upstreams", &w) != 0)
+    return -1;
+  const struct sc_client *cl = scenario_client(sc, st->target);
+  if (!cl || !cl->has_sidecar) return fail(ld, v, "set_weights: \"%s\" is not a client with a sidecar", st->target);
+  for (size_t i = 0; i < w.n_upstreams; i++) {
+    int known = 0;
+    for (size_t j = 0; j < cl->sidecar.n_upstreams; j++)
+      known |= strcmp(cl->sidecar.upstreams[j].service, w.upstreams[i].service) == 0;
+    if (!known) return fail(ld, v, "set_weights: \"%s\" is not an upstream of the sidecar", w.upstreams[i].service);
+  }
+  memcpy(st->weights, w.upstreams, sizeof st->weights);
+  st->n_weights = w.n_upstreams;
+  return 0;
+}
+
+static const struct {
+  const char *key;
+  enum sc_action action;
+  int (*load)(struct loader *, const struct ytree *, const struct ytree *, const struct scenario *, struct sc_step *);
+} step_actions[] = {
+    {"scale", SC_ACTION_SCALE, step_scale},
+    {"restart", SC_ACTION_RESTART, step_restart},
+    {"set_weights", SC_ACTION_WEIGHTS, step_set_weights},
+    {"xds_config", SC_ACTION_XDS_CONFIG, step_xds_config},
+    {"kill", SC_ACTION_KILL, step_kill},
+};
+
 static int load_timeline(struct loader *ld, const struct ytree *root, struct scenario *sc) {
   const struct ytree *seq = get_seq(ld, root, "timeline", 1);
   if (!seq) return -1;
   static const char *const keys[] = {"phase",       "duration",   "scale", "restart",
                                      "set_weights", "xds_config", "kill",  NULL};
-  static const char *const scale_keys[] = {"deployment", "replicas", NULL};
-  static const char *const weight_keys[] = {"client", "upstreams", NULL};
   for (const struct ytree *c = seq->child; c; c = c->next) {
     if (sc->n_steps == SC_MAX_STEPS) return fail(ld, c, "too many timeline steps");
     struct sc_step *st = &sc->steps[sc->n_steps];
@@ -370,63 +440,13 @@ static int load_timeline(struct loader *ld, const struct ytree *root, struct sce
         get_duration(ld, c, "duration", 1, &st->duration_ms) != 0)
       return -1;
     if (st->duration_ms <= 0) return fail(ld, ytree_get(c, "duration"), "duration must be > 0");
-    const struct ytree *scale = ytree_get(c, "scale");
-    if (scale) {
-      uint64_t n;
-      if (only_keys(ld, scale, "scale", scale_keys) != 0 || get_name(ld, scale, "deployment", 1, st->target) != 0 ||
-          get_int(ld, scale, "replicas", 0, 50, &n) != 0)
-        return -1;
-      if (!scenario_deployment(sc, st->target)) return fail(ld, scale, "no deployment named \"%s\"", st->target);
-      st->action = SC_ACTION_SCALE;
-      st->replicas = (int)n;
-    }
-    if (ytree_get(c, "restart")) {
-      if (scale) return fail(ld, c, "a step has at most one action (scale or restart)");
-      if (get_name(ld, c, "restart", 1, st->target) != 0) return -1;
-      if (!scenario_client(sc, st->target))
-        return fail(ld, ytree_get(c, "restart"), "no client named \"%s\"", st->target);
-      st->action = SC_ACTION_RESTART;
-    }
-    const struct ytree *sw = ytree_get(c, "set_weights");
-    if (sw) {
-      if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
-      struct sc_proxy w;
-      memset(&w, 0, sizeof w);
-      if (ytree_get(sw, "live"))
-        return fail(ld, ytree_get(sw, "live"),
-                    "set_weights is the seed's edit of a static Envoy config and a client restart; live changes "
-                    "go through the control plane (xds_config)");
-      if (only_keys(ld, sw, "set_weights", weight_keys) != 0 || get_name(ld, sw, "client", 1, st->target) != 0 ||
-          get_upstreams(ld, sw, "upstreams", &w) != 0)
-        return -1;
-      const struct sc_client *cl = scenario_client(sc, st->target);
-      if (!cl || !cl->has_sidecar)
-        return fail(ld, sw, "set_weights: \"%s\" is not a client with a sidecar", st->target);
-      for (size_t i = 0; i < w.n_upstreams; i++) {
-        int known = 0;
-        for (size_t j = 0; j < cl->sidecar.n_upstreams; j++)
-          known |= strcmp(cl->sidecar.upstreams[j].service, w.upstreams[i].service) == 0;
-        if (!known)
-          return fail(ld, sw, "set_weights: \"%s\" is not an upstream of the sidecar", w.upstreams[i].service);
-      }
-      memcpy(st->weights, w.upstreams, sizeof st->weights);
-      st->n_weights = w.n_upstreams;
-      st->action = SC_ACTION_WEIGHTS;
-    }
-    if (ytree_get(c, "xds_config")) {
-      if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
-      if (get_name(ld, c, "xds_config", 1, st->target) != 0) return -1;
-      int known = 0;
-      for (size_t i = 0; i < sc->n_xds_configs; i++) known |= strcmp(sc->xds_configs[i].name, st->target) == 0;
-      if (!known) return fail(ld, ytree_get(c, "xds_config"), "no xds config named \"%s\"", st->target);
-      st->action = SC_ACTION_XDS_CONFIG;
-    }
-    if (ytree_get(c, "kill")) {
-      if (st->action != SC_ACTION_NONE) return fail(ld, c, "a step has at most one action");
-      if (get_name(ld, c, "kill", 1, st->target) != 0) return -1;
-      if (!scenario_deployment(sc, st->target))
-        return fail(ld, ytree_get(c, "kill"), "no deployment named \"%s\"", st->target);
-      st->action = SC_ACTION_KILL;
+    for (size_t i = 0; i < sizeof step_actions / sizeof step_actions[0]; i++) {
+      const struct ytree *v = ytree_get(c, step_actions[i].key);
+      if (!v) continue;
+      if (st->action != SC_ACTION_NONE)
+        return fail(ld, c, "a step has at most one action (scale, restart, set_weights, xds_config or kill)");
+      if (step_actions[i].load(ld, c, v, sc, st) != 0) return -1;
+      st->action = step_actions[i].action;
     }
     if (scenario_phase_index(sc, st->phase) >= 0) return fail(ld, c, "phase \"%s\" defined twice", st->phase);
     sc->n_steps++;
