@@ -60,94 +60,105 @@ static int next_event(struct yparse *p, yaml_event_t *ev) {
 
 #define YTREE_MAX_DEPTH 64 /* configs and scenarios nest a handful of levels; recursion stays bounded */
 
+static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev, int depth);
+
+static struct ytree *parse_scalar(struct yparse *p, yaml_event_t *ev, int line) {
+  struct ytree *n = node_new(YTREE_SCALAR, line);
+  if (n) {
+    n->value = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+    n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+  }
+  yaml_event_delete(ev);
+  if (!n || !n->value) {
+    ytree_free(n);
+    yfail(p, line, "out of memory");
+    return NULL;
+  }
+  return n;
+}
+
+/* A map's key (event `e`, consumed): a plain scalar not yet in map `n`. Returns it (the caller
+ * frees it), or NULL after yfail. */
+static char *map_key(struct yparse *p, yaml_event_t *e, const struct ytree *n) {
+  int kline = (int)e->start_mark.line + 1;
+  if (e->type != YAML_SCALAR_EVENT) {
+    yfail(p, kline, "map keys must be plain scalars");
+    yaml_event_delete(e);
+    return NULL;
+  }
+  char *key = strndup((const char *)e->data.scalar.value, e->data.scalar.length);
+  yaml_event_delete(e);
+  if (!key) {
+    yfail(p, kline, "out of memory");
+    return NULL;
+  }
+  for (const struct ytree *c = n->child; c; c = c->next)
+    if (strcmp(c->key, key) == 0) {
+      char msg[300];
+      snprintf(msg, sizeof msg, "duplicate key '%.200s'", key);
+      yfail(p, kline, msg);
+      free(key);
+      return NULL;
+    }
+  return key;
+}
+
+/* A map or a sequence: its children (a map's with their keys) up to the matching end event. */
+static struct ytree *parse_collection(struct yparse *p, yaml_event_t *ev, int line, int depth) {
+  int is_map = ev->type == YAML_MAPPING_START_EVENT;
+  yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+  yaml_event_delete(ev);
+  if (depth >= YTREE_MAX_DEPTH) {
+    yfail(p, line, "nesting too deep");
+    return NULL;
+  }
+  struct ytree *n = node_new(is_map ? YTREE_MAP : YTREE_SEQ, line);
+  if (!n) {
+    yfail(p, line, "out of memory");
+    return NULL;
+  }
+  struct ytree **tail = &n->child;
+  for (;;) {
+    yaml_event_t e;
+    if (next_event(p, &e) != 0) break;
+    if (e.type == end) {
+      yaml_event_delete(&e);
+      return n;
+    }
+    char *key = NULL;
+    if (is_map && (!(key = map_key(p, &e, n)) || next_event(p, &e) != 0)) {
+      free(key);
+      break;
+    }
+    struct ytree *c = parse_node(p, &e, depth + 1);
+    if (!c) {
+      free(key);
+      break;
+    }
+    c->key = key;
+    *tail = c;
+    tail = &c->next;
+  }
+  ytree_free(n);
+  return NULL;
+}
+
 /* Builds the node that starts with `ev` (already read; consumed here), `depth` levels down. */
 static struct ytree *parse_node(struct yparse *p, yaml_event_t *ev, int depth) {
   int line = (int)ev->start_mark.line + 1;
-  struct ytree *n = NULL;
   switch (ev->type) {
     case YAML_SCALAR_EVENT:
-      n = node_new(YTREE_SCALAR, line);
-      if (n) {
-        n->value = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
-        n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-      }
-      yaml_event_delete(ev);
-      if (!n || !n->value) {
-        ytree_free(n);
-        yfail(p, line, "out of memory");
-        return NULL;
-      }
-      return n;
+      return parse_scalar(p, ev, line);
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+      return parse_collection(p, ev, line, depth);
     case YAML_ALIAS_EVENT:
       yaml_event_delete(ev);
       yfail(p, line, "aliases are not supported");
       return NULL;
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT: {
-      if (depth >= YTREE_MAX_DEPTH) {
-        yaml_event_delete(ev);
-        yfail(p, line, "nesting too deep");
-        return NULL;
-      }
-      int is_map = ev->type == YAML_MAPPING_START_EVENT;
-      yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
-      yaml_event_delete(ev);
-      n = node_new(is_map ? YTREE_MAP : YTREE_SEQ, line);
-      if (!n) {
-        yfail(p, line, "out of memory");
-        return NULL;
-      }
-      struct ytree **tail = &n->child;
-      for (;;) {
-        yaml_event_t e;
-        if (next_event(p, &e) != 0) goto fail;
-        if (e.type == end) {
-          yaml_event_delete(&e);
-          return n;
-        }
-        char *key = NULL;
-        if (is_map) {
-          if (e.type != YAML_SCALAR_EVENT) {
-            yfail(p, (int)e.start_mark.line + 1, "map keys must be plain scalars");
-            yaml_event_delete(&e);
-            goto fail;
-          }
-          key = strndup((const char *)e.data.scalar.value, e.data.scalar.length);
-          int kline = (int)e.start_mark.line + 1;
-          yaml_event_delete(&e);
-          if (!key) {
-            yfail(p, kline, "out of memory");
-            goto fail;
-          }
-          for (struct ytree *c = n->child; c; c = c->next)
-            if (strcmp(c->key, key) == 0) {
-              char msg[300];
-              snprintf(msg, sizeof msg, "duplicate key '%.200s'", key);
-              yfail(p, kline, msg);
-              free(key);
-              goto fail;
-            }
-          if (next_event(p, &e) != 0) {
-            free(key);
-            goto fail;
-          }
-        }
-        struct ytree *c = parse_node(p, &e, depth + 1);
-        if (!c) {
-          free(key);
-          goto fail;
-        }
-        c->key = key;
-        *tail = c;
-        tail = &c->next;
-      }
-    fail:
-      ytree_free(n);
-      return NULL;
-    }
     default:
-      yfail(p, line, "unexpected YAML event");
       yaml_event_delete(ev);
+      yfail(p, line, "unexpected YAML event");
       return NULL;
   }
 }

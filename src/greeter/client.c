@@ -232,83 +232,111 @@ static void pause_for(grpc_completion_queue *cq, int64_t ms, volatile sig_atomic
     grpc_completion_queue_next(cq, clock_deadline_in_ms(until - now < 100 ? until - now : 100), NULL);
 }
 
-int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop) {
-  /* One channel for the run, or none here: with channel_per_rpc each call opens its own. */
-  uint64_t channels = 0;
-  grpc_channel *ch = NULL;
-  if (!cfg->channel_per_rpc) {
-    if (!(ch = channel_create(cfg))) return -1;
-    channels = 1;
-  }
-  grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
-  grpc_slice method = grpc_slice_from_static_string("/helloworld.Greeter/SayHello");
-  struct rpc *rpcs = calloc(cfg->concurrency, sizeof *rpcs);
+/* What a run holds: its channel (none with channel_per_rpc), queue, calls and counts. */
+struct run {
+  grpc_channel *ch;
+  grpc_completion_queue *cq;
+  grpc_slice method;
+  struct rpc *rpcs;
   struct summary window;
-  struct summary_totals totals = {0, 0, 0};
-  if (!rpcs || summary_init(&window) != 0) fatal(1, "msg=\"out of memory\"");
+  struct summary_totals totals;
+  struct log_limit errors;
+  struct backoff pause;
+  uint64_t counter, channels;
+  int64_t window_start;
+};
+
+static int run_open(struct run *r, const struct client_config *cfg) {
+  memset(r, 0, sizeof *r);
+  /* One channel for the run, or none here: with channel_per_rpc each call opens its own. */
+  if (!cfg->channel_per_rpc) {
+    if (!(r->ch = channel_create(cfg))) return -1;
+    r->channels = 1;
+  }
+  r->cq = grpc_completion_queue_create_for_next(NULL);
+  r->method = grpc_slice_from_static_string("/helloworld.Greeter/SayHello");
+  r->rpcs = calloc(cfg->concurrency, sizeof *r->rpcs);
+  if (!r->rpcs || summary_init(&r->window) != 0) fatal(1, "msg=\"out of memory\"");
   /* Each call's name buffer, sized from NAME: "_" and up to 20 digits of the counter, and the NUL. */
   size_t name_cap = strlen(cfg->name) + 22;
   for (uint64_t i = 0; i < cfg->concurrency; i++) {
-    rpcs[i].name_cap = name_cap;
-    if (!(rpcs[i].name = malloc(name_cap))) fatal(1, "msg=\"out of memory\"");
+    r->rpcs[i].name_cap = name_cap;
+    if (!(r->rpcs[i].name = malloc(name_cap))) fatal(1, "msg=\"out of memory\"");
   }
-  struct log_limit errors = {.burst = ERROR_LINES_PER_S};
-  struct backoff pause;
-  backoff_init(&pause, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
-  uint64_t counter = 0;
-  int64_t window_start = clock_now_ms();
+  r->errors.burst = ERROR_LINES_PER_S;
+  backoff_init(&r->pause, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+  r->window_start = clock_now_ms();
+  return 0;
+}
+
+/* One round: a call per slot, then wait for every one (each has a deadline). A stop request
+ * cancels what is outstanding, so that SIGTERM is honoured at once; those calls count as failed.
+ * Returns whether any call succeeded. */
+static int run_round(struct run *r, const struct client_config *cfg, volatile sig_atomic_t *stop) {
+  for (uint64_t i = 0; i < cfg->concurrency; i++)
+    rpc_start(&r->rpcs[i], r->ch, r->cq, r->method, cfg, ++r->counter, &r->channels);
+  int cancelled = 0, any_ok = 0;
+  for (uint64_t done = 0; done < cfg->concurrency;) {
+    grpc_event ev = grpc_completion_queue_next(r->cq, clock_deadline_in_ms(100), NULL);
+    if (*stop && !cancelled) {
+      for (uint64_t i = 0; i < cfg->concurrency; i++)
+        if (r->rpcs[i].call) grpc_call_cancel(r->rpcs[i].call, NULL);
+      cancelled = 1;
+    }
+    if (ev.type != GRPC_OP_COMPLETE) continue;
+    struct rpc *c = ev.tag;
+    if (!ev.success) c->status = GRPC_STATUS_INTERNAL;
+    any_ok |= rpc_finish(c, cfg, &r->window, &r->errors);
+    done++;
+  }
+  flush_errors_left_out(&r->errors, clock_now_ms());
+  return any_ok;
+}
+
+/* The window's summary line once summary_interval has passed; `last` adds the run's totals. */
+static void run_summary(struct run *r, const struct client_config *cfg, int last) {
+  int64_t now = clock_now_ms();
+  if (!last && (cfg->summary_interval_ms <= 0 || now - r->window_start < cfg->summary_interval_ms)) return;
+  r->totals.ok += r->window.ok;
+  r->totals.failed += r->window.failed;
+  r->totals.channels = r->channels;
+  if (last) {
+    print_errors_left_out(r->errors.suppressed);
+    r->errors.suppressed = 0;
+  }
+  print_summary(&r->window, now - r->window_start, last ? &r->totals : NULL);
+  summary_reset(&r->window);
+  r->window_start = now;
+}
+
+static void run_close(struct run *r, const struct client_config *cfg) {
+  summary_free(&r->window);
+  for (uint64_t i = 0; i < cfg->concurrency; i++) free(r->rpcs[i].name);
+  free(r->rpcs);
+  tag_drain_cq(r->cq, 0); /* the client's tags are plain structs, not struct tag */
+  grpc_completion_queue_destroy(r->cq);
+  if (r->ch) grpc_channel_destroy(r->ch);
+}
+
+int64_t client_run(const struct client_config *cfg, volatile sig_atomic_t *stop) {
+  struct run r;
+  if (run_open(&r, cfg) != 0) return -1;
   log_info(
       "msg=starting target=%s name=%s lb_policy=%s concurrency=%llu rounds=%llu keepalive_time_ms=%lld "
       "keepalive_timeout_ms=%lld channel_per_rpc=%d",
       cfg->target, cfg->name, cfg->lb_policy, (unsigned long long)cfg->concurrency, (unsigned long long)cfg->rounds,
       (long long)cfg->keepalive_time_ms, (long long)cfg->keepalive_timeout_ms, cfg->channel_per_rpc);
-
   for (uint64_t round = 0; (cfg->rounds == 0 || round < cfg->rounds) && !*stop; round++) {
-    for (uint64_t i = 0; i < cfg->concurrency; i++) rpc_start(&rpcs[i], ch, cq, method, cfg, ++counter, &channels);
-    /* Wait for every call of the round (each has a deadline). A stop request cancels what is
-     * outstanding, so that SIGTERM is honoured at once; those calls count as failed. */
-    int cancelled = 0, any_ok = 0;
-    for (uint64_t done = 0; done < cfg->concurrency;) {
-      grpc_event ev = grpc_completion_queue_next(cq, clock_deadline_in_ms(100), NULL);
-      if (*stop && !cancelled) {
-        for (uint64_t i = 0; i < cfg->concurrency; i++)
-          if (rpcs[i].call) grpc_call_cancel(rpcs[i].call, NULL);
-        cancelled = 1;
-      }
-      if (ev.type != GRPC_OP_COMPLETE) continue;
-      struct rpc *r = ev.tag;
-      if (!ev.success) r->status = GRPC_STATUS_INTERNAL;
-      any_ok |= rpc_finish(r, cfg, &window, &errors);
-      done++;
-    }
-    flush_errors_left_out(&errors, clock_now_ms());
+    int any_ok = run_round(&r, cfg, stop);
     dump_if_asked(cfg);
     fflush(stdout);
-    int64_t pause_ms = backoff_after_round(&pause, any_ok);
-    if (pause_ms > 0 && (cfg->rounds == 0 || round + 1 < cfg->rounds)) pause_for(cq, pause_ms, stop);
-    int64_t now = clock_now_ms();
-    if (cfg->summary_interval_ms > 0 && now - window_start >= cfg->summary_interval_ms) {
-      print_summary(&window, now - window_start, NULL);
-      totals.ok += window.ok;
-      totals.failed += window.failed;
-      summary_reset(&window);
-      window_start = now;
-    }
+    int64_t pause_ms = backoff_after_round(&r.pause, any_ok);
+    if (pause_ms > 0 && (cfg->rounds == 0 || round + 1 < cfg->rounds)) pause_for(r.cq, pause_ms, stop);
+    run_summary(&r, cfg, 0);
   }
   /* The final summary covers the time since the last one, plus the run's totals. */
-  totals.ok += window.ok;
-  totals.failed += window.failed;
-  totals.channels = channels;
-  print_errors_left_out(errors.suppressed);
-  errors.suppressed = 0;
-  print_summary(&window, clock_now_ms() - window_start, &totals);
-  int64_t result = (int64_t)totals.failed;
-
-  summary_free(&window);
-  for (uint64_t i = 0; i < cfg->concurrency; i++) free(rpcs[i].name);
-  free(rpcs);
-  tag_drain_cq(cq, 0); /* the client's tags are plain structs, not struct tag */
-  grpc_completion_queue_destroy(cq);
-  if (ch) grpc_channel_destroy(ch);
-  return result;
+  run_summary(&r, cfg, 1);
+  int64_t failed = (int64_t)r.totals.failed;
+  run_close(&r, cfg);
+  return failed;
 }
