@@ -286,72 +286,67 @@ static const char *meta_rv(const cJSON *o) {
       cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metadata"), "resourceVersion"));
 }
 
-/* Lists every object in pages and replaces the store's objects of this resource with them. */
-static int do_list(struct reflector *r) {
-  char path[512], query[4096], err[1024];
-  paths(r, path, sizeof path);
-  struct kube_object **objs = NULL;
-  size_t n = 0, cap = 0;
-  char cont[2048] = "", rv[128] = "";
-  int rc = -1, pages = 0;
-  set_state(r, "listing");
-  do {
-    char *esc = cont[0] ? curl_easy_escape(NULL, cont, 0) : NULL;
-    if (esc)
-      snprintf(query, sizeof query, "limit=%d&continue=%s", PAGE_LIMIT, esc);
-    else
-      snprintf(query, sizeof query, "limit=%d", PAGE_LIMIT);
-    curl_free(esc);
-    if (http_get(r, path, query, 0, err, sizeof err) != CURLE_OK) {
-      record_error(r, "list %s: %s", path, err);
-      goto out;
-    }
-    if (r->http_status != 200) {
-      status_message(r, err, sizeof err);
-      record_error(r, "list %s: %s", path, err);
-      goto out;
-    }
-    cJSON *doc = cJSON_ParseWithLength(r->buf.data, r->buf.len);
-    if (!doc) {
-      record_error(r, "list %s: the answer is not JSON", path);
-      goto out;
-    }
-    const char *prv = meta_rv(doc);
-    if (!pages++ && prv) snprintf(rv, sizeof rv, "%s", prv);
-    const char *c = cJSON_GetStringValue(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "metadata"), "continue"));
-    snprintf(cont, sizeof cont, "%s", c && strlen(c) < sizeof cont ? c : "");
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, "items"), *it;
-    cJSON_ArrayForEach(it, items) {
-      struct kube_object *o;
-      char perr[256];
-      if (kube_object_parse(r->kind, it, &o, perr, sizeof perr) != 0) {
-        record_error(r, "list %s: an item: %s", path, perr);
-        continue;
-      }
-      if (n == cap) {
-        size_t nc = cap ? cap * 2 : 64;
-        struct kube_object **no = realloc(objs, nc * sizeof *no);
-        if (!no) {
-          kube_object_free(o);
-          cJSON_Delete(doc);
-          record_error(r, "list %s: out of memory", path);
-          goto out;
-        }
-        objs = no;
-        cap = nc;
-      }
-      objs[n++] = o;
-    }
-    cJSON_Delete(doc);
-  } while (cont[0] && !quitting(r->kw));
-  if (!rv[0]) {
-    record_error(r, "list %s: no metadata.resourceVersion", path);
-    goto out;
+/* A list of objects being gathered from the pages. */
+struct list_acc {
+  struct kube_object **objs;
+  size_t n, cap;
+};
+
+/* One page of the list (after `cont`, or the first), parsed; NULL after record_error. */
+static cJSON *fetch_page(struct reflector *r, const char *path, const char *cont) {
+  char query[4096], err[1024];
+  char *esc = cont[0] ? curl_easy_escape(NULL, cont, 0) : NULL;
+  if (esc)
+    snprintf(query, sizeof query, "limit=%d&continue=%s", PAGE_LIMIT, esc);
+  else
+    snprintf(query, sizeof query, "limit=%d", PAGE_LIMIT);
+  curl_free(esc);
+  if (http_get(r, path, query, 0, err, sizeof err) != CURLE_OK) {
+    record_error(r, "list %s: %s", path, err);
+    return NULL;
   }
+  if (r->http_status != 200) {
+    status_message(r, err, sizeof err);
+    record_error(r, "list %s: %s", path, err);
+    return NULL;
+  }
+  cJSON *doc = cJSON_ParseWithLength(r->buf.data, r->buf.len);
+  if (!doc) record_error(r, "list %s: the answer is not JSON", path);
+  return doc;
+}
+
+/* The page's items into `acc`; an item that does not parse is recorded and skipped. Returns 0, or -1
+ * when memory runs out. */
+static int take_items(struct reflector *r, const char *path, const cJSON *doc, struct list_acc *acc) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "items")) {
+    struct kube_object *o;
+    char perr[256];
+    if (kube_object_parse(r->kind, it, &o, perr, sizeof perr) != 0) {
+      record_error(r, "list %s: an item: %s", path, perr);
+      continue;
+    }
+    if (acc->n == acc->cap) {
+      size_t nc = acc->cap ? acc->cap * 2 : 64;
+      struct kube_object **no = realloc(acc->objs, nc * sizeof *no);
+      if (!no) {
+        kube_object_free(o);
+        record_error(r, "list %s: out of memory", path);
+        return -1;
+      }
+      acc->objs = no;
+      acc->cap = nc;
+    }
+    acc->objs[acc->n++] = o;
+  }
+  return 0;
+}
+
+/* The whole list replaces the store's objects of this resource; the watch resumes from `rv`. */
+static void store_list(struct reflector *r, const char *rv, struct list_acc *acc, int pages) {
   pthread_mutex_lock(&r->kw->mu);
-  int src = kube_store_replace(r->kw->store, r->kind, r->ns, objs, n);
-  n = 0; /* the store owns them */
+  int src = kube_store_replace(r->kw->store, r->kind, r->ns, acc->objs, acc->n);
+  acc->n = 0; /* the store owns them */
   r->kw->generation++;
   r->listed = 1;
   r->relists++;
@@ -364,10 +359,37 @@ static int do_list(struct reflector *r) {
   log_info("msg=\"kubernetes list\" resource=%s namespace=%s resource_version=%s pages=%d objects=%zu",
            kube_kind_name(r->kind), r->ns ? r->ns : "*", rv, pages, count);
   clear_error(r);
+}
+
+/* Lists every object in pages and replaces the store's objects of this resource with them. */
+static int do_list(struct reflector *r) {
+  char path[512];
+  paths(r, path, sizeof path);
+  struct list_acc acc = {0};
+  char cont[2048] = "", rv[128] = "";
+  int rc = -1, pages = 0;
+  set_state(r, "listing");
+  do {
+    cJSON *doc = fetch_page(r, path, cont);
+    if (!doc) goto out;
+    const char *prv = meta_rv(doc);
+    if (!pages++ && prv) snprintf(rv, sizeof rv, "%s", prv);
+    const char *c = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "metadata"), "continue"));
+    snprintf(cont, sizeof cont, "%s", c && strlen(c) < sizeof cont ? c : "");
+    int taken = take_items(r, path, doc, &acc);
+    cJSON_Delete(doc);
+    if (taken != 0) goto out;
+  } while (cont[0] && !quitting(r->kw));
+  if (!rv[0]) {
+    record_error(r, "list %s: no metadata.resourceVersion", path);
+    goto out;
+  }
+  store_list(r, rv, &acc, pages);
   rc = 0;
 out:
-  for (size_t i = 0; i < n; i++) kube_object_free(objs[i]);
-  free(objs);
+  for (size_t i = 0; i < acc.n; i++) kube_object_free(acc.objs[i]);
+  free(acc.objs);
   return rc;
 }
 

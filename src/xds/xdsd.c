@@ -577,42 +577,70 @@ static int start_kube(struct xdsd *x) {
   return 0;
 }
 
+/* DNS, the admin endpoint, the Kubernetes watch, the ADS server and the config's watch and parser.
+ * Returns 0, or 1 (logged, everything started so far stopped). */
+static int start_all(struct xdsd *x) {
+  const struct xdsd_options *o = x->opt;
+  if (discovery_new(o->dns_server, o->dns_refresh_ms, &x->dns) != 0) {
+    log_error("msg=\"cannot set up DNS\" flag=--dns-server value=\"%s\"", o->dns_server ? o->dns_server : "");
+    return 1;
+  }
+  if (o->admin && admin_start(o->admin, &x->admin) != 0) {
+    log_error("msg=\"cannot listen\" flag=--admin value=\"%s\"", o->admin);
+    teardown(x);
+    return 1;
+  }
+  if (o->kubernetes && start_kube(x) != 0) {
+    teardown(x);
+    return 1;
+  }
+  x->cq = grpc_completion_queue_create_for_next(NULL);
+  if (ads_start(o->listen, x->cq, &x->ads) != 0) {
+    log_error("msg=\"cannot listen\" flag=--listen value=\"%s\"", o->listen);
+    tag_drain_cq(x->cq, 0);
+    grpc_completion_queue_destroy(x->cq);
+    teardown(x);
+    return 1;
+  }
+  if (o->record_dir) ads_record_requests(x->ads, o->record_dir); /* before the loop handles any request */
+  if (o->config_path) watch_new(o->config_path, WATCH_DEBOUNCE_MS, WATCH_PERIOD_MS, &x->watch);
+  log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld kubernetes=%s", o->listen,
+           o->admin ? o->admin : "-", o->config_path ? o->config_path : "-", o->dns_server ? o->dns_server : "system",
+           (long long)o->dns_refresh_ms, o->kubernetes ? (o->kubeconfig ? o->kubeconfig : "in-cluster") : "off");
+  if (parser_start(&x->rl.parser) != 0) {
+    log_error("msg=\"cannot start the config parser thread\"");
+    teardown(x);
+    return 1;
+  }
+  return 0;
+}
+
+/* Streams are cancelled and given SHUTDOWN_MS to end; then every batch still in flight completes
+ * before the queue reports shutdown: keep dispatching them, so that each stream's last completion
+ * frees it, and only then free what is left. */
+static void stop_all(struct xdsd *x) {
+  log_info("msg=stopping streams=%zu", ads_streams(x->ads));
+  ads_shutdown(x->ads);
+  int64_t deadline = clock_now_ms() + SHUTDOWN_MS;
+  while (!ads_done(x->ads) && clock_now_ms() < deadline) {
+    grpc_event ev = grpc_completion_queue_next(x->cq, clock_deadline_in_ms(100), NULL);
+    if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
+  }
+  if (!ads_done(x->ads))
+    log_warn("msg=\"streams still open after the shutdown grace\" streams=%zu", ads_streams(x->ads));
+  ads_cq_closing(x->ads);
+  tag_drain_cq(x->cq, 1);
+  ads_free(x->ads);
+  grpc_completion_queue_destroy(x->cq);
+  teardown(x);
+  log_info("msg=stopped");
+}
+
 int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload) {
   struct xdsd x;
   memset(&x, 0, sizeof x);
   x.opt = o;
-  int rc = discovery_new(o->dns_server, o->dns_refresh_ms, &x.dns);
-  if (rc != 0) {
-    log_error("msg=\"cannot set up DNS\" flag=--dns-server value=\"%s\"", o->dns_server ? o->dns_server : "");
-    return 1;
-  }
-  if (o->admin && admin_start(o->admin, &x.admin) != 0) {
-    log_error("msg=\"cannot listen\" flag=--admin value=\"%s\"", o->admin);
-    teardown(&x);
-    return 1;
-  }
-  if (o->kubernetes && start_kube(&x) != 0) {
-    teardown(&x);
-    return 1;
-  }
-  x.cq = grpc_completion_queue_create_for_next(NULL);
-  if (ads_start(o->listen, x.cq, &x.ads) != 0) {
-    log_error("msg=\"cannot listen\" flag=--listen value=\"%s\"", o->listen);
-    tag_drain_cq(x.cq, 0);
-    grpc_completion_queue_destroy(x.cq);
-    teardown(&x);
-    return 1;
-  }
-  if (o->record_dir) ads_record_requests(x.ads, o->record_dir); /* before the loop handles any request */
-  if (o->config_path) watch_new(o->config_path, WATCH_DEBOUNCE_MS, WATCH_PERIOD_MS, &x.watch);
-  log_info("msg=started listen=%s admin=%s config=%s dns_server=%s dns_refresh_ms=%lld kubernetes=%s", o->listen,
-           o->admin ? o->admin : "-", o->config_path ? o->config_path : "-", o->dns_server ? o->dns_server : "system",
-           (long long)o->dns_refresh_ms, o->kubernetes ? (o->kubeconfig ? o->kubeconfig : "in-cluster") : "off");
-  if (parser_start(&x.rl.parser) != 0) {
-    log_error("msg=\"cannot start the config parser thread\"");
-    teardown(&x);
-    return 1;
-  }
+  if (start_all(&x) != 0) return 1;
   if (o->config_path) check_config(&x, clock_now_ms());
   if (x.kube) { /* the first build waits for the first lists (or their failure), at most DNS_SETTLE_MS */
     x.ro.rebuild_wanted = 1;
@@ -629,22 +657,7 @@ int xdsd_run(const struct xdsd_options *o, volatile sig_atomic_t *stop, volatile
     phase_upkeep(&x, now);
     phase_publish(&x, now);
   }
-  log_info("msg=stopping streams=%zu", ads_streams(x.ads));
-  ads_shutdown(x.ads);
-  int64_t deadline = clock_now_ms() + SHUTDOWN_MS;
-  while (!ads_done(x.ads) && clock_now_ms() < deadline) {
-    grpc_event ev = grpc_completion_queue_next(x.cq, clock_deadline_in_ms(100), NULL);
-    if (ev.type == GRPC_OP_COMPLETE) ((struct tag *)ev.tag)->handler(ev.tag, ev.success);
-  }
-  if (!ads_done(x.ads)) log_warn("msg=\"streams still open after the shutdown grace\" streams=%zu", ads_streams(x.ads));
-  /* Every batch still in flight completes before the queue reports shutdown: keep dispatching them, so
-   * that each stream's last completion frees it, and only then free what is left. */
-  ads_cq_closing(x.ads);
-  tag_drain_cq(x.cq, 1);
-  ads_free(x.ads);
-  grpc_completion_queue_destroy(x.cq);
-  teardown(&x);
-  log_info("msg=stopped");
+  stop_all(&x);
   return 0;
 }
 
