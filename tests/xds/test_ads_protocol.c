@@ -51,9 +51,15 @@ static void write_config(int w1, int w2, int c1_ip, int c2_ip, int with_other) {
   }
 }
 
+/* Every response expect() returned, freed at the end. */
+static adsc_response *kept[64];
+static size_t n_kept;
+
 static adsc_response *expect(struct adsc *c, const char *type, const char *what) {
   adsc_response *r = adsc_recv(c, PUSH_MS);
   REQUIRE(r != NULL, "%s: a response arrives", what);
+  REQUIRE(n_kept < sizeof kept / sizeof kept[0], "%s: fewer than 64 responses in the test", what);
+  kept[n_kept++] = r;
   REQUIRE(strcmp(r->type_url, type) == 0, "%s: it is of type %s (got %s)", what, type, r->type_url);
   REQUIRE(r->nonce && r->nonce[0], "%s: it has a nonce", what);
   for (size_t i = 0; i < r->n_resources; i++)
@@ -161,26 +167,19 @@ static void oversized_request(size_t bytes) {
   free(name);
 }
 
-int main(int argc, char **argv) {
-  if (argc == 3 && strcmp(argv[1], "--initial-config") == 0) {
-    cfg_path = argv[2];
-    write_config(50, 50, 71, 72, 1);
-    return 0;
-  }
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s ADDR CONFIG_PATH | --initial-config CONFIG_PATH\n", argv[0]);
-    return 2;
-  }
-  addr = argv[1];
-  cfg_path = argv[2];
-  grpc_init();
+/* What later cases need of the first sync and the changes: the responses they answer or resend. */
+struct story {
+  adsc_response *lds, *rds, *eds, *eds3, *eds5;
+  char old_eds_nonce[32];
+};
 
-  const char *server[] = {"server"}, *route[] = {"server"}, *clusters[] = {"c1", "c2"}, *c1only[] = {"c1"};
-  struct adsc *s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
+static const char *server[] = {"server"}, *route[] = {"server"}, *clusters[] = {"c1", "c2"}, *c1only[] = {"c1"};
 
+/* LDS, RDS, CDS and EDS, each ACKed: the API listener alone, the 50/50 route, both clusters. */
+static void first_sync(struct adsc *s, struct story *st) {
   /* LDS: the API listener, alone (the socket listener of the same name is for Envoy). */
   REQUIRE(adsc_send(s, LDS, server, 1, "", "", NULL) == 0, "first LDS request sent");
-  adsc_response *lds = expect(s, LDS, "LDS");
+  adsc_response *lds = st->lds = expect(s, LDS, "LDS");
   REQUIRE(lds->n_resources == 1, "LDS carries only the requested listener");
   Envoy__Config__Listener__V3__Listener *l =
       envoy__config__listener__v3__listener__unpack(NULL, lds->resources[0]->value.len, lds->resources[0]->value.data);
@@ -200,7 +199,7 @@ int main(int argc, char **argv) {
   expect_quiet(s, "a plain ACK");
 
   REQUIRE(adsc_send(s, RDS, route, 1, "", "", NULL) == 0, "RDS request sent");
-  adsc_response *rds = expect(s, RDS, "RDS");
+  adsc_response *rds = st->rds = expect(s, RDS, "RDS");
   REQUIRE(rds->n_resources == 1 && weight_of(rds, "c1") == 50 && weight_of(rds, "c2") == 50, "RDS has the 50/50 route");
   ack(s, rds, route, 1);
   REQUIRE(adsc_send(s, CDS, clusters, 2, "", "", NULL) == 0, "CDS request sent");
@@ -208,53 +207,61 @@ int main(int argc, char **argv) {
   REQUIRE(cds->n_resources == 2, "CDS has both clusters");
   ack(s, cds, clusters, 2);
   REQUIRE(adsc_send(s, EDS, clusters, 2, "", "", NULL) == 0, "EDS request sent");
-  adsc_response *eds = expect(s, EDS, "EDS");
+  adsc_response *eds = st->eds = expect(s, EDS, "EDS");
   REQUIRE(eds->n_resources == 2, "EDS has both assignments");
   ack(s, eds, clusters, 2);
   expect_quiet(s, "ACKs of RDS, CDS and EDS");
-  char old_eds_nonce[32];
-  snprintf(old_eds_nonce, sizeof old_eds_nonce, "%s", eds->nonce);
+  snprintf(st->old_eds_nonce, sizeof st->old_eds_nonce, "%s", eds->nonce);
+}
 
-  /* A change of weights pushes RDS only. */
+/* A change of weights pushes RDS only. */
+static void weight_change(struct adsc *s, const struct story *st) {
   write_config(90, 10, 71, 72, 1);
   adsc_response *rds2 = expect(s, RDS, "after a weight change");
-  REQUIRE(strcmp(rds2->version_info, rds->version_info) != 0, "the push has a new version (%s -> %s)",
-          rds->version_info, rds2->version_info);
-  REQUIRE(strcmp(rds2->nonce, rds->nonce) != 0, "and a fresh nonce");
+  REQUIRE(strcmp(rds2->version_info, st->rds->version_info) != 0, "the push has a new version (%s -> %s)",
+          st->rds->version_info, rds2->version_info);
+  REQUIRE(strcmp(rds2->nonce, st->rds->nonce) != 0, "and a fresh nonce");
   REQUIRE(weight_of(rds2, "c1") == 90 && weight_of(rds2, "c2") == 10, "RDS has 90/10");
   ack(s, rds2, route, 1);
   expect_quiet(s, "nothing else changed, nothing else is pushed");
+}
 
-  /* NACK: an endpoint change pushes EDS; after a NACK the same content is not resent. */
+/* NACK: an endpoint change pushes EDS; after a NACK the same content is not resent. */
+static void nack(struct adsc *s, struct story *st) {
   write_config(90, 10, 71, 73, 1);
   adsc_response *eds2 = expect(s, EDS, "after an endpoint change");
-  REQUIRE(adsc_send(s, EDS, clusters, 2, eds->version_info, eds2->nonce, "xDS response validation errors: [test]") == 0,
-          "NACK sent");
+  REQUIRE(
+      adsc_send(s, EDS, clusters, 2, st->eds->version_info, eds2->nonce, "xDS response validation errors: [test]") == 0,
+      "NACK sent");
   expect_quiet(s, "after a NACK");
   write_config(80, 20, 71, 73, 1);
   adsc_response *rds3 = expect(s, RDS, "after a weight change following the NACK");
   ack(s, rds3, route, 1);
   expect_quiet(s, "the NACKed EDS content is not resent while it is unchanged");
   write_config(80, 20, 71, 74, 1);
-  adsc_response *eds3 = expect(s, EDS, "when the endpoints change again, EDS is sent again");
+  adsc_response *eds3 = st->eds3 = expect(s, EDS, "when the endpoints change again, EDS is sent again");
   char name[64], ip[64];
   for (size_t i = 0; i < eds3->n_resources; i++) {
     first_ip(eds3, i, name, sizeof name, ip, sizeof ip);
     if (strcmp(name, "c2") == 0) REQUIRE(strcmp(ip, "127.0.2.74") == 0, "c2 is now at 127.0.2.74");
   }
   ack(s, eds3, clusters, 2);
+}
 
-  /* Stale nonce: a request answering an older response is ignored, names and all (it adds c9, which
-   * would force an answer if it were taken). */
+/* Stale nonce: a request answering an older response is ignored, names and all (it adds c9, which
+ * would force an answer if it were taken). */
+static void stale_nonces_and_subscriptions(struct adsc *s, struct story *st) {
+  char name[64], ip[64];
   const char *more[] = {"c1", "c2", "c9"};
-  REQUIRE(adsc_send(s, EDS, more, 3, eds->version_info, old_eds_nonce, NULL) == 0, "request with a stale nonce sent");
+  REQUIRE(adsc_send(s, EDS, more, 3, st->eds->version_info, st->old_eds_nonce, NULL) == 0,
+          "request with a stale nonce sent");
   expect_quiet(s, "a stale nonce");
   /* A NACK with a stale nonce is ignored the same way (ads_protocol.sh checks it was logged and counted). */
-  REQUIRE(adsc_send(s, EDS, more, 3, eds->version_info, old_eds_nonce, "stale \"rejection\"\nsecond line") == 0,
+  REQUIRE(adsc_send(s, EDS, more, 3, st->eds->version_info, st->old_eds_nonce, "stale \"rejection\"\nsecond line") == 0,
           "NACK with a stale nonce sent");
   expect_quiet(s, "a NACK with a stale nonce");
   /* Narrowing the subscription to c1 needs no answer... */
-  REQUIRE(adsc_send(s, EDS, c1only, 1, eds3->version_info, eds3->nonce, NULL) == 0, "EDS narrowed to c1");
+  REQUIRE(adsc_send(s, EDS, c1only, 1, st->eds3->version_info, st->eds3->nonce, NULL) == 0, "EDS narrowed to c1");
   expect_quiet(s, "a narrowed subscription");
   /* ...and from now on only c1 matters. */
   write_config(80, 20, 71, 75, 1);
@@ -272,14 +279,16 @@ int main(int argc, char **argv) {
   expect_quiet(s, "changes after unsubscribing");
   /* Subscribing again is answered at once with the current content. */
   REQUIRE(adsc_send(s, EDS, c1only, 1, eds4->version_info, eds4->nonce, NULL) == 0, "EDS subscribed to c1 again");
-  adsc_response *eds5 = expect(s, EDS, "a subscription that adds a name");
+  adsc_response *eds5 = st->eds5 = expect(s, EDS, "a subscription that adds a name");
   first_ip(eds5, 0, name, sizeof name, ip, sizeof ip);
   REQUIRE(eds5->n_resources == 1 && strcmp(ip, "127.0.2.77") == 0, "c1 at 127.0.2.77, the current content");
   ack(s, eds5, c1only, 1);
+}
 
-  /* Removal, make before break (xds-facts §2: remove stale clusters last): c2 leaves the config. The
-   * route moves to c1 first, while c2 still exists; CDS without c2 (SotW deletion) only follows. This
-   * client keeps c2 subscribed, as one with calls still on c2 would: xdsd waits for that (at most 1 s). */
+/* Removal, make before break (xds-facts §2: remove stale clusters last): c2 leaves the config. The
+ * route moves to c1 first, while c2 still exists; CDS without c2 (SotW deletion) only follows. This
+ * client keeps c2 subscribed, as one with calls still on c2 would: xdsd waits for that (at most 1 s). */
+static void cluster_removal(struct adsc *s, const struct story *st) {
   write_config(100, -1, 77, 0, 1);
   adsc_response *rds4 = expect(s, RDS, "removal of c2: RDS comes first");
   REQUIRE(weight_of(rds4, "c1") == 100, "the route goes to c1 only");
@@ -295,7 +304,8 @@ int main(int argc, char **argv) {
   adsc_response *cds3 = expect(s, CDS, "c2 is back: CDS first");
   REQUIRE(cds3->n_resources == 2, "CDS holds c1 and c2 again");
   ack(s, cds3, clusters, 2);
-  REQUIRE(adsc_send(s, EDS, clusters, 2, eds5->version_info, eds5->nonce, NULL) == 0, "EDS asks for c2 as well");
+  REQUIRE(adsc_send(s, EDS, clusters, 2, st->eds5->version_info, st->eds5->nonce, NULL) == 0,
+          "EDS asks for c2 as well");
   adsc_response *eds6 = expect(s, EDS, "then EDS, still before the route");
   REQUIRE(eds6->n_resources == 2, "EDS holds c1 and c2");
   ack(s, eds6, clusters, 2);
@@ -312,26 +322,30 @@ int main(int argc, char **argv) {
   ack(s, cds3, c1only, 1); /* the client drops c2 */
   ack(s, eds6, c1only, 1);
   expect_quiet(s, "a client that dropped c2 gets nothing for its removal");
+}
 
-  /* Reconnect: a new stream gets everything again, with the version it had. */
+/* Reconnect: a new stream gets everything again, with the version it had. */
+static void reconnect_and_listener_removal(struct adsc **s, const struct story *st) {
   char last_lds_version[32];
-  snprintf(last_lds_version, sizeof last_lds_version, "%s", lds->version_info);
-  adsc_close(s);
+  snprintf(last_lds_version, sizeof last_lds_version, "%s", st->lds->version_info);
+  adsc_close(*s);
   const char *both[] = {"server", "other"};
-  s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
-  REQUIRE(adsc_send(s, LDS, both, 2, last_lds_version, "", NULL) == 0, "reconnected, LDS with the last version");
-  adsc_response *lds2 = expect(s, LDS, "reconnect");
+  *s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
+  REQUIRE(adsc_send(*s, LDS, both, 2, last_lds_version, "", NULL) == 0, "reconnected, LDS with the last version");
+  adsc_response *lds2 = expect(*s, LDS, "reconnect");
   REQUIRE(lds2->n_resources == 2, "the new stream gets both listeners");
-  ack(s, lds2, both, 2);
-  probe_set(s, both, 2, lds2);
+  ack(*s, lds2, both, 2);
+  probe_set(*s, both, 2, lds2);
   /* Listener removal: "other" leaves; LDS is pushed with the full set (just "server"). */
   write_config(100, -1, 77, 0, 0);
-  adsc_response *lds3 = expect(s, LDS, "removal of a listener");
+  adsc_response *lds3 = expect(*s, LDS, "removal of a listener");
   REQUIRE(lds3->n_resources == 1, "LDS without \"other\" (the client deletes it)");
-  ack(s, lds3, both, 2);
-  probe_set(s, both, 2, lds3); /* "other" is gone: LDS for both names carries one listener */
+  ack(*s, lds3, both, 2);
+  probe_set(*s, both, 2, lds3); /* "other" is gone: LDS for both names carries one listener */
+}
 
-  /* RDS and EDS for names that do not exist: no response at all (an empty one would mean nothing). */
+/* RDS and EDS for names that do not exist: no response at all (an empty one would mean nothing). */
+static void missing_names_and_unknown_types(struct adsc *s) {
   const char *nope[] = {"nope"};
   REQUIRE(adsc_send(s, RDS, nope, 1, "", "", NULL) == 0, "RDS for a route that does not exist");
   expect_quiet(s, "RDS without resources");
@@ -342,38 +356,69 @@ int main(int argc, char **argv) {
   REQUIRE(adsc_send(s, "type.googleapis.com/envoy.config.core.v3.Nothing", NULL, 0, "", "", NULL) == 0,
           "unknown type sent");
   expect_quiet(s, "an unknown type");
+}
 
-  /* Wildcard (Envoy): empty names on a new stream mean everything, and LDS gets socket listeners. */
+/* Wildcard (Envoy): empty names on a new stream mean everything, and LDS gets socket listeners. */
+static void wildcard(void) {
   struct adsc *e = adsc_open(addr, ADSC_SOTW, "envoy-1", "envoy", 1);
   REQUIRE(adsc_send(e, CDS, NULL, 0, "", "", NULL) == 0, "wildcard CDS sent");
   adsc_response *wc = expect(e, CDS, "wildcard CDS");
   REQUIRE(wc->n_resources == 1, "wildcard CDS has every cluster");
   REQUIRE(adsc_send(e, LDS, NULL, 0, "", "", NULL) == 0, "wildcard LDS sent");
   adsc_response *wl = expect(e, LDS, "wildcard LDS");
-  l = envoy__config__listener__v3__listener__unpack(NULL, wl->resources[0]->value.len, wl->resources[0]->value.data);
+  Envoy__Config__Listener__V3__Listener *l =
+      envoy__config__listener__v3__listener__unpack(NULL, wl->resources[0]->value.len, wl->resources[0]->value.data);
   REQUIRE(wl->n_resources == 1 && l && l->address && !l->api_listener, "wildcard LDS gets the socket listener");
   envoy__config__listener__v3__listener__free_unpacked(l, NULL);
   const char *star[] = {"*"};
   REQUIRE(adsc_send(e, LDS, star, 1, wl->version_info, wl->nonce, NULL) == 0, "explicit \"*\" with the current nonce");
   expect_quiet(e, "\"*\" is the same wildcard subscription");
   adsc_close(e);
+}
 
-  /* A DiscoveryRequest over the 1 MB limit is refused, and xdsd goes on serving. */
+/* A DiscoveryRequest over the 1 MB limit is refused, and xdsd goes on serving. */
+static void oversized(void) {
   oversized_request(5 * 1024 * 1024);
   struct adsc *after = adsc_open(addr, ADSC_SOTW, "after-big", "test", 0);
   REQUIRE(adsc_send(after, LDS, server, 1, "", "", NULL) == 0, "a new stream after the oversized request");
-  adsc_response *lds4 = expect(after, LDS, "xdsd still serves");
+  expect(after, LDS, "xdsd still serves");
   adsc_close(after);
+}
 
-  /* Delta ADS: UNIMPLEMENTED. */
+/* Delta ADS: UNIMPLEMENTED. */
+static void delta(void) {
   struct adsc *d = adsc_open(addr, ADSC_DELTA, "delta-1", "test", 0);
   int code = adsc_status(d, 5000);
   REQUIRE(code == GRPC_STATUS_UNIMPLEMENTED, "DeltaAggregatedResources answers UNIMPLEMENTED (got %d)", code);
   adsc_close(d);
+}
 
-  adsc_response *all[] = {lds,  rds,  cds,  eds,  rds2, eds2, rds3, eds3, eds4, eds5, cds2,
-                          rds4, cds3, eds6, rds5, rds6, lds2, lds3, lds4, wc,   wl};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) adsc_free_response(all[i]);
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--initial-config") == 0) {
+    cfg_path = argv[2];
+    write_config(50, 50, 71, 72, 1);
+    return 0;
+  }
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s ADDR CONFIG_PATH | --initial-config CONFIG_PATH\n", argv[0]);
+    return 2;
+  }
+  addr = argv[1];
+  cfg_path = argv[2];
+  grpc_init();
+  struct story st;
+  struct adsc *s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
+  first_sync(s, &st);
+  weight_change(s, &st);
+  nack(s, &st);
+  stale_nonces_and_subscriptions(s, &st);
+  cluster_removal(s, &st);
+  reconnect_and_listener_removal(&s, &st);
+  missing_names_and_unknown_types(s);
+  wildcard();
+  oversized();
+  delta();
+  for (size_t i = 0; i < n_kept; i++) adsc_free_response(kept[i]);
   adsc_close(s);
   grpc_shutdown();
   printf("all ADS protocol checks passed\n");
