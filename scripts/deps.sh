@@ -57,3 +57,7 @@ fi
 # The Kubernetes control plane the tests run (kube-apiserver, kubectl, etcd), built with Go from the Go
 # module proxy and cached by version (scripts/k8s.sh): needs Go >= 1.26 on PATH.
 bash "$HERE/k8s.sh" build
+
+# gRPC's own xDS interop client and server (grpc-go v1.64.1) and our lbstats, the peer the xDS interop
+# tests run (scripts/grpc-xds.sh): from the Go module proxy, cached by version.
+bash "$HERE/grpc-xds.sh" build
