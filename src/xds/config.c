@@ -304,17 +304,17 @@ const char *config_service_problem(const char *ref) {
   return NULL;
 }
 
-static int parse_endpoints(struct cparse *p, const struct ytree *ep, struct config_cluster *cl) {
-  size_t n = ytree_len(ep);
-  if (n) {
-    if (!(cl->endpoints = calloc(n, sizeof *cl->endpoints))) return perr(p, ep->line, "out of memory");
-    cl->n_endpoints = n;
-  }
-  size_t i = 0;
-  for (const struct ytree *c = ep ? ep->child : NULL; c; c = c->next, i++) {
+/* The endpoints of sequence `ep`, appended to the cluster's (room for them is there), in the given
+ * zone (owned copies; NULL for none), priority and locality weight. */
+static int parse_endpoints(struct cparse *p, const struct ytree *ep, struct config_cluster *cl, const char *zone,
+                           uint32_t priority, uint32_t weight) {
+  for (const struct ytree *c = ep ? ep->child : NULL; c; c = c->next) {
     static const char *const ekeys[] = {"address", "port", NULL};
-    struct config_endpoint *e = &cl->endpoints[i];
+    struct config_endpoint *e = &cl->endpoints[cl->n_endpoints++];
     e->line = c->line;
+    e->priority = priority;
+    e->locality_weight = weight;
+    if (zone && !(e->zone = strdup(zone))) return perr(p, c->line, "out of memory");
     if (want_map(p, c, "an endpoint") || check_keys(p, c, "an endpoint", ekeys) ||
         get_str(p, c, "address", NULL, &e->address) || get_uint(p, c, "port", 1, 65535, &e->port, NULL))
       return -1;
@@ -326,26 +326,73 @@ static int parse_endpoints(struct cparse *p, const struct ytree *ep, struct conf
   return 0;
 }
 
+/* `localities`: groups of endpoints, each with a zone (unique in the cluster), a priority (together
+ * contiguous from 0: gRPC clients treat a gap as the end) and an optional weight. */
+static int parse_localities(struct cparse *p, const struct ytree *loc, struct config_cluster *cl) {
+  static const char *const keys[] = {"zone", "priority", "weight", "endpoints", NULL};
+  if (want_seq(p, loc, "cluster localities")) return -1;
+  size_t n = 0, groups = ytree_len(loc);
+  if (groups == 0) return perr(p, loc->line, "cluster \"%s\": localities is empty", cl->name);
+  for (const struct ytree *g = loc->child; g; g = g->next) {
+    const struct ytree *ep = ytree_get(g, "endpoints");
+    n += ep ? ytree_len(ep) : 0;
+  }
+  if (n && !(cl->endpoints = calloc(n, sizeof *cl->endpoints))) return perr(p, loc->line, "out of memory");
+  uint32_t max_priority = 0;
+  uint8_t used[64] = {0};
+  for (const struct ytree *g = loc->child; g; g = g->next) {
+    char *zone = NULL;
+    uint32_t priority = 0, weight = 0;
+    int given;
+    int rc = want_map(p, g, "a locality") || check_keys(p, g, "a locality", keys) ||
+                     get_str(p, g, "zone", NULL, &zone) || get_uint(p, g, "priority", 0, 63, &priority, &given) ||
+                     get_uint(p, g, "weight", 1, 1000, &weight, &given)
+                 ? -1
+                 : 0;
+    if (rc == 0 && !zone[0]) rc = perr(p, g->line, "a locality's zone must not be empty");
+    for (size_t i = 0; rc == 0 && i < cl->n_endpoints; i++)
+      if (strcmp(cl->endpoints[i].zone, zone) == 0)
+        rc = perr(p, g->line, "cluster \"%s\": zone \"%s\" twice (one locality per zone)", cl->name, zone);
+    const struct ytree *ep = ytree_get(g, "endpoints");
+    if (rc == 0 && want_seq(p, ep, "a locality's endpoints")) rc = -1;
+    if (rc == 0 && ytree_len(ep) == 0) rc = perr(p, g->line, "locality \"%s\" has no endpoints", zone);
+    if (rc == 0) rc = parse_endpoints(p, ep, cl, zone, priority, weight);
+    free(zone);
+    if (rc) return -1;
+    used[priority] = 1;
+    if (priority > max_priority) max_priority = priority;
+  }
+  for (uint32_t i = 0; i <= max_priority; i++)
+    if (!used[i])
+      return perr(p, loc->line, "cluster \"%s\": priorities must be contiguous from 0 (none has priority %u)", cl->name,
+                  i);
+  return 0;
+}
+
 static int parse_cluster(struct cparse *p, const struct ytree *t, struct config_cluster *cl) {
-  static const char *const keys[] = {"name", "endpoints", "service", "max_requests", NULL};
+  static const char *const keys[] = {"name", "endpoints", "localities", "service", "max_requests", NULL};
   cl->line = t->line;
   if (want_map(p, t, "a cluster") || check_keys(p, t, "a cluster", keys)) return -1;
   if (get_str(p, t, "name", NULL, &cl->name)) return -1;
   int present = 0;
   if (get_uint(p, t, "max_requests", 1, 1000000, &cl->max_requests, &present)) return -1;
   if (cl->name[0] == '\0') return perr(p, t->line, "cluster name must not be empty");
-  const struct ytree *ep = ytree_get(t, "endpoints"), *svc = ytree_get(t, "service");
+  const struct ytree *ep = ytree_get(t, "endpoints"), *svc = ytree_get(t, "service"), *loc = ytree_get(t, "localities");
+  if ((ep != NULL) + (svc != NULL) + (loc != NULL) > 1)
+    return perr(p, t->line,
+                "cluster \"%s\": its endpoints come from one of \"endpoints\", \"localities\" or \"service\"",
+                cl->name);
   if (svc) {
-    if (ep)
-      return perr(p, svc->line, "cluster \"%s\" has both \"endpoints\" and \"service\": its endpoints come from one",
-                  cl->name);
     if (get_str(p, t, "service", NULL, &cl->service)) return -1;
     const char *why = config_service_problem(cl->service);
     if (why) return perr(p, svc->line, "service \"%s\": %s", cl->service, why);
     return 0;
   }
+  if (loc) return parse_localities(p, loc, cl);
   if (want_seq(p, ep, "cluster endpoints")) return -1;
-  return parse_endpoints(p, ep, cl);
+  size_t n = ytree_len(ep);
+  if (n && !(cl->endpoints = calloc(n, sizeof *cl->endpoints))) return perr(p, ep->line, "out of memory");
+  return parse_endpoints(p, ep, cl, NULL, 0, 0);
 }
 
 static int by_listener_name(const void *a, const void *b, void *ctx) {

@@ -15,7 +15,9 @@
  * must sum to exactly 100 (a single cluster may
  * leave its weight out); every cluster a route names must be defined; names are unique; a cluster takes
  * its endpoints from `endpoints` or from a Kubernetes Service port (`service`, served with --kubernetes),
- * not both; `max_requests` (circuit breaking) is 1..1000000. */
+ * not both, or from `localities` ([{zone, priority, weight, endpoints}]: zones unique in a cluster,
+ * priorities contiguous from 0, weight 1..1000 or left out for the endpoint count);
+ * `max_requests` (circuit breaking) is 1..1000000. */
 #ifndef XDS_CONFIG_H
 #define XDS_CONFIG_H
 
@@ -70,6 +72,10 @@ struct config_endpoint {
    * locality; owned, NULL for none). A file's endpoints have neither. */
   int draining;
   char *zone;
+  /* From a `localities` group (or 0, 0): its priority (0 is tried first; a client moves to the next
+   * when none of a priority's endpoints can be reached) and its weight (0: the group's endpoint count). */
+  uint32_t priority;
+  uint32_t locality_weight;
 };
 
 struct config_cluster {

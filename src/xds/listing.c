@@ -1,6 +1,8 @@
 /* What `xdsd --check` prints: every resource a config gives, in words, and the size of each table. */
 #include "listing.h"
 
+#include <string.h>
+
 void listing_print(const struct snapshot *s, const struct config *cfg, FILE *out) {
   fprintf(out, "config name=\"%s\" listeners=%zu clusters=%zu\n", cfg->name, cfg->n_listeners, cfg->n_clusters);
   for (size_t i = 0; i < cfg->n_listeners; i++) {
@@ -39,8 +41,18 @@ void listing_print(const struct snapshot *s, const struct config *cfg, FILE *out
       continue;
     }
     fprintf(out, "eds cluster-load-assignment name=%s endpoints:", c->name);
-    for (size_t e = 0; e < c->n_endpoints; e++)
-      fprintf(out, " %s:%u%s", c->endpoints[e].address, c->endpoints[e].port, c->endpoints[e].is_ip ? "" : "(dns)");
+    for (size_t e = 0; e < c->n_endpoints; e++) {
+      const struct config_endpoint *ep = &c->endpoints[e];
+      /* A locality's first endpoint says its zone, priority and weight. */
+      if (ep->zone && (e == 0 || !c->endpoints[e - 1].zone || strcmp(c->endpoints[e - 1].zone, ep->zone) != 0)) {
+        fprintf(out, " [zone=%s priority=%u weight=", ep->zone, ep->priority);
+        if (ep->locality_weight)
+          fprintf(out, "%u]", ep->locality_weight);
+        else
+          fputs("endpoints]", out);
+      }
+      fprintf(out, " %s:%u%s", ep->address, ep->port, ep->is_ip ? "" : "(dns)");
+    }
     fputc('\n', out);
   }
   for (int t = 0; t < SNAP_NTABLES; t++) {

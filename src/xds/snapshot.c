@@ -411,8 +411,9 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
 struct ipport {
   uint32_t ip; /* host order, for sorting */
   uint32_t port;
-  int draining;     /* a Kubernetes endpoint that is terminating but still serving */
-  const char *zone; /* its locality's zone ("" for the default one), borrowed from the config */
+  int draining;                       /* a Kubernetes endpoint that is terminating but still serving */
+  const char *zone;                   /* its locality's zone ("" for the default one), borrowed from the config */
+  uint32_t priority, locality_weight; /* its locality's (config.h) */
 };
 
 static int ipport_cmp(const void *a, const void *b) {
@@ -422,15 +423,21 @@ static int ipport_cmp(const void *a, const void *b) {
   return x->draining - y->draining; /* of two entries for one address, the healthy one is kept */
 }
 
-static int zone_cmp(const void *a, const void *b) {
+/* Localities in priority order, then by zone. */
+static int locality_cmp(const void *a, const void *b) {
   const struct ipport *x = a, *y = b;
+  if (x->priority != y->priority) return x->priority < y->priority ? -1 : 1;
   int r = strcmp(x->zone, y->zone);
   return r ? r : ipport_cmp(a, b);
 }
 
-/* Every endpoint of `c`, names resolved, in zone order, each address:port once (C-core and grpc-js NACK
- * duplicate addresses, also across localities). Stores a new array (free it) and returns its length, or
- * (size_t)-1 when out of memory. */
+static int same_locality(const struct ipport *x, const struct ipport *y) {
+  return x->priority == y->priority && strcmp(x->zone, y->zone) == 0;
+}
+
+/* Every endpoint of `c`, names resolved, in locality order (priority, zone), each address:port once (C-core and grpc-js
+ * NACK duplicate addresses, also across localities). Stores a new array (free it) and returns its length, or (size_t)-1
+ * when out of memory. */
 static size_t collect_endpoints(const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx,
                                 struct ipport **out) {
   size_t cap = 0;
@@ -447,28 +454,24 @@ static size_t collect_endpoints(const struct config_cluster *c, snapshot_resolve
     struct in_addr a;
     if (e->is_ip) {
       if (inet_pton(AF_INET, e->address, &a) == 1 && n < cap)
-        eps[n++] = (struct ipport){ntohl(a.s_addr), e->port, e->draining, zone};
+        eps[n++] = (struct ipport){ntohl(a.s_addr), e->port, e->draining, zone, e->priority, e->locality_weight};
       continue;
     }
     char *const *ips = NULL;
     size_t k = resolve ? resolve(ctx, e->address, &ips) : 0;
     for (size_t j = 0; j < k && n < cap; j++)
-      if (inet_pton(AF_INET, ips[j], &a) == 1) eps[n++] = (struct ipport){ntohl(a.s_addr), e->port, 0, zone};
+      if (inet_pton(AF_INET, ips[j], &a) == 1)
+        eps[n++] = (struct ipport){ntohl(a.s_addr), e->port, 0, zone, e->priority, e->locality_weight};
   }
   if (n) qsort(eps, n, sizeof *eps, ipport_cmp);
   size_t u = 0;
   for (size_t i = 0; i < n; i++)
     if (u == 0 || eps[u - 1].ip != eps[i].ip || eps[u - 1].port != eps[i].port) eps[u++] = eps[i];
-  if (u) qsort(eps, u, sizeof *eps, zone_cmp);
+  if (u) qsort(eps, u, sizeof *eps, locality_cmp);
   *out = eps;
   return u;
 }
 
-/* The ClusterLoadAssignment: one locality per zone (priority 0; the endpoints without a zone in locality
- * "default"), each weighted by its number of endpoints, so that clients, which first pick a locality by
- * weight and then an endpoint in it (gRFC A52), still spread calls evenly over endpoints when zones hold
- * different numbers of them (as Istio weights localities); every endpoint HEALTHY or, terminating but serving, DRAINING
- * (clients send it no new calls). An empty cluster has no localities. */
 /* One endpoint, HEALTHY or DRAINING. NULL when memory runs out. */
 static Envoy__Config__Endpoint__V3__LbEndpoint *build_lb_endpoint(struct arena *a, const struct ipport *e) {
   struct {
@@ -498,9 +501,10 @@ static Envoy__Config__Endpoint__V3__LbEndpoint *build_lb_endpoint(struct arena *
   return &x->lbe;
 }
 
-/* One locality: the zone's endpoints `lbe[0..n)`, weighted by their count (gRPC picks a locality,
- * then an endpoint in it: equal weights would give a zone's lone pod as much as a zone of ten). */
-static Envoy__Config__Endpoint__V3__LocalityLbEndpoints *build_locality(struct arena *a, const char *zone,
+/* One locality: the endpoints `lbe[0..n)` of the zone and priority of `e`, weighted as configured or
+ * by their count (gRPC picks a locality, then an endpoint in it: equal weights would give a zone's lone
+ * pod as much as a zone of ten). */
+static Envoy__Config__Endpoint__V3__LocalityLbEndpoints *build_locality(struct arena *a, const struct ipport *e,
                                                                         Envoy__Config__Endpoint__V3__LbEndpoint **lbe,
                                                                         size_t n) {
   struct {
@@ -511,24 +515,30 @@ static Envoy__Config__Endpoint__V3__LocalityLbEndpoints *build_locality(struct a
   if (!x) return NULL;
   envoy__config__core__v3__locality__init(&x->loc);
   x->loc.region = "xdsd";
-  x->loc.zone = zone[0] ? (char *)zone : "default";
+  x->loc.zone = e->zone[0] ? (char *)e->zone : "default";
   envoy__config__endpoint__v3__locality_lb_endpoints__init(&x->lle);
   x->lle.locality = &x->loc;
   x->lle.n_lb_endpoints = n;
   x->lle.lb_endpoints = lbe;
   google__protobuf__uint32_value__init(&x->weight);
-  x->weight.value = (uint32_t)n;
+  x->weight.value = e->locality_weight ? e->locality_weight : (uint32_t)n;
   x->lle.load_balancing_weight = &x->weight;
+  x->lle.priority = e->priority;
   return &x->lle;
 }
 
-/* The cluster's ClusterLoadAssignment: its endpoints (sorted by zone) grouped into localities. */
+/* The ClusterLoadAssignment: one locality per zone and priority (the endpoints without a zone in
+ * locality "default", priority 0), each weighted as configured or by its number of endpoints, so that
+ * clients, which first pick a locality by weight and then an endpoint in it (gRFC A52), still spread
+ * calls evenly over endpoints when zones hold different numbers of them (as Istio weights localities);
+ * every endpoint HEALTHY or, terminating but serving, DRAINING (clients send it no new calls). An empty
+ * cluster has no localities. */
 static int add_endpoints(struct snapshot *s, const struct config_cluster *c, snapshot_resolve_fn resolve, void *ctx) {
   struct ipport *eps = NULL;
   size_t n = collect_endpoints(c, resolve, ctx, &eps);
   if (n == (size_t)-1) return -1;
   size_t nz = 0;
-  for (size_t i = 0; i < n; i++) nz += i == 0 || strcmp(eps[i].zone, eps[i - 1].zone) != 0;
+  for (size_t i = 0; i < n; i++) nz += i == 0 || !same_locality(&eps[i], &eps[i - 1]);
   struct arena a = {0};
   int rc = -1;
   Envoy__Config__Endpoint__V3__LbEndpoint **lbe = ARENA_NEW(&a, Envoy__Config__Endpoint__V3__LbEndpoint *, n);
@@ -541,8 +551,8 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
   }
   for (size_t i = 0, z = 0; i < n; z++) {
     size_t j = i;
-    while (j < n && strcmp(eps[j].zone, eps[i].zone) == 0) j++;
-    if (!(lle[z] = build_locality(&a, eps[i].zone, &lbe[i], j - i))) goto out;
+    while (j < n && same_locality(&eps[j], &eps[i])) j++;
+    if (!(lle[z] = build_locality(&a, &eps[i], &lbe[i], j - i))) goto out;
     i = j;
   }
   Envoy__Config__Endpoint__V3__ClusterLoadAssignment cla = ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;

@@ -104,6 +104,46 @@ static void test_routes(void) {
       "t.yaml:3: \"max_requests\" must be an integer in 1..1000000");
 }
 
+/* Issue 12: endpoints grouped into localities with zone, priority and weight. */
+static void test_localities(void) {
+  struct config *c =
+      ok("spec:\n  clusters:\n  - name: a\n    localities:\n"
+         "    - zone: near\n      endpoints: [{address: 10.0.0.1, port: 1}, {address: 10.0.0.2, port: 1}]\n"
+         "    - zone: far\n      priority: 1\n      weight: 7\n      endpoints: [{address: far.example, port: 2}]\n");
+  const struct config_cluster *cl = &c->clusters[0];
+  REQUIRE(cl->n_endpoints == 3, "every locality's endpoints");
+  REQUIRE(strcmp(cl->endpoints[0].zone, "near") == 0 && cl->endpoints[0].priority == 0 &&
+              cl->endpoints[0].locality_weight == 0 && cl->endpoints[1].priority == 0,
+          "near: priority 0, weight by endpoint count");
+  REQUIRE(strcmp(cl->endpoints[2].zone, "far") == 0 && cl->endpoints[2].priority == 1 &&
+              cl->endpoints[2].locality_weight == 7 && !cl->endpoints[2].is_ip,
+          "far: priority 1, weight 7, a DNS name");
+  config_free(c);
+  const char *one = "    - zone: z\n      endpoints: [{address: 10.0.0.1, port: 1}]\n";
+  char y[1024];
+  snprintf(y, sizeof y,
+           "spec:\n  clusters:\n  - name: a\n    localities:\n%s    - zone: y\n      priority: 2\n"
+           "      endpoints: [{address: 10.0.0.2, port: 1}]\n",
+           one);
+  bad(y, "t.yaml:5: cluster \"a\": priorities must be contiguous from 0 (none has priority 1)");
+  snprintf(y, sizeof y, "spec:\n  clusters:\n  - name: a\n    localities:\n%s%s", one, one);
+  bad(y, "t.yaml:7: cluster \"a\": zone \"z\" twice (one locality per zone)");
+  bad("spec:\n  clusters:\n  - name: a\n    localities:\n    - zone: z\n      endpoints: []\n",
+      "t.yaml:5: locality \"z\" has no endpoints");
+  bad("spec:\n  clusters:\n  - name: a\n    localities: []\n", "t.yaml:4: cluster \"a\": localities is empty");
+  bad("spec:\n  clusters:\n  - name: a\n    localities:\n    - zone: \"\"\n      endpoints: [{address: 10.0.0.1, "
+      "port: 1}]\n",
+      "t.yaml:5: a locality's zone must not be empty");
+  bad("spec:\n  clusters:\n  - name: a\n    localities:\n    - zone: z\n      weight: 0\n"
+      "      endpoints: [{address: 10.0.0.1, port: 1}]\n",
+      "t.yaml:6: \"weight\" must be an integer in 1..1000");
+  bad("spec:\n  clusters:\n  - name: a\n    localities:\n    - zone: z\n      region: r\n"
+      "      endpoints: [{address: 10.0.0.1, port: 1}]\n",
+      "t.yaml:6: unknown key \"region\" in a locality");
+  bad("spec:\n  clusters:\n  - name: a\n    endpoints: []\n    localities: []\n",
+      "t.yaml:3: cluster \"a\": its endpoints come from one of");
+}
+
 int main(void) {
   struct config *c = ok(demo);
   REQUIRE(strcmp(c->name, "xds-demo") == 0 && c->n_listeners == 1 && c->n_clusters == 2,
@@ -184,6 +224,7 @@ int main(void) {
   bad("- a\n- b\n", "the document must be a mapping");
 
   test_routes();
+  test_localities();
 
   uint32_t w[] = {95, 5}, w2[] = {50, 49}, sum;
   REQUIRE(config_weights_check(w, 2, &sum) == 0 && sum == 100, "95/5 sums to 100");

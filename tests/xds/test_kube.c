@@ -187,7 +187,8 @@ static void test_service_refs(void) {
   static const char both[] = "spec:\n  clusters:\n  - name: c\n    service: s.n:1\n    endpoints: []\n";
   struct config *c = NULL;
   char err[256];
-  CHECK(config_parse("f", both, strlen(both), &c, err, sizeof err) == -1 && strstr(err, "f:4:") && strstr(err, "both"));
+  CHECK(config_parse("f", both, strlen(both), &c, err, sizeof err) == -1 && strstr(err, "f:3:") &&
+        strstr(err, "come from one of"));
 }
 
 static void write_file(const char *path, const char *text) {

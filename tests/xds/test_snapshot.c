@@ -33,7 +33,34 @@ static const char config_y1[] =
     "  - name: server-v1\n    endpoints:\n    - {address: server-v1, port: 50051}\n    - {address: 10.0.0.1, port: "
     "50051}\n";
 
+/* Localities: one per zone and priority, in priority order, weighted as configured or by count. */
+static void test_localities(void) {
+  struct config *c =
+      cfg("spec:\n  clusters:\n  - name: a\n    localities:\n"
+          "    - zone: far\n      priority: 1\n      weight: 7\n      endpoints: [{address: 10.0.9.1, port: 1}]\n"
+          "    - zone: near\n      endpoints: [{address: 10.0.0.2, port: 1}, {address: 10.0.0.1, port: 1}]\n");
+  struct snapshot *s;
+  REQUIRE(snapshot_build(c, resolve, NULL, &s) == 0, "builds");
+  const struct snapshot_resource *r = snapshot_find(&s->tables[SNAP_EDS], "a");
+  Envoy__Config__Endpoint__V3__ClusterLoadAssignment *a =
+      envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
+  REQUIRE(a && a->n_endpoints == 2, "two localities");
+  const Envoy__Config__Endpoint__V3__LocalityLbEndpoints *near = a->endpoints[0], *far = a->endpoints[1];
+  REQUIRE(strcmp(near->locality->zone, "near") == 0 && near->priority == 0 && near->n_lb_endpoints == 2 &&
+              near->load_balancing_weight->value == 2,
+          "priority 0 first: near, its 2 endpoints, weight 2 (the count)");
+  REQUIRE(strcmp(far->locality->zone, "far") == 0 && far->priority == 1 && far->n_lb_endpoints == 1 &&
+              far->load_balancing_weight->value == 7,
+          "then far: priority 1, weight 7 as configured");
+  REQUIRE(strcmp(near->lb_endpoints[0]->endpoint->address->socket_address->address, "10.0.0.1") == 0,
+          "endpoints sorted within a locality");
+  envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
+  snapshot_free(s);
+  config_free(c);
+}
+
 int main(void) {
+  test_localities();
   struct config *c = cfg(config_y1);
   struct snapshot *s, *s2, *s3;
   REQUIRE(snapshot_build(c, resolve, NULL, &s) == 0, "builds");
