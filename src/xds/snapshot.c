@@ -501,7 +501,7 @@ static Envoy__Config__Endpoint__V3__LbEndpoint *build_lb_endpoint(struct arena *
   return &x->lbe;
 }
 
-/* One locality: the endpoints `lbe[0..n)` of the zone and priority of `e`, weighted as configured or
+/* One locality: the endpoints `lbe[0..n)` of the zone of `e`, weighted as configured or
  * by their count (gRPC picks a locality, then an endpoint in it: equal weights would give a zone's lone
  * pod as much as a zone of ten). */
 static Envoy__Config__Endpoint__V3__LocalityLbEndpoints *build_locality(struct arena *a, const struct ipport *e,
@@ -523,7 +523,6 @@ static Envoy__Config__Endpoint__V3__LocalityLbEndpoints *build_locality(struct a
   google__protobuf__uint32_value__init(&x->weight);
   x->weight.value = e->locality_weight ? e->locality_weight : (uint32_t)n;
   x->lle.load_balancing_weight = &x->weight;
-  x->lle.priority = e->priority;
   return &x->lle;
 }
 
@@ -549,10 +548,15 @@ static int add_endpoints(struct snapshot *s, const struct config_cluster *c, sna
     if (!(lbe[i] = build_lb_endpoint(&a, &eps[i]))) goto out;
     s->n_draining += eps[i].draining;
   }
+  /* Priorities left without endpoints (a zone whose names resolve to nothing, say) are skipped: the
+   * ones served stay contiguous from 0, as clients require (C-core NACKs a gap). */
+  uint32_t served = 0;
   for (size_t i = 0, z = 0; i < n; z++) {
     size_t j = i;
     while (j < n && same_locality(&eps[j], &eps[i])) j++;
     if (!(lle[z] = build_locality(&a, &eps[i], &lbe[i], j - i))) goto out;
+    if (z > 0 && eps[i].priority != eps[i - 1].priority) served++;
+    lle[z]->priority = served;
     i = j;
   }
   Envoy__Config__Endpoint__V3__ClusterLoadAssignment cla = ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;

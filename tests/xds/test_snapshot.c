@@ -57,6 +57,21 @@ static void test_localities(void) {
   envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
   snapshot_free(s);
   config_free(c);
+  /* A priority whose names resolve to nothing is skipped: the next one is served as priority 0. */
+  c =
+      cfg("spec:\n  clusters:\n  - name: a\n    localities:\n"
+          "    - zone: near\n      endpoints: [{address: gone.example, port: 1}]\n"
+          "    - zone: far\n      priority: 1\n      endpoints: [{address: 10.0.9.1, port: 1}]\n"
+          "    - zone: farther\n      priority: 2\n      endpoints: [{address: 10.0.9.2, port: 1}]\n");
+  REQUIRE(snapshot_build(c, resolve, NULL, &s) == 0, "builds");
+  r = snapshot_find(&s->tables[SNAP_EDS], "a");
+  a = envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
+  REQUIRE(a && a->n_endpoints == 2 && strcmp(a->endpoints[0]->locality->zone, "far") == 0 &&
+              a->endpoints[0]->priority == 0 && a->endpoints[1]->priority == 1,
+          "far becomes priority 0 and farther 1 while near has no endpoints");
+  envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
+  snapshot_free(s);
+  config_free(c);
 }
 
 int main(void) {
