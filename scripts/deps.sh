@@ -11,7 +11,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config git
-  libgrpc-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
+  libgrpc-dev libgrpc++-dev libre2-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   protobuf-c-compiler libprotobuf-c-dev
   libyaml-dev libmicrohttpd-dev libc-ares-dev libcurl4-openssl-dev libcjson-dev libssl-dev openssl
   dnsmasq-base haproxy iptables iproute2 gnuplot-nox curl jq

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "regex.h"
 #include "yval.h"
 #include "ytree.h"
 
@@ -146,9 +147,17 @@ static int get_int64(struct cparse *p, const struct ytree *v, int64_t *out) {
   return 0;
 }
 
+/* A regex as gRPC clients and Envoy compile it: RE2, not empty. */
+static int check_regex(struct cparse *p, int line, const char *re, const char *what) {
+  char buf[256];
+  if (!re[0]) return perr(p, line, "an empty %s matches only the empty string", what);
+  const char *why = regex_problem(re, buf, sizeof buf);
+  return why ? perr(p, line, "%s \"%s\" is not RE2 syntax: %s", what, re, why) : 0;
+}
+
 static int parse_header(struct cparse *p, const struct ytree *t, struct config_header *h) {
-  static const char *const keys[] = {"name", "exact", "prefix", "suffix", "present", "range", "invert", NULL};
-  static const char *const kinds[] = {"exact", "prefix", "suffix", "present", "range"};
+  static const char *const keys[] = {"name", "exact", "prefix", "suffix", "present", "range", "regex", "invert", NULL};
+  static const char *const kinds[] = {"exact", "prefix", "suffix", "present", "range", "regex"};
   h->line = t->line;
   if (want_map(p, t, "a header match") || check_keys(p, t, "a header match", keys) ||
       get_str(p, t, "name", NULL, &h->name))
@@ -156,12 +165,13 @@ static int parse_header(struct cparse *p, const struct ytree *t, struct config_h
   const char *why = config_header_problem(h->name);
   if (why) return perr(p, t->line, "header \"%s\" %s", h->name, why);
   int found = -1;
-  for (int k = 0; k < 5; k++)
+  for (int k = 0; k < 6; k++)
     if (ytree_get(t, kinds[k])) {
-      if (found >= 0) return perr(p, t->line, "header \"%s\": one of exact, prefix, suffix, present, range", h->name);
+      if (found >= 0)
+        return perr(p, t->line, "header \"%s\": one of exact, prefix, suffix, present, range, regex", h->name);
       found = k;
     }
-  if (found < 0) return perr(p, t->line, "header \"%s\" needs exact, prefix, suffix, present or range", h->name);
+  if (found < 0) return perr(p, t->line, "header \"%s\" needs exact, prefix, suffix, present, range or regex", h->name);
   h->kind = (enum config_header_kind)found;
   if (get_bool(p, t, "invert", &h->invert)) return -1;
   const struct ytree *v = ytree_get(t, kinds[found]);
@@ -178,16 +188,20 @@ static int parse_header(struct cparse *p, const struct ytree *t, struct config_h
     return 0;
   }
   if (get_str(p, t, kinds[found], NULL, &h->value)) return -1;
+  if (h->kind == HDR_REGEX) return check_regex(p, v->line, h->value, "header regex");
   if (h->kind != HDR_EXACT && !h->value[0])
     return perr(p, v->line, "header \"%s\": an empty %s matches everything (use present)", h->name, kinds[found]);
   return 0;
 }
 
-/* prefix or path, case_sensitive, headers, timeout. */
+/* prefix, path or regex, case_sensitive, headers, timeout. */
 static int parse_match(struct cparse *p, const struct ytree *t, struct config_route *r) {
-  const struct ytree *pv = ytree_get(t, "prefix"), *pa = ytree_get(t, "path");
-  if (pv && pa) return perr(p, pa->line, "a route matches a prefix or a path, not both");
-  if (pa) {
+  const struct ytree *pv = ytree_get(t, "prefix"), *pa = ytree_get(t, "path"), *re = ytree_get(t, "regex");
+  if ((pv != NULL) + (pa != NULL) + (re != NULL) > 1)
+    return perr(p, t->line, "a route matches one of a prefix, a path or a regex");
+  if (re) {
+    if (get_str(p, t, "regex", NULL, &r->regex) || check_regex(p, re->line, r->regex, "route regex")) return -1;
+  } else if (pa) {
     if (get_str(p, t, "path", NULL, &r->path)) return -1;
     const char *why = config_path_problem(r->path);
     if (why) return perr(p, pa->line, "route path \"%s\" %s", r->path, why);
@@ -212,12 +226,112 @@ static int parse_match(struct cparse *p, const struct ytree *t, struct config_ro
   return 0;
 }
 
+/* A duration above 0 under `key` of map `t`, or `def` when it is left out. */
+static int get_duration(struct cparse *p, const struct ytree *t, const char *key, int64_t def, int64_t *out) {
+  const struct ytree *v = ytree_get(t, key);
+  *out = def;
+  if (!v) return 0;
+  if (v->kind != YTREE_SCALAR || parse_duration_ms(v->value, out) != 0 || *out <= 0)
+    return perr(p, v->line, "\"%s\" must be a duration above 0, such as 2s or 500ms", key);
+  return 0;
+}
+
+/* retry: {on: [codes], attempts: 2..5, backoff: {base, max}} (gRFC A44). */
+static int parse_retry(struct cparse *p, const struct ytree *t, struct config_retry *rt) {
+  static const char *const keys[] = {"on", "attempts", "backoff", NULL};
+  static const char *const bkeys[] = {"base", "max", NULL};
+  static const char *const codes[] = {"cancelled", "deadline-exceeded", "internal", "resource-exhausted",
+                                      "unavailable"};
+  if (want_map(p, t, "retry") || check_keys(p, t, "retry", keys)) return -1;
+  const struct ytree *on = ytree_get(t, "on");
+  if (!on || on->kind != YTREE_SEQ || ytree_len(on) == 0)
+    return perr(p, t->line,
+                "retry needs \"on\": a list of cancelled, deadline-exceeded, internal, "
+                "resource-exhausted, unavailable");
+  for (const struct ytree *c = on->child; c; c = c->next) {
+    unsigned bit = 0;
+    for (unsigned k = 0; k < 5; k++)
+      if (c->kind == YTREE_SCALAR && strcmp(c->value, codes[k]) == 0) bit = 1u << k;
+    if (!bit)
+      return perr(p, c->line,
+                  "retry on \"%s\": gRPC clients retry on cancelled, deadline-exceeded, internal, "
+                  "resource-exhausted or unavailable",
+                  c->kind == YTREE_SCALAR ? c->value : "?");
+    if (rt->on & bit) return perr(p, c->line, "retry on \"%s\" twice", c->value);
+    rt->on |= bit;
+  }
+  int given = 0;
+  rt->attempts = 2;
+  if (get_uint(p, t, "attempts", 2, 5, &rt->attempts, &given)) return -1;
+  const struct ytree *b = ytree_get(t, "backoff");
+  if (b && (want_map(p, b, "retry backoff") || check_keys(p, b, "retry backoff", bkeys))) return -1;
+  /* gRPC's defaults: 25 ms, and Envoy's max of 10 times the base. */
+  if (get_duration(p, b, "base", 25, &rt->base_ms) || get_duration(p, b, "max", rt->base_ms * 10, &rt->max_ms))
+    return -1;
+  if (rt->max_ms < rt->base_ms) return perr(p, b ? b->line : t->line, "retry backoff: max must be at least base");
+  return 0;
+}
+
+/* A gRPC status code by its name (as in `grpc-status` docs, lower case) or number, 1..16. */
+static int get_status(struct cparse *p, const struct ytree *t, const char *key, uint32_t *out) {
+  static const char *const names[] = {
+      "ok",        "cancelled",      "unknown",           "invalid-argument",   "deadline-exceeded",
+      "not-found", "already-exists", "permission-denied", "resource-exhausted", "failed-precondition",
+      "aborted",   "out-of-range",   "unimplemented",     "internal",           "unavailable",
+      "data-loss", "unauthenticated"};
+  const struct ytree *v = ytree_get(t, key);
+  if (!v) return perr(p, t->line, "missing \"%s\"", key);
+  for (uint32_t k = 1; k < 17; k++)
+    if (v->kind == YTREE_SCALAR && strcmp(v->value, names[k]) == 0) {
+      *out = k;
+      return 0;
+    }
+  uint64_t n;
+  if (v->kind != YTREE_SCALAR || parse_uint(v->value, 1, 16, &n) != 0)
+    return perr(p, v->line, "\"%s\" is a gRPC status: a name such as unavailable, or 1..16", key);
+  *out = (uint32_t)n;
+  return 0;
+}
+
+/* fault: {delay: {fixed, percent}, abort: {code, percent}} (gRFC A33); percent defaults to 100. */
+static int parse_fault(struct cparse *p, const struct ytree *t, struct config_fault *f) {
+  static const char *const keys[] = {"delay", "abort", NULL};
+  static const char *const dkeys[] = {"fixed", "percent", NULL};
+  static const char *const akeys[] = {"code", "percent", NULL};
+  if (want_map(p, t, "fault") || check_keys(p, t, "fault", keys)) return -1;
+  const struct ytree *d = ytree_get(t, "delay"), *a = ytree_get(t, "abort");
+  if (!d && !a) return perr(p, t->line, "fault needs a delay, an abort or both");
+  int given = 0;
+  if (d) {
+    f->delay_percent = 100;
+    if (want_map(p, d, "fault delay") || check_keys(p, d, "fault delay", dkeys) ||
+        get_uint(p, d, "percent", 0, 100, &f->delay_percent, &given))
+      return -1;
+    if (!ytree_get(d, "fixed")) return perr(p, d->line, "fault delay needs \"fixed\", a duration");
+    if (get_duration(p, d, "fixed", 0, &f->delay_ms)) return -1;
+  }
+  if (a) {
+    f->abort_percent = 100;
+    if (want_map(p, a, "fault abort") || check_keys(p, a, "fault abort", akeys) ||
+        get_uint(p, a, "percent", 0, 100, &f->abort_percent, &given) || get_status(p, a, "code", &f->abort_code))
+      return -1;
+  }
+  return 0;
+}
+
 static int parse_route(struct cparse *p, const struct ytree *t, struct config_route *r) {
-  static const char *const keys[] = {"name",    "prefix",  "path",     "case_sensitive",
-                                     "headers", "timeout", "clusters", NULL};
+  static const char *const keys[] = {"name",    "prefix", "path",  "regex",       "case_sensitive", "headers",
+                                     "timeout", "retry",  "fault", "hash_header", "clusters",       NULL};
   r->line = t->line;
   if (want_map(p, t, "a route") || check_keys(p, t, "a route", keys)) return -1;
   if (get_str(p, t, "name", "", &r->name) || parse_match(p, t, r)) return -1;
+  const struct ytree *rt = ytree_get(t, "retry"), *ft = ytree_get(t, "fault"), *hh = ytree_get(t, "hash_header");
+  if ((rt && parse_retry(p, rt, &r->retry)) || (ft && parse_fault(p, ft, &r->fault))) return -1;
+  if (hh) {
+    if (get_str(p, t, "hash_header", NULL, &r->hash_header)) return -1;
+    const char *why = config_header_problem(r->hash_header);
+    if (why) return perr(p, hh->line, "hash_header \"%s\" %s", r->hash_header, why);
+  }
   const struct ytree *cl = ytree_get(t, "clusters");
   if (want_seq(p, cl, "route clusters")) return -1;
   size_t n = ytree_len(cl);
@@ -369,13 +483,71 @@ static int parse_localities(struct cparse *p, const struct ytree *loc, struct co
   return 0;
 }
 
+/* outlier_detection: {interval, base_ejection_time, max_ejection_time, max_ejection_percent,
+ * success_rate: {stdev_factor, enforcement_percent, minimum_hosts, request_volume},
+ * failure_percentage: {threshold, enforcement_percent, minimum_hosts, request_volume}} (gRFC A50: what
+ * gRPC implements; each algorithm is on when its map is given). Defaults are Envoy's and gRPC's. */
+static int parse_outlier(struct cparse *p, const struct ytree *t, struct config_outlier *o) {
+  static const char *const keys[] = {"interval",
+                                     "base_ejection_time",
+                                     "max_ejection_time",
+                                     "max_ejection_percent",
+                                     "success_rate",
+                                     "failure_percentage",
+                                     NULL};
+  static const char *const srkeys[] = {"stdev_factor", "enforcement_percent", "minimum_hosts", "request_volume", NULL};
+  static const char *const fpkeys[] = {"threshold", "enforcement_percent", "minimum_hosts", "request_volume", NULL};
+  int given = 0;
+  if (want_map(p, t, "outlier_detection") || check_keys(p, t, "outlier_detection", keys)) return -1;
+  o->set = 1;
+  o->max_ejection_percent = 10;
+  if (get_duration(p, t, "interval", 10000, &o->interval_ms) ||
+      get_duration(p, t, "base_ejection_time", 30000, &o->base_ejection_ms) ||
+      get_duration(p, t, "max_ejection_time", o->base_ejection_ms > 300000 ? o->base_ejection_ms : 300000,
+                   &o->max_ejection_ms) ||
+      get_uint(p, t, "max_ejection_percent", 0, 100, &o->max_ejection_percent, &given))
+    return -1;
+  const struct ytree *sr = ytree_get(t, "success_rate"), *fp = ytree_get(t, "failure_percentage");
+  if (!sr && !fp) return perr(p, t->line, "outlier_detection needs success_rate, failure_percentage or both");
+  if (sr) {
+    o->success_rate = 1;
+    o->sr_stdev_factor = 1900, o->sr_enforcement = 100, o->sr_minimum_hosts = 5, o->sr_request_volume = 100;
+    if (want_map(p, sr, "success_rate") || check_keys(p, sr, "success_rate", srkeys) ||
+        get_uint(p, sr, "stdev_factor", 1, 1000000, &o->sr_stdev_factor, &given) ||
+        get_uint(p, sr, "enforcement_percent", 1, 100, &o->sr_enforcement, &given) ||
+        get_uint(p, sr, "minimum_hosts", 1, 1000000, &o->sr_minimum_hosts, &given) ||
+        get_uint(p, sr, "request_volume", 1, 1000000, &o->sr_request_volume, &given))
+      return -1;
+  }
+  if (fp) {
+    o->failure_percentage = 1;
+    o->fp_threshold = 85, o->fp_enforcement = 100, o->fp_minimum_hosts = 5, o->fp_request_volume = 50;
+    if (want_map(p, fp, "failure_percentage") || check_keys(p, fp, "failure_percentage", fpkeys) ||
+        get_uint(p, fp, "threshold", 0, 100, &o->fp_threshold, &given) ||
+        get_uint(p, fp, "enforcement_percent", 1, 100, &o->fp_enforcement, &given) ||
+        get_uint(p, fp, "minimum_hosts", 1, 1000000, &o->fp_minimum_hosts, &given) ||
+        get_uint(p, fp, "request_volume", 1, 1000000, &o->fp_request_volume, &given))
+      return -1;
+  }
+  return 0;
+}
+
 static int parse_cluster(struct cparse *p, const struct ytree *t, struct config_cluster *cl) {
-  static const char *const keys[] = {"name", "endpoints", "localities", "service", "max_requests", NULL};
+  static const char *const keys[] = {"name", "endpoints",    "localities",        "service",
+                                     "lb",   "max_requests", "outlier_detection", NULL};
   cl->line = t->line;
   if (want_map(p, t, "a cluster") || check_keys(p, t, "a cluster", keys)) return -1;
   if (get_str(p, t, "name", NULL, &cl->name)) return -1;
   int present = 0;
   if (get_uint(p, t, "max_requests", 1, 1000000, &cl->max_requests, &present)) return -1;
+  const struct ytree *lb = ytree_get(t, "lb"), *od = ytree_get(t, "outlier_detection");
+  if (lb) {
+    if (lb->kind == YTREE_SCALAR && strcmp(lb->value, "ring_hash") == 0)
+      cl->ring_hash = 1;
+    else if (!(lb->kind == YTREE_SCALAR && strcmp(lb->value, "round_robin") == 0))
+      return perr(p, lb->line, "cluster \"%s\": lb is round_robin or ring_hash", cl->name);
+  }
+  if (od && parse_outlier(p, od, &cl->outlier)) return -1;
   if (cl->name[0] == '\0') return perr(p, t->line, "cluster name must not be empty");
   const struct ytree *ep = ytree_get(t, "endpoints"), *svc = ytree_get(t, "service"), *loc = ytree_get(t, "localities");
   if ((ep != NULL) + (svc != NULL) + (loc != NULL) > 1)
@@ -478,10 +650,16 @@ static int validate(struct cparse *p, struct config *c) {
   for (size_t i = 0; i < c->n_listeners; i++)
     for (size_t r = 0; r < c->listeners[i].n_routes; r++) {
       const struct config_route *rt = &c->listeners[i].routes[r];
-      for (size_t k = 0; k < rt->n_clusters; k++)
-        if (!config_find_cluster(c, rt->clusters[k].name))
+      for (size_t k = 0; k < rt->n_clusters; k++) {
+        const struct config_cluster *cl = config_find_cluster(c, rt->clusters[k].name);
+        if (!cl)
           return perr(p, rt->line, "route \"%s\" names cluster \"%s\", which is not defined in spec.clusters", rt->name,
                       rt->clusters[k].name);
+        /* A hash policy means nothing to a round-robin cluster: clients would ignore it silently. */
+        if (rt->hash_header && !cl->ring_hash)
+          return perr(p, rt->line, "route \"%s\" hashes on \"%s\" but its cluster \"%s\" is not lb: ring_hash",
+                      rt->name, rt->hash_header, cl->name);
+      }
     }
   return 0;
 }
@@ -577,6 +755,8 @@ void config_free(struct config *c) {
       free(l->routes[r].name);
       free(l->routes[r].prefix);
       free(l->routes[r].path);
+      free(l->routes[r].regex);
+      free(l->routes[r].hash_header);
       for (size_t h = 0; h < l->routes[r].n_headers; h++) {
         free(l->routes[r].headers[h].name);
         free(l->routes[r].headers[h].value);

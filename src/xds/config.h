@@ -30,25 +30,52 @@ struct config_weighted {
 };
 
 /* A header a route matches on (gRFC A28): the request's metadata `name` ... */
-enum config_header_kind { HDR_EXACT, HDR_PREFIX, HDR_SUFFIX, HDR_PRESENT, HDR_RANGE };
+enum config_header_kind { HDR_EXACT, HDR_PREFIX, HDR_SUFFIX, HDR_PRESENT, HDR_RANGE, HDR_REGEX };
 
 struct config_header {
   char *name; /* lower case, not a pseudo-header, not grpc-*, not *-bin (owned) */
   enum config_header_kind kind;
-  char *value;    /* exact, prefix, suffix (owned), else NULL */
+  char *value;    /* exact, prefix, suffix, regex (RE2, the whole value) (owned), else NULL */
   int64_t lo, hi; /* range: lo <= value < hi */
   int invert;     /* matches when the rest does not */
   int line;
+};
+
+/* The gRPC status codes a route retries on (gRFC A44's retry_on conditions), as bits. */
+enum {
+  RETRY_CANCELLED = 1 << 0,
+  RETRY_DEADLINE_EXCEEDED = 1 << 1,
+  RETRY_INTERNAL = 1 << 2,
+  RETRY_RESOURCE_EXHAUSTED = 1 << 3,
+  RETRY_UNAVAILABLE = 1 << 4,
+};
+
+struct config_retry {
+  unsigned on;       /* RETRY_* bits; 0: no retry policy */
+  uint32_t attempts; /* 2..5, the first attempt included (gRPC caps it at 5) */
+  int64_t base_ms, max_ms;
+};
+
+/* Fault injection (gRFC A33): a fixed delay and an abort, each for a share of the calls. */
+struct config_fault {
+  int64_t delay_ms; /* 0: no delay */
+  uint32_t delay_percent;
+  uint32_t abort_code; /* a gRPC status 1..16; 0: no abort */
+  uint32_t abort_percent;
 };
 
 struct config_route {
   char *name;                    /* may be "" (owned) */
   char *prefix;                  /* starts with "/" (owned); NULL when `path` is set */
   char *path;                    /* exactly /SERVICE/METHOD (owned), or NULL */
+  char *regex;                   /* RE2, the whole path must match (owned), or NULL */
   int case_sensitive;            /* -1: unset (true), 0, 1 */
   struct config_header *headers; /* all must match */
   size_t n_headers;
   int64_t timeout_ms; /* max stream duration, the RPC deadline's cap; 0: none */
+  struct config_retry retry;
+  struct config_fault fault;
+  char *hash_header; /* ring hash on this header's value (owned), or NULL */
   struct config_weighted *clusters;
   size_t n_clusters;
   int line;
@@ -78,8 +105,21 @@ struct config_endpoint {
   uint32_t locality_weight;
 };
 
+/* Outlier detection (gRFC A50): the success-rate and failure-percentage ejections gRPC implements. */
+struct config_outlier {
+  int set;
+  int64_t interval_ms, base_ejection_ms, max_ejection_ms;
+  uint32_t max_ejection_percent;
+  int success_rate; /* the algorithm is on */
+  uint32_t sr_stdev_factor, sr_enforcement, sr_minimum_hosts, sr_request_volume;
+  int failure_percentage;
+  uint32_t fp_threshold, fp_enforcement, fp_minimum_hosts, fp_request_volume;
+};
+
 struct config_cluster {
   char *name;
+  int ring_hash; /* lb: ring_hash (else round robin) */
+  struct config_outlier outlier;
   char *service;         /* NAME.NAMESPACE:PORT whose endpoints it takes, or NULL (owned) */
   uint32_t max_requests; /* circuit breaking: calls in flight to the cluster at most; 0: unset (gRPC's 1024) */
   struct config_endpoint *endpoints;

@@ -1,6 +1,7 @@
 #include "snapshot.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "envoy/config/endpoint/v3/endpoint.pb-c.h"
 #include "envoy/config/listener/v3/listener.pb-c.h"
 #include "envoy/config/route/v3/route.pb-c.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb-c.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb-c.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb-c.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb-c.h"
@@ -17,6 +19,8 @@
 #define TYPE_PREFIX "type.googleapis.com/"
 #define HCM_URL TYPE_PREFIX "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 #define ROUTER_URL TYPE_PREFIX "envoy.extensions.filters.http.router.v3.Router"
+#define FAULT_URL TYPE_PREFIX "envoy.extensions.filters.http.fault.v3.HTTPFault"
+#define FAULT_FILTER "envoy.filters.http.fault"
 #define UPSTREAM_HTTP_KEY "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 #define UPSTREAM_HTTP_URL TYPE_PREFIX UPSTREAM_HTTP_KEY
 
@@ -121,20 +125,43 @@ static Envoy__Config__Core__V3__ConfigSource *ads_config_source(struct ads_sourc
   return &src->cs;
 }
 
+/* An HTTP filter `name` with `msg` as its typed config (type `url`). NULL when memory runs out. */
+static Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *typed_filter(
+    struct arena *a, const char *name, const ProtobufCMessage *msg, const char *url) {
+  struct {
+    Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter f;
+    Google__Protobuf__Any any;
+  } *x = arena_alloc(a, 1, sizeof *x);
+  size_t len = protobuf_c_message_get_packed_size(msg);
+  uint8_t *buf = arena_alloc(a, len ? len : 1, 1);
+  if (!x || !buf) return NULL;
+  protobuf_c_message_pack(msg, buf);
+  google__protobuf__any__init(&x->any);
+  x->any.type_url = (char *)url;
+  x->any.value.data = buf;
+  x->any.value.len = len;
+  envoy__extensions__filters__network__http_connection_manager__v3__http_filter__init(&x->f);
+  x->f.name = (char *)name;
+  x->f.config_type_case =
+      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG;
+  x->f.typed_config = &x->any;
+  return &x->f;
+}
+
 /* The HttpConnectionManager shared by API and socket listeners: RDS over ADS naming the route
- * configuration `route_name`, and exactly one filter, the router (typed, empty). */
-static int build_hcm(const char *name, const char *route_name, Google__Protobuf__Any *out) {
+ * configuration `route_name`; the filters are the router (typed, empty), after the fault filter (typed,
+ * empty: the routes carry its settings) when `with_fault`. */
+static int build_hcm(const char *name, const char *route_name, int with_fault, Google__Protobuf__Any *out) {
+  struct arena a = {0};
+  int rc = -1;
   Envoy__Extensions__Filters__Http__Router__V3__Router router =
       ENVOY__EXTENSIONS__FILTERS__HTTP__ROUTER__V3__ROUTER__INIT;
-  Google__Protobuf__Any router_any;
-  if (pack_any(&router.base, ROUTER_URL, &router_any)) return -1;
-  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter filter =
-      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__INIT;
-  filter.name = "envoy.filters.http.router";
-  filter.config_type_case =
-      ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_FILTER__CONFIG_TYPE_TYPED_CONFIG;
-  filter.typed_config = &router_any;
-  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *filters[1] = {&filter};
+  Envoy__Extensions__Filters__Http__Fault__V3__HTTPFault fault =
+      ENVOY__EXTENSIONS__FILTERS__HTTP__FAULT__V3__HTTPFAULT__INIT;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *filters[2];
+  size_t nf = 0;
+  if (with_fault && !(filters[nf++] = typed_filter(&a, FAULT_FILTER, &fault.base, FAULT_URL))) goto out;
+  if (!(filters[nf++] = typed_filter(&a, "envoy.filters.http.router", &router.base, ROUTER_URL))) goto out;
   struct ads_source src;
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds rds =
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__RDS__INIT;
@@ -148,16 +175,24 @@ static int build_hcm(const char *name, const char *route_name, Google__Protobuf_
   hcm.route_specifier_case =
       ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS;
   hcm.rds = &rds;
-  hcm.n_http_filters = 1;
+  hcm.n_http_filters = nf;
   hcm.http_filters = filters;
-  int rc = pack_any(&hcm.base, HCM_URL, out);
-  free(router_any.value.data);
+  rc = pack_any(&hcm.base, HCM_URL, out);
+out:
+  arena_free(&a);
   return rc;
+}
+
+/* Whether any route of the listener injects faults (then its HCM carries the fault filter). */
+static int has_faults(const struct config_listener *l) {
+  for (size_t i = 0; i < l->n_routes; i++)
+    if (l->routes[i].fault.delay_ms || l->routes[i].fault.abort_code) return 1;
+  return 0;
 }
 
 static int add_listeners(struct snapshot *s, const struct config_listener *l) {
   Google__Protobuf__Any hcm;
-  if (build_hcm(l->name, l->name, &hcm)) return -1;
+  if (build_hcm(l->name, l->name, has_faults(l), &hcm)) return -1;
   int rc = 0;
   /* The gRPC client's listener: only name and api_listener (grpc-js validates anything else). */
   Envoy__Config__Listener__V3__ApiListener api = ENVOY__CONFIG__LISTENER__V3__API_LISTENER__INIT;
@@ -195,7 +230,16 @@ static int add_listeners(struct snapshot *s, const struct config_listener *l) {
   return rc;
 }
 
-/* A route's match: its prefix or path, case sensitivity and header matchers. NULL when memory runs out. */
+static Envoy__Config__Route__V3__RegexMatcher *regex_matcher(struct arena *a, const char *re) {
+  Envoy__Config__Route__V3__RegexMatcher *m = ARENA_NEW(a, Envoy__Config__Route__V3__RegexMatcher, 1);
+  if (!m) return NULL;
+  envoy__config__route__v3__regex_matcher__init(m);
+  m->regex = (char *)re;
+  return m;
+}
+
+/* A route's match: its prefix, path or regex, case sensitivity and header matchers. NULL when memory
+ * runs out. */
 static Envoy__Config__Route__V3__RouteMatch *build_match(struct arena *a, const struct config_route *cr) {
   struct {
     Envoy__Config__Route__V3__RouteMatch m;
@@ -209,7 +253,10 @@ static Envoy__Config__Route__V3__RouteMatch *build_match(struct arena *a, const 
   if (!x || !hs || !hp) return NULL;
   Envoy__Config__Route__V3__RouteMatch *m = &x->m;
   envoy__config__route__v3__route_match__init(m);
-  if (cr->path) {
+  if (cr->regex) {
+    if (!(m->safe_regex = regex_matcher(a, cr->regex))) return NULL;
+    m->path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_SAFE_REGEX;
+  } else if (cr->path) {
     m->path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PATH;
     m->path = cr->path;
   } else {
@@ -243,6 +290,11 @@ static Envoy__Config__Route__V3__RouteMatch *build_match(struct arena *a, const 
       case HDR_PRESENT:
         h->header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PRESENT_MATCH;
         h->present_match = 1;
+        break;
+      case HDR_REGEX:
+        if (!(h->safe_regex_match = regex_matcher(a, ch->value))) return NULL;
+        h->header_match_specifier_case =
+            ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_SAFE_REGEX_MATCH;
         break;
       case HDR_RANGE:
         envoy__config__route__v3__int64_range__init(&hs[j].range);
@@ -304,7 +356,33 @@ static Google__Protobuf__Duration *duration_ms(struct arena *a, int64_t ms) {
   return d;
 }
 
-/* A route's action: its clusters and, when set, its timeout. */
+/* gRFC A44: retry_on as gRPC's status names, num_retries = attempts - 1, the backoff. */
+static Envoy__Config__Route__V3__RetryPolicy *build_retry(struct arena *a, const struct config_retry *rt) {
+  static const char *const codes[] = {"cancelled", "deadline-exceeded", "internal", "resource-exhausted",
+                                      "unavailable"};
+  struct {
+    Envoy__Config__Route__V3__RetryPolicy rp;
+    Envoy__Config__Route__V3__RetryPolicy__RetryBackOff bo;
+    Google__Protobuf__UInt32Value n;
+    char on[128];
+  } *x = arena_alloc(a, 1, sizeof *x);
+  if (!x) return NULL;
+  envoy__config__route__v3__retry_policy__init(&x->rp);
+  for (unsigned k = 0, len = 0; k < 5; k++)
+    if (rt->on & (1u << k))
+      len += (unsigned)snprintf(x->on + len, sizeof x->on - len, "%s%s", len ? "," : "", codes[k]);
+  x->rp.retry_on = x->on;
+  google__protobuf__uint32_value__init(&x->n);
+  x->n.value = rt->attempts - 1;
+  x->rp.num_retries = &x->n;
+  envoy__config__route__v3__retry_policy__retry_back_off__init(&x->bo);
+  if (!(x->bo.base_interval = duration_ms(a, rt->base_ms)) || !(x->bo.max_interval = duration_ms(a, rt->max_ms)))
+    return NULL;
+  x->rp.retry_back_off = &x->bo;
+  return &x->rp;
+}
+
+/* A route's action: its clusters and, when set, its timeout, retry policy and hash policy. */
 static Envoy__Config__Route__V3__RouteAction *build_action(struct arena *a, const struct config_route *cr) {
   Envoy__Config__Route__V3__RouteAction *act = ARENA_NEW(a, Envoy__Config__Route__V3__RouteAction, 1);
   Google__Protobuf__Duration *zero = duration_ms(a, 0); /* Envoy's 15 s default would cut streams */
@@ -318,7 +396,75 @@ static Envoy__Config__Route__V3__RouteAction *build_action(struct arena *a, cons
     if (!(msd->max_stream_duration = duration_ms(a, cr->timeout_ms))) return NULL;
     act->max_stream_duration = msd;
   }
+  if (cr->retry.on && !(act->retry_policy = build_retry(a, &cr->retry))) return NULL;
+  if (cr->hash_header) {
+    Envoy__Config__Route__V3__RouteAction__HashPolicy **hp =
+        ARENA_NEW(a, Envoy__Config__Route__V3__RouteAction__HashPolicy *, 1);
+    struct {
+      Envoy__Config__Route__V3__RouteAction__HashPolicy hp;
+      Envoy__Config__Route__V3__RouteAction__HashPolicy__Header h;
+    } *x = arena_alloc(a, 1, sizeof *x);
+    if (!hp || !x) return NULL;
+    envoy__config__route__v3__route_action__hash_policy__init(&x->hp);
+    envoy__config__route__v3__route_action__hash_policy__header__init(&x->h);
+    x->h.header_name = cr->hash_header;
+    x->hp.policy_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_HEADER;
+    x->hp.header = &x->h;
+    hp[0] = &x->hp;
+    act->n_hash_policy = 1;
+    act->hash_policy = hp;
+  }
   return set_clusters(a, cr, act) == 0 ? act : NULL;
+}
+
+/* The fault filter's per-route config: Any(HTTPFault) with the delay and the abort (a gRPC status),
+ * each for a percentage of the calls. 0 or -1 (memory). */
+static int route_fault(struct arena *a, const struct config_fault *f, Envoy__Config__Route__V3__Route *r) {
+  struct {
+    Envoy__Extensions__Filters__Http__Fault__V3__HTTPFault hf;
+    Envoy__Extensions__Filters__Http__Fault__V3__FaultDelay delay;
+    Envoy__Extensions__Filters__Http__Fault__V3__FaultAbort abort;
+    Envoy__Extensions__Filters__Http__Fault__V3__FractionalPercent delay_pct, abort_pct;
+    Envoy__Config__Route__V3__Route__TypedPerFilterConfigEntry entry;
+    Envoy__Config__Route__V3__Route__TypedPerFilterConfigEntry *entries[1];
+    Google__Protobuf__Any any;
+  } *x = arena_alloc(a, 1, sizeof *x);
+  if (!x) return -1;
+  envoy__extensions__filters__http__fault__v3__httpfault__init(&x->hf);
+  if (f->delay_ms) {
+    envoy__extensions__filters__http__fault__v3__fault_delay__init(&x->delay);
+    envoy__extensions__filters__http__fault__v3__fractional_percent__init(&x->delay_pct);
+    x->delay_pct.numerator = f->delay_percent;
+    x->delay.percentage = &x->delay_pct;
+    x->delay.fault_delay_specifier_case =
+        ENVOY__EXTENSIONS__FILTERS__HTTP__FAULT__V3__FAULT_DELAY__FAULT_DELAY_SPECIFIER_FIXED_DELAY;
+    if (!(x->delay.fixed_delay = duration_ms(a, f->delay_ms))) return -1;
+    x->hf.delay = &x->delay;
+  }
+  if (f->abort_code) {
+    envoy__extensions__filters__http__fault__v3__fault_abort__init(&x->abort);
+    envoy__extensions__filters__http__fault__v3__fractional_percent__init(&x->abort_pct);
+    x->abort_pct.numerator = f->abort_percent;
+    x->abort.percentage = &x->abort_pct;
+    x->abort.error_type_case = ENVOY__EXTENSIONS__FILTERS__HTTP__FAULT__V3__FAULT_ABORT__ERROR_TYPE_GRPC_STATUS;
+    x->abort.grpc_status = f->abort_code;
+    x->hf.abort = &x->abort;
+  }
+  size_t len = protobuf_c_message_get_packed_size(&x->hf.base);
+  uint8_t *buf = arena_alloc(a, len ? len : 1, 1);
+  if (!buf) return -1;
+  protobuf_c_message_pack(&x->hf.base, buf);
+  google__protobuf__any__init(&x->any);
+  x->any.type_url = FAULT_URL;
+  x->any.value.data = buf;
+  x->any.value.len = len;
+  envoy__config__route__v3__route__typed_per_filter_config_entry__init(&x->entry);
+  x->entry.key = FAULT_FILTER;
+  x->entry.value = &x->any;
+  x->entries[0] = &x->entry;
+  r->n_typed_per_filter_config = 1;
+  r->typed_per_filter_config = x->entries;
+  return 0;
 }
 
 /* One RouteConfiguration per listener, named after it: one VirtualHost "*" with the routes in order. */
@@ -334,6 +480,7 @@ static int add_routes(struct snapshot *s, const struct config_listener *l) {
     routes[i].name = cr->name;
     routes[i].action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE;
     if (!(routes[i].match = build_match(&a, cr)) || !(routes[i].route = build_action(&a, cr))) goto out;
+    if ((cr->fault.delay_ms || cr->fault.abort_code) && route_fault(&a, &cr->fault, &routes[i])) goto out;
     rp[i] = &routes[i];
   }
   char *domains[1] = {"*"};
@@ -354,7 +501,45 @@ out:
   return rc;
 }
 
-/* An EDS cluster over ADS, round robin, HTTP/2 upstream (for Envoy; gRPC ignores the options). */
+static Google__Protobuf__UInt32Value *u32(struct arena *a, uint32_t v) {
+  Google__Protobuf__UInt32Value *x = ARENA_NEW(a, Google__Protobuf__UInt32Value, 1);
+  if (!x) return NULL;
+  google__protobuf__uint32_value__init(x);
+  x->value = v;
+  return x;
+}
+
+/* gRFC A50: gRPC runs the success-rate algorithm when enforcing_success_rate is not 0 (Envoy's
+ * default is 100) and the failure-percentage one when enforcing_failure_percentage is not 0 (default
+ * 0): both are always written, so that what is served is what the config says. The consecutive-5xx
+ * ones, which only Envoy runs, are turned off (enforcing 0). */
+static Envoy__Config__Cluster__V3__OutlierDetection *build_outlier(struct arena *a, const struct config_outlier *o) {
+  Envoy__Config__Cluster__V3__OutlierDetection *x = ARENA_NEW(a, Envoy__Config__Cluster__V3__OutlierDetection, 1);
+  if (!x) return NULL;
+  envoy__config__cluster__v3__outlier_detection__init(x);
+  x->interval = duration_ms(a, o->interval_ms);
+  x->base_ejection_time = duration_ms(a, o->base_ejection_ms);
+  x->max_ejection_time = duration_ms(a, o->max_ejection_ms);
+  x->max_ejection_percent = u32(a, o->max_ejection_percent);
+  x->enforcing_consecutive_5xx = u32(a, 0);
+  x->enforcing_success_rate = u32(a, o->success_rate ? o->sr_enforcement : 0);
+  x->enforcing_failure_percentage = u32(a, o->failure_percentage ? o->fp_enforcement : 0);
+  if (!x->interval || !x->base_ejection_time || !x->max_ejection_time || !x->max_ejection_percent ||
+      !x->enforcing_consecutive_5xx || !x->enforcing_success_rate || !x->enforcing_failure_percentage)
+    return NULL;
+  if (o->success_rate && (!(x->success_rate_stdev_factor = u32(a, o->sr_stdev_factor)) ||
+                          !(x->success_rate_minimum_hosts = u32(a, o->sr_minimum_hosts)) ||
+                          !(x->success_rate_request_volume = u32(a, o->sr_request_volume))))
+    return NULL;
+  if (o->failure_percentage && (!(x->failure_percentage_threshold = u32(a, o->fp_threshold)) ||
+                                !(x->failure_percentage_minimum_hosts = u32(a, o->fp_minimum_hosts)) ||
+                                !(x->failure_percentage_request_volume = u32(a, o->fp_request_volume))))
+    return NULL;
+  return x;
+}
+
+/* An EDS cluster over ADS, round robin or ring hash, HTTP/2 upstream (for Envoy; gRPC ignores the
+ * options), circuit breaking and outlier detection when configured. */
 static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
   Envoy__Config__Core__V3__Http2ProtocolOptions h2 = ENVOY__CONFIG__CORE__V3__HTTP2_PROTOCOL_OPTIONS__INIT;
   Envoy__Extensions__Upstreams__Http__V3__HttpProtocolOptions__ExplicitHttpConfig ex =
@@ -403,7 +588,14 @@ static int add_cluster(struct snapshot *s, const struct config_cluster *c) {
     cb.thresholds = ths;
     cl.circuit_breakers = &cb;
   }
-  int rc = table_add(&s->tables[SNAP_CDS], c->name, &cl.base);
+  struct arena a = {0};
+  int rc = -1;
+  /* Ring hash with gRPC's and Envoy's defaults (XX_HASH, rings of 1024 up to the client's cap). */
+  if (c->ring_hash) cl.lb_policy = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__RING_HASH;
+  if (c->outlier.set && !(cl.outlier_detection = build_outlier(&a, &c->outlier))) goto out;
+  rc = table_add(&s->tables[SNAP_CDS], c->name, &cl.base);
+out:
+  arena_free(&a);
   free(hpo_any.value.data);
   return rc;
 }

@@ -81,7 +81,8 @@ static void test_routes(void) {
   bad(route("path: /helloworld.Greeter"), "t.yaml:5: route path \"/helloworld.Greeter\" must be /SERVICE/METHOD");
   bad(route("path: /a/b/c"), "must be /SERVICE/METHOD");
   bad(route("path: //b"), "must be /SERVICE/METHOD");
-  bad(route("prefix: /a/\n      path: /a/b"), "t.yaml:6: a route matches a prefix or a path, not both");
+  bad(route("prefix: /a/\n      path: /a/b"), "t.yaml:5: a route matches one of a prefix, a path or a regex");
+  bad(route("regex: ^/a\n      path: /a/b"), "t.yaml:5: a route matches one of a prefix, a path or a regex");
   bad(route("case_sensitive: \"no\""), "\"case_sensitive\" must be true or false");
   bad(route("timeout: 0s"), "t.yaml:5: timeout must be a duration above 0");
   bad(route("timeout: soon"), "timeout must be a duration");
@@ -90,18 +91,86 @@ static void test_routes(void) {
   bad(route("headers: [{name: \":path\", exact: a}]"), "is a pseudo-header");
   bad(route("headers: [{name: X-Preview, exact: a}]"), "must be lower case");
   bad(route("headers: [{name: x, exact: a, prefix: b}]"), "header \"x\": one of exact, prefix");
-  bad(route("headers: [{name: x}]"), "header \"x\" needs exact, prefix, suffix, present or range");
+  bad(route("headers: [{name: x}]"), "header \"x\" needs exact, prefix, suffix, present, range or regex");
   bad(route("headers: [{name: x, present: false}]"), "present: false is written invert: true");
   bad(route("headers: [{name: x, range: [5, 5]}]"), "needs lo < hi");
   bad(route("headers: [{name: x, range: [a, 5]}]"), "a range bound must be an integer");
   bad(route("headers: [{name: x, prefix: \"\"}]"), "an empty prefix matches everything");
-  bad(route("headers: [{name: x, exact: a, regex: b}]"), "unknown key \"regex\" in a header match");
+  bad(route("headers: [{name: x, exact: a, regex: b}]"), "header \"x\": one of exact, prefix, suffix, present, range, regex");
   bad(route("headers: {name: x}"), "route headers must be a list");
   c = ok("spec:\n  clusters:\n  - {name: a, max_requests: 3}\n");
   REQUIRE(c->clusters[0].max_requests == 3, "max_requests");
   config_free(c);
   bad("spec:\n  clusters:\n  - {name: a, max_requests: 0}\n",
       "t.yaml:3: \"max_requests\" must be an integer in 1..1000000");
+}
+
+/* Issue 12: regex matchers (RE2), retry, fault injection, ring hash, outlier detection. */
+static void test_route_actions(void) {
+  struct config *c =
+      ok(route("regex: \"^/grpc\\\\.testing\\\\..*/UnaryCall$\"\n      headers:\n"
+               "      - {name: xds_md, regex: \"^em.*me$\"}"));
+  const struct config_route *r = &c->listeners[0].routes[0];
+  REQUIRE(r->regex && strcmp(r->regex, "^/grpc\\.testing\\..*/UnaryCall$") == 0 && !r->prefix && !r->path,
+          "a route regex (got %s)", r->regex ? r->regex : "NULL");
+  REQUIRE(r->n_headers == 1 && r->headers[0].kind == HDR_REGEX && strcmp(r->headers[0].value, "^em.*me$") == 0,
+          "a header regex");
+  config_free(c);
+  bad(route("regex: \"a(b\""), "t.yaml:5: route regex \"a(b\" is not RE2 syntax: missing ): a(b");
+  bad(route("regex: \"(?<n>a)\""), "is not RE2 syntax"); /* RE2 has no (?<name>) in this version */
+  bad(route("regex: \"a\\\\1\""), "is not RE2 syntax");  /* no backreferences in RE2 */
+  bad(route("headers: [{name: a, regex: \"\"}]"), "an empty header regex matches only the empty string");
+
+  c =
+      ok(route("retry: {on: [unavailable, cancelled], attempts: 3, backoff: {base: 100ms, max: 1s}}\n"
+               "      fault: {delay: {fixed: 2s, percent: 50}, abort: {code: unauthenticated, percent: 25}}"));
+  r = &c->listeners[0].routes[0];
+  REQUIRE(r->retry.on == (RETRY_UNAVAILABLE | RETRY_CANCELLED) && r->retry.attempts == 3 && r->retry.base_ms == 100 &&
+              r->retry.max_ms == 1000,
+          "retry on two codes, 3 attempts, backoff 100 ms .. 1 s");
+  REQUIRE(r->fault.delay_ms == 2000 && r->fault.delay_percent == 50 && r->fault.abort_code == 16 &&
+              r->fault.abort_percent == 25,
+          "fault: 2 s delay for 50%%, UNAUTHENTICATED (16) for 25%%");
+  config_free(c);
+  c = ok(route("retry: {on: [internal]}\n      fault: {abort: {code: 14}}"));
+  r = &c->listeners[0].routes[0];
+  REQUIRE(r->retry.attempts == 2 && r->retry.base_ms == 25 && r->retry.max_ms == 250,
+          "retry defaults: 2 attempts, gRPC's 25 ms base, 10 times that at most");
+  REQUIRE(r->fault.abort_code == 14 && r->fault.abort_percent == 100 && r->fault.delay_ms == 0,
+          "an abort by number, for every call");
+  config_free(c);
+  bad(route("retry: {on: [not-found]}"), "t.yaml:5: retry on \"not-found\": gRPC clients retry on cancelled");
+  bad(route("retry: {on: []}"), "retry needs \"on\"");
+  bad(route("retry: {on: [internal], attempts: 6}"), "\"attempts\" must be an integer in 2..5");
+  bad(route("retry: {on: [internal, internal]}"), "retry on \"internal\" twice");
+  bad(route("retry: {on: [internal], backoff: {base: 1s, max: 100ms}}"), "retry backoff: max must be at least base");
+  bad(route("fault: {}"), "fault needs a delay, an abort or both");
+  bad(route("fault: {delay: {percent: 10}}"), "fault delay needs \"fixed\"");
+  bad(route("fault: {abort: {code: ok}}"), "is a gRPC status: a name such as unavailable, or 1..16");
+  bad(route("fault: {abort: {code: 17}}"), "is a gRPC status");
+  bad(route("fault: {abort: {code: 14, percent: 101}}"), "\"percent\" must be an integer in 0..100");
+
+  c =
+      ok("spec:\n  listeners:\n  - name: l\n    routes:\n    - hash_header: x-user\n      clusters: [{name: a}]\n"
+         "  clusters:\n  - name: a\n    lb: ring_hash\n    outlier_detection:\n      interval: 1s\n"
+         "      failure_percentage: {threshold: 50, minimum_hosts: 2, request_volume: 10}\n");
+  REQUIRE(strcmp(c->listeners[0].routes[0].hash_header, "x-user") == 0 && c->clusters[0].ring_hash, "ring hash");
+  const struct config_outlier *o = &c->clusters[0].outlier;
+  REQUIRE(o->set && o->interval_ms == 1000 && o->base_ejection_ms == 30000 && o->max_ejection_ms == 300000 &&
+              o->max_ejection_percent == 10 && !o->success_rate && o->failure_percentage && o->fp_threshold == 50 &&
+              o->fp_enforcement == 100 && o->fp_minimum_hosts == 2 && o->fp_request_volume == 10,
+          "outlier detection: failure percentage, Envoy's defaults elsewhere");
+  config_free(c);
+  bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - hash_header: x-user\n      clusters: [{name: a}]\n"
+      "  clusters:\n  - name: a\n",
+      "t.yaml:5: route \"\" hashes on \"x-user\" but its cluster \"a\" is not lb: ring_hash");
+  bad(route("hash_header: x-key-bin"), "hash_header \"x-key-bin\" ends in -bin");
+  bad("spec:\n  clusters:\n  - {name: a, lb: least_request}\n",
+      "t.yaml:3: cluster \"a\": lb is round_robin or ring_hash");
+  bad("spec:\n  clusters:\n  - name: a\n    outlier_detection: {interval: 1s}\n",
+      "outlier_detection needs success_rate, failure_percentage or both");
+  bad("spec:\n  clusters:\n  - name: a\n    outlier_detection: {max_ejection_percent: 101, success_rate: {}}\n",
+      "\"max_ejection_percent\" must be an integer in 0..100");
 }
 
 /* Issue 12: endpoints grouped into localities with zone, priority and weight. */
@@ -225,6 +294,7 @@ int main(void) {
 
   test_routes();
   test_localities();
+  test_route_actions();
 
   uint32_t w[] = {95, 5}, w2[] = {50, 49}, sum;
   REQUIRE(config_weights_check(w, 2, &sum) == 0 && sum == 100, "95/5 sums to 100");

@@ -3,8 +3,12 @@
 #include <string.h>
 
 #include "config.h"
+#include "envoy/config/cluster/v3/cluster.pb-c.h"
 #include "envoy/config/endpoint/v3/endpoint.pb-c.h"
+#include "envoy/config/listener/v3/listener.pb-c.h"
 #include "envoy/config/route/v3/route.pb-c.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb-c.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb-c.h"
 #include "snapshot.h"
 #include "xtest.h"
 
@@ -74,8 +78,99 @@ static void test_localities(void) {
   config_free(c);
 }
 
+/* Issue 12's route and cluster features on the wire: regex, retry, hash and fault on the route, the
+ * fault filter before the router in the listener's HCM, ring hash and outlier detection. */
+static void test_route_features(void) {
+  struct config *c =
+      cfg("spec:\n  listeners:\n  - name: l\n    routes:\n    - regex: \"^/a/.*$\"\n"
+          "      headers: [{name: k, regex: \"v+\"}]\n"
+          "      retry: {on: [unavailable, internal], attempts: 4, backoff: {base: 10ms, max: 90ms}}\n"
+          "      fault: {delay: {fixed: 1500ms, percent: 30}, abort: {code: unauthenticated, percent: 20}}\n"
+          "      hash_header: x-user\n      clusters: [{name: a}]\n"
+          "  - name: plain\n    routes:\n    - clusters: [{name: a}]\n"
+          "  clusters:\n  - name: a\n    lb: ring_hash\n    outlier_detection:\n      interval: 2s\n"
+          "      failure_percentage: {threshold: 60}\n");
+  struct snapshot *s;
+  REQUIRE(snapshot_build(c, resolve, NULL, &s) == 0, "builds");
+  const struct snapshot_resource *r = snapshot_find(&s->tables[SNAP_RDS], "l");
+  Envoy__Config__Route__V3__RouteConfiguration *rc =
+      envoy__config__route__v3__route_configuration__unpack(NULL, r->len, r->data);
+  REQUIRE(rc, "RDS decodes");
+  const Envoy__Config__Route__V3__Route *rt = rc->virtual_hosts[0]->routes[0];
+  REQUIRE(rt->match->path_specifier_case == ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_SAFE_REGEX &&
+              strcmp(rt->match->safe_regex->regex, "^/a/.*$") == 0,
+          "safe_regex path");
+  REQUIRE(rt->match->n_headers == 1 &&
+              rt->match->headers[0]->header_match_specifier_case ==
+                  ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_SAFE_REGEX_MATCH &&
+              strcmp(rt->match->headers[0]->safe_regex_match->regex, "v+") == 0,
+          "safe_regex_match header");
+  const Envoy__Config__Route__V3__RetryPolicy *rp = rt->route->retry_policy;
+  REQUIRE(rp && strcmp(rp->retry_on, "internal,unavailable") == 0 && rp->num_retries->value == 3 &&
+              rp->retry_back_off->base_interval->nanos == 10000000 &&
+              rp->retry_back_off->max_interval->nanos == 90000000,
+          "retry_on in gRPC's names, num_retries 3 (4 attempts), backoff 10 ms .. 90 ms (got %s)",
+          rp ? rp->retry_on : "none");
+  REQUIRE(rt->route->n_hash_policy == 1 && strcmp(rt->route->hash_policy[0]->header->header_name, "x-user") == 0,
+          "hash policy on x-user");
+  REQUIRE(rt->n_typed_per_filter_config == 1 &&
+              strcmp(rt->typed_per_filter_config[0]->key, "envoy.filters.http.fault") == 0 &&
+              strcmp(rt->typed_per_filter_config[0]->value->type_url,
+                     "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault") == 0,
+          "the fault filter's per-route config");
+  const Google__Protobuf__Any *fa = rt->typed_per_filter_config[0]->value;
+  Envoy__Extensions__Filters__Http__Fault__V3__HTTPFault *hf =
+      envoy__extensions__filters__http__fault__v3__httpfault__unpack(NULL, fa->value.len, fa->value.data);
+  REQUIRE(hf && hf->delay && hf->delay->fixed_delay->seconds == 1 && hf->delay->fixed_delay->nanos == 500000000 &&
+              hf->delay->percentage->numerator == 30 && hf->delay->percentage->denominator == 0 && hf->abort &&
+              hf->abort->error_type_case ==
+                  ENVOY__EXTENSIONS__FILTERS__HTTP__FAULT__V3__FAULT_ABORT__ERROR_TYPE_GRPC_STATUS &&
+              hf->abort->grpc_status == 16 && hf->abort->percentage->numerator == 20,
+          "HTTPFault: 1.5 s for 30 of HUNDRED, grpc_status 16 for 20");
+  envoy__extensions__filters__http__fault__v3__httpfault__free_unpacked(hf, NULL);
+  envoy__config__route__v3__route_configuration__free_unpacked(rc, NULL);
+
+  /* The listener with a fault route has the fault filter before the router; the other only the router. */
+  const char *names[] = {"l", "plain"};
+  for (int i = 0; i < 2; i++) {
+    r = snapshot_find(&s->tables[SNAP_LDS_API], names[i]);
+    Envoy__Config__Listener__V3__Listener *l = envoy__config__listener__v3__listener__unpack(NULL, r->len, r->data);
+    const Google__Protobuf__Any *ha = l->api_listener->api_listener;
+    Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager *h =
+        envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__unpack(
+            NULL, ha->value.len, ha->value.data);
+    if (i == 0)
+      REQUIRE(h->n_http_filters == 2 && strcmp(h->http_filters[0]->name, "envoy.filters.http.fault") == 0 &&
+                  strcmp(h->http_filters[1]->name, "envoy.filters.http.router") == 0 &&
+                  strstr(h->http_filters[0]->typed_config->type_url, "fault.v3.HTTPFault") &&
+                  h->http_filters[0]->typed_config->value.len == 0,
+              "fault filter (typed, empty), then the router");
+    else
+      REQUIRE(h->n_http_filters == 1 && strcmp(h->http_filters[0]->name, "envoy.filters.http.router") == 0,
+              "a listener without faults keeps the router alone");
+    envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__free_unpacked(h, NULL);
+    envoy__config__listener__v3__listener__free_unpacked(l, NULL);
+  }
+
+  r = snapshot_find(&s->tables[SNAP_CDS], "a");
+  Envoy__Config__Cluster__V3__Cluster *cl = envoy__config__cluster__v3__cluster__unpack(NULL, r->len, r->data);
+  REQUIRE(cl && cl->lb_policy == ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__RING_HASH, "RING_HASH");
+  const Envoy__Config__Cluster__V3__OutlierDetection *od = cl->outlier_detection;
+  REQUIRE(od && od->interval->seconds == 2 && od->base_ejection_time->seconds == 30 &&
+              od->max_ejection_time->seconds == 300 && od->max_ejection_percent->value == 10 &&
+              od->enforcing_success_rate->value == 0 && od->enforcing_failure_percentage->value == 100 &&
+              od->failure_percentage_threshold->value == 60 && od->failure_percentage_minimum_hosts->value == 5 &&
+              od->failure_percentage_request_volume->value == 50 && od->enforcing_consecutive_5xx->value == 0 &&
+              !od->success_rate_stdev_factor,
+          "outlier detection: failure percentage on, success rate and consecutive 5xx off");
+  envoy__config__cluster__v3__cluster__free_unpacked(cl, NULL);
+  snapshot_free(s);
+  config_free(c);
+}
+
 int main(void) {
   test_localities();
+  test_route_features();
   struct config *c = cfg(config_y1);
   struct snapshot *s, *s2, *s3;
   REQUIRE(snapshot_build(c, resolve, NULL, &s) == 0, "builds");

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Route and cluster features of issue 12 through real clients: greeter-client (gRPC C-core),
+# grpc-js-xds and a real Envoy (the same routes, served as its socket listener):
+#   - fault injection (gRFC A33): x-fault: abort -> every call ends UNAUTHENTICATED (16) without
+#     reaching a server; x-fault: delay -> every call is held 2 s, so a client with a 1 s deadline gets
+#     DEADLINE_EXCEEDED, while the same client without the header is answered;
+#   - regex matching (RE2): a path regex plus a header regex (whole-value match) -> server-v2; a header
+#     value that matches only in part does not;
+#   - ring hash (gRFC A42): hash_header x-user on a lb: ring_hash cluster of 3 servers -> every call of
+#     a user goes to one server, through grpc-js and Envoy. Not through C-core: Debian 12's gRPC 1.51.1
+#     crashes (SIGSEGV in ring_hash's WorkSerializerRunner, grpc/grpc#31766, fixed by #32012 after
+#     1.51.1) as soon as it gets a RING_HASH cluster, so the ring hash route is on a listener of its own
+#     ("sticky") that no C-core client here dials;
+#   - no client NACKs anything.
+NET_BASE=210
+DNS_PORT=5510
+. "$(dirname "$0")/xlib.sh"
+: "${XDS_JS_DIR:?XDS_JS_DIR must name the grpc-js install (js_setup.sh)}"
+ENVOY=$(bash "$(dirname "$0")/../../scripts/envoy-path.sh") || fail "no Envoy: bash scripts/deps.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ENVOY_ADDR=$NET.$((NET_BASE + 9))
+
+start_dns
+for i in 1 2; do
+  start_server "v1-$i" "$NET.$((NET_BASE + i))"
+  echo "$NET.$((NET_BASE + i)) server-v1" >>"$HOSTS"
+done
+start_server v2-1 "$NET.$((NET_BASE + 3))"
+echo "$NET.$((NET_BASE + 3)) server-v2" >>"$HOSTS"
+for i in 1 2 3; do
+  start_server "ring-$i" "$NET.$((NET_BASE + 3 + i))"
+  echo "$NET.$((NET_BASE + 3 + i)) server-ring" >>"$HOSTS"
+done
+dns_reload
+for i in 1 2 3 4 5 6; do wait_port "$NET.$((NET_BASE + i))" 50051; done
+
+cat >"$T/features.yaml" <<YAML
+name: features
+spec:
+  listeners:
+  - name: server
+    address: $ENVOY_ADDR
+    port: 8080
+    routes:
+    - name: abort
+      headers: [{name: x-fault, exact: abort}]
+      fault: {abort: {code: unauthenticated, percent: 100}}
+      clusters: [{name: server-v1}]
+    - name: delay
+      headers: [{name: x-fault, exact: delay}]
+      fault: {delay: {fixed: 2s, percent: 100}}
+      clusters: [{name: server-v1}]
+    - name: regex
+      regex: "^/helloworld\\\\.Greeter/Say[A-Z][a-z]+$"
+      headers: [{name: x-route, regex: "re.*x"}]
+      clusters: [{name: server-v2}]
+    - name: rest
+      clusters: [{name: server-v1}]
+  - name: sticky
+    address: $ENVOY_ADDR
+    port: 8081
+    routes:
+    - name: sticky
+      hash_header: x-user
+      clusters: [{name: server-ring}]
+  clusters:
+  - {name: server-v1, endpoints: [{address: server-v1, port: 50051}]}
+  - {name: server-v2, endpoints: [{address: server-v2, port: 50051}]}
+  - {name: server-ring, lb: ring_hash, endpoints: [{address: server-ring, port: 50051}]}
+YAML
+check "--check accepts the routes" "$BIN/xdsd" --check "$T/features.yaml"
+configmap_init "$T/features.yaml"
+start_xdsd
+
+cat >"$T/bootstrap.json" <<JSON
+{"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
+ "node":{"id":"NODE","cluster":"test","locality":{"zone":"z1"}}}
+JSON
+# greeter NAME METADATA [TARGET] [RPC_TIMEOUT]: a greeter-client with its own node id, summaries every 250 ms.
+greeter() {
+  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
+  spawn "$1" env GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" SERVER_ADDRESS="${3:-xds:///server}" NAME="$1" \
+    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY=5 WAIT_FOR_READY=0 RPC_TIMEOUT="${4:-10s}" \
+    "$BIN/greeter-client"
+}
+# js NAME METADATA [TARGET]: grpc-js-xds, windows of 250 ms.
+js() {
+  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
+  spawn "$1" env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" TARGET="${3:-xds:///server}" \
+    METADATA="$2" CONCURRENCY=5 PROTO="$ROOT/proto/helloworld.proto" node "$(dirname "$0")/js/client.js"
+}
+greeter abort "x-fault=abort"
+greeter delay "x-fault=delay" "" 1s
+greeter nodelay "" "" 1s
+greeter regex "x-route=regex-x"
+greeter noregex "x-route=regex-xy"
+js js-abort "x-fault=abort"
+js js-alice "x-user=alice" xds:///sticky
+js js-bob "x-user=bob" xds:///sticky
+envoy_bootstrap "$T/envoy.yaml" "$ENVOY_ADDR"
+spawn envoy "$ENVOY" -c "$T/envoy.yaml" --service-node envoy-1 --service-cluster client --concurrency 1 \
+  --disable-hot-restart --log-level warn
+wait_for 30 sh -c "curl -sf http://$ENVOY_ADDR:9901/ready | grep -q LIVE"
+wait_port "$ENVOY_ADDR" 8080 20
+wait_port "$ENVOY_ADDR" 8081 20
+greeter envoy-abort "x-fault=abort" "ipv4:$ENVOY_ADDR:8080"
+greeter envoy-delay "x-fault=delay" "ipv4:$ENVOY_ADDR:8080" 1s
+greeter envoy-regex "x-route=regex-x" "ipv4:$ENVOY_ADDR:8080"
+greeter envoy-alice "x-user=alice" "ipv4:$ENVOY_ADDR:8081"
+greeter envoy-bob "x-user=bob" "ipv4:$ENVOY_ADDR:8081"
+
+# servers_of LOG: the servers that answered in LOG's windows after the first four (start-up), sorted
+# and unique, and "fail" when any RPC failed there.
+servers_of() {
+  grep -E ' summary |^js window' "$1" | grep -v final=1 | tail -n +5 |
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v = kv[2]; sub(/\/.*/, "", v)
+             if (kv[1] == "failed" && v > 0) f = 1
+             if (kv[1] ~ /^(v1|v2|ring)-[0-9]+$/ && v > 0) s[kv[1]] = 1 } }
+         END { for (k in s) print k; if (f) print "fail" }' | sort | paste -sd ' '
+}
+for c in abort delay nodelay regex noregex js-abort js-alice js-bob envoy-abort envoy-delay envoy-regex envoy-alice envoy-bob; do
+  wait_for 40 sh -c "[ \$(grep -cE ' summary |^js window' '$T/$c.log') -ge 12 ]"
+done
+
+# Faults: no server is reached; the codes are the configured abort's and the deadline's.
+for c in abort envoy-abort; do
+  check "$c: every call fails UNAUTHENTICATED, none answered ($(servers_of "$T/$c.log"))" \
+    sh -c "test '$(servers_of "$T/$c.log")' = fail && grep -q 'code=16 UNAUTHENTICATED' '$T/$c.log' &&
+      ! grep -E 'code=[0-9]+' '$T/$c.log' | grep -qv 'code=16'"
+done
+check "js-abort: grpc-js fails every call with code 16 ($(servers_of "$T/js-abort.log"))" \
+  sh -c "test '$(servers_of "$T/js-abort.log")' = fail && grep -q 'js ERROR code=16' '$T/js-abort.log' &&
+    ! grep 'js ERROR' '$T/js-abort.log' | grep -qv 'code=16'"
+for c in delay envoy-delay; do
+  check "$c: the 2 s delay ends every 1 s call DEADLINE_EXCEEDED ($(servers_of "$T/$c.log"))" \
+    sh -c "test '$(servers_of "$T/$c.log")' = fail && grep -q 'code=4 DEADLINE_EXCEEDED' '$T/$c.log' &&
+      ! grep -q 'v1-[12]: Hello' '$T/$c.log'"
+done
+check "the same 1 s client without x-fault is answered by v1 ($(servers_of "$T/nodelay.log"))" \
+  sh -c "test '$(servers_of "$T/nodelay.log")' = 'v1-1 v1-2'"
+# Regex: path and header both match -> v2; a header that matches only a prefix of its value -> v1.
+for c in regex envoy-regex; do
+  check "$c: the regex route reaches only v2 ($(servers_of "$T/$c.log"))" test "$(servers_of "$T/$c.log")" = v2-1
+done
+check "a header value the regex matches only in part falls through to v1 ($(servers_of "$T/noregex.log"))" \
+  test "$(servers_of "$T/noregex.log")" = "v1-1 v1-2"
+# Ring hash: one server per user, through grpc-js and Envoy.
+for c in js-alice js-bob envoy-alice envoy-bob; do
+  got=$(servers_of "$T/$c.log")
+  check "$c: every call of the user goes to one ring server ($got)" sh -c "echo '$got' | grep -Eqx 'ring-[123]'"
+done
+check "no client NACKed anything" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
+  [.nodes[] | .types[] | .last_nack == null] | all' >/dev/null"
+check "every client and Envoy are connected (9 streams: 5 greeter-clients, 3 grpc-js, Envoy)" \
+  sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '.streams == 9' >/dev/null"
