@@ -194,6 +194,18 @@ static int parse_header(struct cparse *p, const struct ytree *t, struct config_h
   return 0;
 }
 
+/* A duration above 0 under `key` of map `t`, or `def` when it is left out. At most protobuf's
+ * Duration range (10,000 years): clients NACK a Duration beyond it. */
+#define DURATION_MAX_MS (315576000000LL * 1000)
+static int get_duration(struct cparse *p, const struct ytree *t, const char *key, int64_t def, int64_t *out) {
+  const struct ytree *v = ytree_get(t, key);
+  *out = def;
+  if (!v) return 0;
+  if (v->kind != YTREE_SCALAR || parse_duration_ms(v->value, out) != 0 || *out <= 0 || *out > DURATION_MAX_MS)
+    return perr(p, v->line, "\"%s\" must be a duration above 0, such as 2s or 500ms (at most 87660000h)", key);
+  return 0;
+}
+
 /* prefix, path or regex, case_sensitive, headers, timeout. */
 static int parse_match(struct cparse *p, const struct ytree *t, struct config_route *r) {
   const struct ytree *pv = ytree_get(t, "prefix"), *pa = ytree_get(t, "path"), *re = ytree_get(t, "regex");
@@ -218,22 +230,7 @@ static int parse_match(struct cparse *p, const struct ytree *t, struct config_ro
   if (n && !(r->headers = calloc(n, sizeof *r->headers))) return perr(p, t->line, "out of memory");
   for (const struct ytree *h = hs ? hs->child : NULL; h; h = h->next)
     if (parse_header(p, h, &r->headers[r->n_headers++])) return -1;
-  const struct ytree *to = ytree_get(t, "timeout");
-  if (to) {
-    if (to->kind != YTREE_SCALAR || parse_duration_ms(to->value, &r->timeout_ms) != 0 || r->timeout_ms <= 0)
-      return perr(p, to->line, "timeout must be a duration above 0, such as 2s or 500ms");
-  }
-  return 0;
-}
-
-/* A duration above 0 under `key` of map `t`, or `def` when it is left out. */
-static int get_duration(struct cparse *p, const struct ytree *t, const char *key, int64_t def, int64_t *out) {
-  const struct ytree *v = ytree_get(t, key);
-  *out = def;
-  if (!v) return 0;
-  if (v->kind != YTREE_SCALAR || parse_duration_ms(v->value, out) != 0 || *out <= 0)
-    return perr(p, v->line, "\"%s\" must be a duration above 0, such as 2s or 500ms", key);
-  return 0;
+  return get_duration(p, t, "timeout", 0, &r->timeout_ms);
 }
 
 /* retry: {on: [codes], attempts: 2..5, backoff: {base, max}} (gRFC A44). */

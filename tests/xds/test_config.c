@@ -84,8 +84,11 @@ static void test_routes(void) {
   bad(route("prefix: /a/\n      path: /a/b"), "t.yaml:5: a route matches one of a prefix, a path or a regex");
   bad(route("regex: ^/a\n      path: /a/b"), "t.yaml:5: a route matches one of a prefix, a path or a regex");
   bad(route("case_sensitive: \"no\""), "\"case_sensitive\" must be true or false");
-  bad(route("timeout: 0s"), "t.yaml:5: timeout must be a duration above 0");
-  bad(route("timeout: soon"), "timeout must be a duration");
+  bad(route("timeout: 0s"), "t.yaml:5: \"timeout\" must be a duration above 0");
+  /* Beyond protobuf's Duration range (315576000000 s) C-core NACKs the route configuration. */
+  bad(route("timeout: 87660001h"), "t.yaml:5: \"timeout\" must be a duration above 0, such as 2s or 500ms (at most");
+  bad(route("fault: {delay: {fixed: 90000000h}}"), "\"fixed\" must be a duration above 0");
+  bad(route("timeout: soon"), "\"timeout\" must be a duration");
   bad(route("headers: [{name: x-data-bin, exact: a}]"), "header \"x-data-bin\" ends in -bin");
   bad(route("headers: [{name: grpc-timeout, exact: a}]"), "header \"grpc-timeout\" starts with grpc-");
   bad(route("headers: [{name: \":path\", exact: a}]"), "is a pseudo-header");
