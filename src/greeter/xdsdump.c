@@ -27,16 +27,19 @@ static void field(FILE *out, const char *key, const char *v) {
 
 void xdsdump_print(FILE *out) {
   grpc_slice s = grpc_dump_xds_configs();
-  Envoy__Service__Status__V3__ClientConfig *cc =
-      envoy__service__status__v3__client_config__unpack(NULL, GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
+  xdsdump_format(GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), out);
+  grpc_slice_unref(s);
+}
+
+void xdsdump_format(const uint8_t *buf, size_t len, FILE *out) {
+  Envoy__Service__Status__V3__ClientConfig *cc = envoy__service__status__v3__client_config__unpack(NULL, len, buf);
   char ts[32];
   time_t t = time(NULL);
   struct tm tm;
   localtime_r(&t, &tm);
   strftime(ts, sizeof ts, "%Y/%m/%d %H:%M:%S", &tm);
   if (!cc) {
-    fprintf(out, "%s xds-config error=\"the dump (%zu bytes) is not a ClientConfig\"\n", ts, GRPC_SLICE_LENGTH(s));
-    grpc_slice_unref(s);
+    fprintf(out, "%s xds-config error=\"the dump (%zu bytes) is not a ClientConfig\"\n", ts, len);
     return;
   }
   for (size_t i = 0; i < cc->n_generic_xds_configs; i++) {
@@ -56,6 +59,5 @@ void xdsdump_print(FILE *out) {
   field(out, "node", cc->node && cc->node->id ? cc->node->id : "");
   fputc('\n', out);
   envoy__service__status__v3__client_config__free_unpacked(cc, NULL);
-  grpc_slice_unref(s);
   fflush(out);
 }

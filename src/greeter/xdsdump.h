@@ -5,10 +5,15 @@
 #ifndef GREETER_XDSDUMP_H
 #define GREETER_XDSDUMP_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Prints the dump to `out` ("xds-config ..." lines, then "xds-config resources=N"). Without an xDS
  * channel the dump is empty (resources=0). */
 void xdsdump_print(FILE *out);
+
+/* The same lines for `len` bytes of a serialized ClientConfig (pure: xdsdump_print hands it C-core's). */
+void xdsdump_format(const uint8_t *buf, size_t len, FILE *out);
 
 #endif

@@ -68,7 +68,11 @@ spec:
   - {name: server-v2, endpoints: [{address: server-v2, port: 50051}]}
   - {name: server-ring, lb: ring_hash, endpoints: [{address: server-ring, port: 50051}]}
 YAML
-check "--check accepts the routes" "$BIN/xdsd" --check "$T/features.yaml"
+"$BIN/xdsd" --check "$T/features.yaml" >"$T/check.txt" || fail "--check refuses the config: $(cat "$T/check.txt")"
+check "--check lists the features" sh -c "grep -q 'fault-abort=16/100%' '$T/check.txt' &&
+  grep -q 'fault-delay=2000ms/100%' '$T/check.txt' && grep -q 'regex=^/helloworld' '$T/check.txt' &&
+  grep -q 'header:x-route:regex=re.\*x' '$T/check.txt' && grep -q 'hash=header:x-user' '$T/check.txt' &&
+  grep -q 'lb=RING_HASH' '$T/check.txt' && grep -q 'note: cluster server-ring is RING_HASH' '$T/check.txt'"
 configmap_init "$T/features.yaml"
 start_xdsd
 
