@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Greeter benchmark (not a test): RPC/s, p50/p99 latency and server CPU per RPC of our greeter-server
-# (RESPONSE_DELAY=0, LOG_LEVEL=warn) against the C++ peer (tests/compat/greeter_cpp_server.cc: libgrpc++
-# async API, one completion-queue thread, same reply), in the same run, on the same machine.
+# (RESPONSE_DELAY=0, LOG_LEVEL=warn) against two peers, in the same run, on the same machine:
+# - cpp: the C++ peer (tests/compat/greeter_cpp_server.cc: libgrpc++ async API, one completion-queue
+#   thread, same reply);
+# - go: the Go peer (bench/peers/greeter: grpc-go's defaults and its own helloworld package, same reply),
+#   built here once into ${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb/peers/ (bench/peers/build.sh; needs Go >= 1.26).
 #
 # Load: h2load (gRPC-framed POST of a HelloRequest on one HTTP/2 connection, -m outstanding streams) and our
 # greeter-client (one channel, CONCURRENCY calls per round), at 1, 10 and 100 outstanding calls.
 # Fairness: each server is pinned to CPU $SERVER_CPU, the load generator to CPU $LOAD_CPU; only one server
-# is under load at a time; every repeat measures ours and the peer back to back in short runs, alternating
-# who goes first, and the ratio of each pair is taken before the median: the machines we run on are shared,
-# and short paired runs see the same background load far more often than long ones do.
+# is under load at a time; every repeat measures the three servers back to back in short runs, in an order
+# that changes each repeat (ORDERS: over 6 repeats each server goes first twice and each of two servers goes
+# before the other 3 times), and the ratios ours/cpp and ours/go of each repeat are taken before the median:
+# the machines we run on are shared, and short runs close together see the same background load far more
+# often than long ones do. grpc-go sizes GOMAXPROCS from the CPUs it may run on (sched_getaffinity), so
+# taskset gives it one CPU as it gives the others; the Go peer logs its GOMAXPROCS and it is checked below.
 #
 # Usage: bash bench/greeter/run.sh  (BIN defaults to build/bin; `make bench` sets it)
 # Knobs: BENCH_SECONDS (h2load run, default 1), BENCH_CLIENT_CALLS (calls per greeter-client run: 5000 per
@@ -34,22 +40,31 @@ for prog in greeter-server greeter-cpp-server greeter-client greeter-cpp-client;
 done
 command -v h2load >/dev/null || fail "h2load is missing (Debian: nghttp2-client; make deps)"
 [ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs: one for the server, one for the load generator"
+# The Go peer (bench/peers/greeter), built once and cached by bench/peers/build.sh.
+GO_SERVER=$(bash bench/peers/build.sh greeter) || fail "cannot build the Go peer (bench/peers/greeter)"
 
-# Both servers answer "<4-char NAME>: Hello bench", so every reply is the same 24 bytes on the wire
+# Every server answers "<4-char NAME>: Hello bench", so every reply is the same 24 bytes on the wire
 # (5-byte gRPC prefix + HelloReply 0a 11 + 17 chars): h2load's DATA byte count then proves that every
 # request got a whole reply message, which a gRPC error (HTTP 200 with a trailers-only response) would not.
-declare -A ADDR=([ours]=127.0.4.100:50051 [peer]=127.0.4.101:50051)
+SERVERS=(ours cpp go)
+declare -A ADDR=([ours]=127.0.4.100:50051 [cpp]=127.0.4.101:50051 [go]=127.0.4.102:50051)
+declare -A NAME=([ours]=ours [cpp]=cpp_ [go]=go__)
 REPLY_BYTES=24
-spawn ours env NAME=ours LISTEN_ADDRESS=${ADDR[ours]} RESPONSE_DELAY=0 LOG_LEVEL=warn \
+spawn ours env NAME=${NAME[ours]} LISTEN_ADDRESS=${ADDR[ours]} RESPONSE_DELAY=0 LOG_LEVEL=warn \
   taskset -c "$SERVER_CPU" "$BIN/greeter-server"
 declare -A PID=([ours]=$LAST_PID)
-spawn peer env NAME=peer LISTEN_ADDRESS=${ADDR[peer]} taskset -c "$SERVER_CPU" "$BIN/greeter-cpp-server"
-PID[peer]=$LAST_PID
-for s in ours peer; do
+spawn cpp env NAME=${NAME[cpp]} LISTEN_ADDRESS=${ADDR[cpp]} taskset -c "$SERVER_CPU" "$BIN/greeter-cpp-server"
+PID[cpp]=$LAST_PID
+spawn go env NAME=${NAME[go]} LISTEN_ADDRESS=${ADDR[go]} taskset -c "$SERVER_CPU" "$GO_SERVER"
+PID[go]=$LAST_PID
+for s in "${SERVERS[@]}"; do
   wait_port "${ADDR[$s]%:*}" "${ADDR[$s]#*:}"
-  check "$s answers '$s: Hello bench'" \
-    [ "$(timeout 10 "$BIN/greeter-cpp-client" hello "${ADDR[$s]}" bench)" = "$s: Hello bench" ]
+  check "$s answers '${NAME[$s]}: Hello bench'" \
+    [ "$(timeout 10 "$BIN/greeter-cpp-client" hello "${ADDR[$s]}" bench)" = "${NAME[$s]}: Hello bench" ]
 done
+# The same CPU for every server: the Go runtime must have taken as many Ps as taskset leaves CPUs.
+CPUS=$(taskset -c "$SERVER_CPU" nproc)
+check "the Go peer runs with GOMAXPROCS=$CPUS (taskset -c $SERVER_CPU)" grep -q " gomaxprocs=$CPUS " "$T/go.log"
 
 # HelloRequest{name:"bench"} in a gRPC frame: uncompressed flag, 4-byte big-endian length 7, 0a 05 "bench".
 printf '\x00\x00\x00\x00\x07\x0a\x05bench' >"$T/request.bin"
@@ -103,7 +118,7 @@ run_client() {
     { tail "$out"; fail "greeter-client against $s exited non-zero"; }
   local line
   line=$(grep ' final=1 ' "$out")
-  [[ $line == *" ok=$((rounds * level)) failed=0 "*" servers=1 $s=$((rounds * level))/100.0%" ]] ||
+  [[ $line == *" ok=$((rounds * level)) failed=0 "*" servers=1 ${NAME[$s]}=$((rounds * level))/100.0%" ]] ||
     fail "greeter-client against $s: unexpected summary: $line"
   awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
          printf "%.1f %d %d %d\n", f["ok"] * 1000 / f["window_ms"], f["p50_us"], f["p99_us"], f["ok"] }' <<<"$line"
@@ -113,11 +128,12 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Raw results, one run a line: generator level repeat server rps p50_us p99_us calls cpu_us_per_rpc.
 printf 'generator\tlevel\trepeat\tserver\trps\tp50_us\tp99_us\tcalls\tcpu_us_per_rpc\n' >"$RAW"
+# The order of the servers in repeat r is ORDERS[(r - 1) % 6]: the three rotations, then their reverses.
+ORDERS=("ours cpp go" "cpp go ours" "go ours cpp" "go cpp ours" "ours go cpp" "cpp ours go")
 for gen in h2load client; do
   for level in "${LEVELS[@]}"; do
     for r in $(seq "$REPEATS"); do
-      order=(ours peer)
-      [ $((r % 2)) -eq 0 ] && order=(peer ours)
+      read -ra order <<<"${ORDERS[$(((r - 1) % 6))]}"
       for s in "${order[@]}"; do
         "warm_$gen" "$s" "$level"
         t0=$(cpu_ns "${PID[$s]}")
@@ -132,42 +148,47 @@ for gen in h2load client; do
   done
 done
 
-# The table for BENCHMARKS.md: medians over the repeats; a ratio is the median of each repeat's ours/peer.
-# (The CPU figure counts the connection set-up too: one per run, the same for both servers.)
+# The table for BENCHMARKS.md: medians over the repeats; a ratio is the median of each repeat's ours/cpp or
+# ours/go. (The CPU figure counts the connection set-up too: one per run, the same for every server.)
 echo
-echo "| load generator | outstanding | ours RPC/s | peer RPC/s | ours/peer RPC/s | ours p50 / p99 µs | peer p50 / p99 µs | server CPU µs per RPC, ours / peer | ours/peer CPU per RPC |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| load generator | outstanding | ours RPC/s | C++ RPC/s | Go RPC/s | ours/C++ RPC/s | ours/Go RPC/s" \
+  "| ours p50 / p99 µs | C++ p50 / p99 µs | Go p50 / p99 µs | server CPU µs per RPC, ours / C++ / Go" \
+  "| ours/C++ CPU per RPC | ours/Go CPU per RPC |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'\t' '
   function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j] + 0 < a[j - 1] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
+  # ratio(k, f, peer): the median over the repeats of row k of ours/peer in field f (5 RPC/s, 9 CPU per RPC).
+  function ratio(k, f, peer,   rk, rr, list) {
+    list = ""
+    for (rk in reps) {
+      split(rk, rr, SUBSEP)
+      if (rr[1] SUBSEP rr[2] != k || !((k, rr[3], peer, f) in val) || !((k, rr[3], "ours", f) in val)) continue
+      if (val[k, rr[3], peer, f] > 0) list = list " " val[k, rr[3], "ours", f] / val[k, rr[3], peer, f]
+    }
+    return median(list)
+  }
   NR > 1 {
     k = $1 SUBSEP $2
     if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
-    for (f = 5; f <= 9; f++) v[k, $4, f] = v[k, $4, f] " " $f
-    val[k, $3, $4] = $5
-    cpu[k, $3, $4] = $9
+    for (f = 5; f <= 9; f++) { v[k, $4, f] = v[k, $4, f] " " $f; val[k, $3, $4, f] = $f }
     reps[k, $3] = 1
   }
   END {
     for (i = 1; i <= nk; i++) {
-      k = keys[i]; split(k, kk, SUBSEP); ratios = ""; cratios = ""
-      for (rk in reps) {
-        split(rk, rr, SUBSEP)
-        if (rr[1] SUBSEP rr[2] != k) continue
-        ratios = ratios " " val[k, rr[3], "ours"] / val[k, rr[3], "peer"]
-        if (cpu[k, rr[3], "peer"] > 0) cratios = cratios " " cpu[k, rr[3], "ours"] / cpu[k, rr[3], "peer"]
-      }
-      printf "| %s | %s | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f | %.1f / %.1f | %.2f |\n",
+      k = keys[i]; split(k, kk, SUBSEP)
+      printf "| %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.1f / %.1f / %.1f | %.2f | %.2f |\n",
         kk[1] == "client" ? "greeter-client" : "h2load", kk[2],
-        median(v[k, "ours", 5]), median(v[k, "peer", 5]), median(ratios),
-        median(v[k, "ours", 6]), median(v[k, "ours", 7]), median(v[k, "peer", 6]), median(v[k, "peer", 7]),
-        median(v[k, "ours", 9]), median(v[k, "peer", 9]), median(cratios)
+        median(v[k, "ours", 5]), median(v[k, "cpp", 5]), median(v[k, "go", 5]), ratio(k, 5, "cpp"), ratio(k, 5, "go"),
+        median(v[k, "ours", 6]), median(v[k, "ours", 7]), median(v[k, "cpp", 6]), median(v[k, "cpp", 7]),
+        median(v[k, "go", 6]), median(v[k, "go", 7]),
+        median(v[k, "ours", 9]), median(v[k, "cpp", 9]), median(v[k, "go", 9]), ratio(k, 9, "cpp"), ratio(k, 9, "go")
     }
   }' "$RAW"
 echo
 echo "raw runs: $RAW; $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r);" \
   "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
-  "(this run adds about 2; more means other work shared the CPUs)"
+  "(this run adds about 2; more means other work shared the CPUs); Go peer: $(sed -nE 's/.* (grpc=[^ ]+ go=[^ ]+).*/\1/p' "$T/go.log")"
