@@ -17,7 +17,6 @@ DNS_PORT=5510
 . "$(dirname "$0")/xlib.sh"
 : "${XDS_JS_DIR:?XDS_JS_DIR must name the grpc-js install (js_setup.sh)}"
 ENVOY=$(bash "$(dirname "$0")/../../scripts/envoy-path.sh") || fail "no Envoy: bash scripts/deps.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ENVOY_ADDR=$NET.$((NET_BASE + 9))
 
 start_dns
@@ -76,31 +75,15 @@ check "--check lists the features" sh -c "grep -q 'fault-abort=16/100%' '$T/chec
 configmap_init "$T/features.yaml"
 start_xdsd
 
-cat >"$T/bootstrap.json" <<JSON
-{"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
- "node":{"id":"NODE","cluster":"test","locality":{"zone":"z1"}}}
-JSON
-# greeter NAME METADATA [TARGET] [RPC_TIMEOUT]: a greeter-client with its own node id, summaries every 250 ms.
-greeter() {
-  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
-  spawn "$1" env GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" SERVER_ADDRESS="${3:-xds:///server}" NAME="$1" \
-    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY=5 WAIT_FOR_READY=0 RPC_TIMEOUT="${4:-10s}" \
-    "$BIN/greeter-client"
-}
-# js NAME METADATA [TARGET]: grpc-js-xds, windows of 250 ms.
-js() {
-  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
-  spawn "$1" env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" TARGET="${3:-xds:///server}" \
-    METADATA="$2" CONCURRENCY=5 PROTO="$ROOT/proto/helloworld.proto" node "$(dirname "$0")/js/client.js"
-}
+proxyless_bootstrap
 greeter abort "x-fault=abort"
-greeter delay "x-fault=delay" "" 1s
-greeter nodelay "" "" 1s
+GREETER_TIMEOUT=1s greeter delay "x-fault=delay"
+GREETER_TIMEOUT=1s greeter nodelay ""
 greeter regex "x-route=regex-x"
 greeter noregex "x-route=regex-xy"
-js js-abort "x-fault=abort"
-js js-alice "x-user=alice" xds:///sticky
-js js-bob "x-user=bob" xds:///sticky
+js_greeter js-abort "x-fault=abort"
+js_greeter js-alice "x-user=alice" xds:///sticky
+js_greeter js-bob "x-user=bob" xds:///sticky
 envoy_bootstrap "$T/envoy.yaml" "$ENVOY_ADDR"
 spawn envoy "$ENVOY" -c "$T/envoy.yaml" --service-node envoy-1 --service-cluster client --concurrency 1 \
   --disable-hot-restart --log-level warn
@@ -108,7 +91,7 @@ wait_for 30 sh -c "curl -sf http://$ENVOY_ADDR:9901/ready | grep -q LIVE"
 wait_port "$ENVOY_ADDR" 8080 20
 wait_port "$ENVOY_ADDR" 8081 20
 greeter envoy-abort "x-fault=abort" "ipv4:$ENVOY_ADDR:8080"
-greeter envoy-delay "x-fault=delay" "ipv4:$ENVOY_ADDR:8080" 1s
+GREETER_TIMEOUT=1s greeter envoy-delay "x-fault=delay" "ipv4:$ENVOY_ADDR:8080"
 greeter envoy-regex "x-route=regex-x" "ipv4:$ENVOY_ADDR:8080"
 greeter envoy-alice "x-user=alice" "ipv4:$ENVOY_ADDR:8081"
 greeter envoy-bob "x-user=bob" "ipv4:$ENVOY_ADDR:8081"

@@ -14,7 +14,6 @@ DNS_PORT=5490
 . "$(dirname "$0")/xlib.sh"
 : "${XDS_JS_DIR:?XDS_JS_DIR must name the grpc-js install (js_setup.sh)}"
 ENVOY=$(bash "$(dirname "$0")/../../scripts/envoy-path.sh") || fail "no Envoy: bash scripts/deps.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ENVOY_ADDR=$NET.$((NET_BASE + 9))
 
 start_dns
@@ -66,25 +65,13 @@ check "--check accepts the routes and lists their matches" sh -c "'$BIN/xdsd' --
 configmap_init "$T/headers.yaml"
 start_xdsd
 
-cat >"$T/bootstrap.json" <<JSON
-{"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
- "node":{"id":"NODE","cluster":"test","locality":{"zone":"z1"}}}
-JSON
-# greeter NAME METADATA: a proxyless greeter-client with its own node id, summaries every 250 ms.
-greeter() {
-  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
-  spawn "$1" env GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" SERVER_ADDRESS="${3:-xds:///server}" NAME="$1" \
-    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY="${4:-5}" WAIT_FOR_READY=0 RPC_TIMEOUT=10s \
-    "$BIN/greeter-client"
-}
+proxyless_bootstrap
 greeter preview "x-preview=true,team=a"
 PREVIEW_PID=$LAST_PID
 greeter plain ""
 greeter slow "x-slow=1"
 greeter cb "x-cb=1" "" 10
-sed "s/NODE/js-preview/" "$T/bootstrap.json" >"$T/bootstrap-js.json"
-spawn js env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-js.json" TARGET=xds:///server \
-  METADATA=x-preview=true PROTO="$ROOT/proto/helloworld.proto" node "$(dirname "$0")/js/client.js"
+js_greeter js x-preview=true
 
 # Envoy over ADS with the same listener; greeter-clients through it (ipv4: targets).
 envoy_bootstrap "$T/envoy.yaml" "$ENVOY_ADDR"

@@ -187,3 +187,29 @@ static_resources:
       endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: $XDS_ADDR, port_value: $XDS_PORT}}}}]}]
 YAML
 }
+
+# proxyless_bootstrap: $T/bootstrap.json, naming xdsd, with node id NODE (each client gets its own copy).
+proxyless_bootstrap() {
+  cat >"$T/bootstrap.json" <<JSON
+{"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
+ "node":{"id":"NODE","cluster":"test","locality":{"zone":"z1"}}}
+JSON
+}
+
+# greeter NAME METADATA [TARGET] [CONCURRENCY]: a greeter-client with node id NAME into $T/NAME.log,
+# summaries every 250 ms, on TARGET (default xds:///server), GREETER_TIMEOUT per call (default 10s).
+greeter() {
+  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
+  spawn "$1" env GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" SERVER_ADDRESS="${3:-xds:///server}" NAME="$1" \
+    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY="${4:-5}" WAIT_FOR_READY=0 \
+    RPC_TIMEOUT="${GREETER_TIMEOUT:-10s}" "$BIN/greeter-client"
+}
+
+# js_greeter NAME METADATA [TARGET]: grpc-js-xds (tests/xds/js/client.js, XDS_JS_DIR) with node id NAME
+# into $T/NAME.log, a window line every 250 ms.
+js_greeter() {
+  sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
+  spawn "$1" env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" \
+    TARGET="${3:-xds:///server}" METADATA="$2" CONCURRENCY=5 \
+    PROTO="$(dirname "${BASH_SOURCE[0]}")/../../proto/helloworld.proto" node "$(dirname "${BASH_SOURCE[0]}")/js/client.js"
+}
