@@ -99,7 +99,8 @@ static void test_routes(void) {
   bad(route("headers: [{name: x, range: [5, 5]}]"), "needs lo < hi");
   bad(route("headers: [{name: x, range: [a, 5]}]"), "a range bound must be an integer");
   bad(route("headers: [{name: x, prefix: \"\"}]"), "an empty prefix matches everything");
-  bad(route("headers: [{name: x, exact: a, regex: b}]"), "header \"x\": one of exact, prefix, suffix, present, range, regex");
+  bad(route("headers: [{name: x, exact: a, regex: b}]"),
+      "header \"x\": one of exact, prefix, suffix, present, range, regex");
   bad(route("headers: {name: x}"), "route headers must be a list");
   c = ok("spec:\n  clusters:\n  - {name: a, max_requests: 3}\n");
   REQUIRE(c->clusters[0].max_requests == 3, "max_requests");
@@ -216,7 +217,8 @@ static void test_localities(void) {
       "t.yaml:3: cluster \"a\": its endpoints come from one of");
 }
 
-int main(void) {
+/* The demo's schema as it is, and our defaults. */
+static void test_demo_and_defaults(void) {
   struct config *c = ok(demo);
   REQUIRE(strcmp(c->name, "xds-demo") == 0 && c->n_listeners == 1 && c->n_clusters == 2,
           "the demo's schema, unchanged");
@@ -239,7 +241,10 @@ int main(void) {
   c = ok("spec: {}\n");
   REQUIRE(c->n_listeners == 0 && c->n_clusters == 0, "an empty spec serves nothing");
   config_free(c);
+}
 
+/* Structural errors, each at its line. */
+static void test_errors(void) {
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - clusters:\n      - name: a\n        weight: 50\n"
       "      - name: b\n        weight: 40\n  clusters:\n  - name: a\n  - name: b\n",
       "t.yaml:5: the weights of route \"\" sum to 90; they must sum to exactly 100");
@@ -259,9 +264,12 @@ int main(void) {
       "t.yaml:6: \"port\" must be an integer in 1..65535, not \"70000\"");
   bad("spec:\n  clusters:\n  - name: a\n    endpoints:\n    - address: h\n", "t.yaml:5: missing \"port\"");
   bad("spec:\n  clusters:\n  - name: a\n    endpoint: []\n", "t.yaml:4: unknown key \"endpoint\" in a cluster");
+}
+
+/* Route prefixes gRPC C-core would silently ignore (the route vanishes for proxyless clients). */
+static void test_prefixes(void) {
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - prefix: api\n      clusters:\n      - name: a\n",
       "t.yaml:5: route prefix \"api\" must start with \"/\"");
-  /* Prefixes gRPC C-core would silently ignore (the route vanishes for proxyless clients). */
   bad("spec:\n  listeners:\n  - name: l\n    routes:\n    - name: r\n      prefix: /pkg.Svc/Method/\n      clusters:\n"
       "      - name: a\n  clusters:\n  - name: a\n",
       "t.yaml:6: route prefix \"/pkg.Svc/Method/\" has more than 2 slashes");
@@ -276,12 +284,16 @@ int main(void) {
   REQUIRE(config_prefix_problem("") && config_prefix_problem("a/") && config_prefix_problem("/a/b/c") &&
               config_prefix_problem("//"),
           "prefixes they ignore");
+}
+
+/* Listeners: socket addresses, documents that are not configs. */
+static void test_listeners_and_documents(void) {
   /* Two socket listeners on one address:port: Envoy refuses the second. */
   bad("spec:\n  listeners:\n  - name: a\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
       "  - name: b\n    address: 0.0.0.0\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
       "  clusters:\n  - name: c\n",
       "t.yaml:8: listener \"b\" uses 0.0.0.0:8080, as listener \"a\" does (line 3)");
-  c =
+  struct config *c =
       ok("spec:\n  listeners:\n  - name: a\n    port: 8080\n    routes:\n    - clusters:\n      - name: c\n"
          "  - name: b\n    port: 8081\n    routes:\n    - clusters:\n      - name: c\n"
          "  - name: grpc-only\n    routes:\n    - clusters:\n      - name: c\n"
@@ -294,11 +306,10 @@ int main(void) {
   bad("spec:\n  listeners: {}\n", "t.yaml:2: spec.listeners must be a list");
   bad("spec:\n  listeners:\n  - name: [\n", "t.yaml:");
   bad("- a\n- b\n", "the document must be a mapping");
+}
 
-  test_routes();
-  test_localities();
-  test_route_actions();
-
+/* The helpers the Kubernetes merge and the lab share: weights, host names. */
+static void test_helpers(void) {
   uint32_t w[] = {95, 5}, w2[] = {50, 49}, sum;
   REQUIRE(config_weights_check(w, 2, &sum) == 0 && sum == 100, "95/5 sums to 100");
   REQUIRE(config_weights_check(w2, 2, &sum) == -1 && sum == 99, "50/49 does not");
@@ -310,5 +321,16 @@ int main(void) {
   REQUIRE(config_is_hostname("server-v1.ns.svc.cluster.local") && !config_is_hostname("a..b") &&
               !config_is_hostname("") && !config_is_hostname("a b"),
           "host names");
+}
+
+int main(void) {
+  test_demo_and_defaults();
+  test_errors();
+  test_prefixes();
+  test_listeners_and_documents();
+  test_routes();
+  test_localities();
+  test_route_actions();
+  test_helpers();
   return 0;
 }

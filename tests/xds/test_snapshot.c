@@ -168,11 +168,9 @@ static void test_route_features(void) {
   config_free(c);
 }
 
-int main(void) {
-  test_localities();
-  test_route_features();
-  struct config *c = cfg(config_y1);
-  struct snapshot *s, *s2, *s3;
+/* config_y1's resources: counts, sorting, the endpoints (sorted, merged, weighted) and the route. */
+static void build_and_encode(const struct config *c, struct snapshot **out) {
+  struct snapshot *s;
   REQUIRE(snapshot_build(c, resolve, NULL, &s) == 0, "builds");
   REQUIRE(s->tables[SNAP_LDS_API].n == 2 && s->tables[SNAP_LDS_SOCKET].n == 1,
           "two API listeners, one socket listener");
@@ -208,11 +206,15 @@ int main(void) {
       "weighted clusters 95/5");
   envoy__config__route__v3__route_configuration__free_unpacked(rc, NULL);
 
-  /* Same input, same content; DNS order does not matter. */
+  *out = s;
+}
+
+/* Same input, same content; DNS order does not matter; a DNS change changes EDS only. */
+static void same_and_dns(const struct config *c, const struct snapshot *s) {
+  struct snapshot *s2, *s3;
   v1_ips[0] = "10.0.0.1";
   v1_ips[1] = "10.0.0.2";
   REQUIRE(snapshot_build(c, resolve, NULL, &s2) == 0 && snapshot_same(s, s2), "same config and answers: same snapshot");
-  /* A DNS change changes EDS only. */
   n_v1 = 1;
   REQUIRE(snapshot_build(c, resolve, NULL, &s3) == 0 && !snapshot_same(s, s3), "a DNS change is a change");
   REQUIRE(
@@ -220,17 +222,21 @@ int main(void) {
       "only EDS differs");
   snapshot_free(s2);
   snapshot_free(s3);
-  config_free(c);
+}
 
-  /* Removal: a cluster and a listener gone from the config are gone from the snapshot. */
-  c =
+/* Removal: a cluster and a listener gone from the config are gone from the snapshot; phases (make
+ * before break) from `s` (server-v1, server-v2) to server-v2 only, and back. */
+static void removal_phases(const struct snapshot *s) {
+  struct config *c =
       cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v2\n"
           "  clusters:\n  - name: server-v2\n");
+  struct snapshot *s2;
   REQUIRE(snapshot_build(c, NULL, NULL, &s2) == 0, "builds without a resolver");
   REQUIRE(s2->tables[SNAP_CDS].n == 1 && s2->tables[SNAP_LDS_API].n == 1 && s2->tables[SNAP_LDS_SOCKET].n == 0,
           "removed resources are gone; no port, no socket listener");
-  r = snapshot_find(&s2->tables[SNAP_EDS], "server-v2");
-  a = envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
+  const struct snapshot_resource *r = snapshot_find(&s2->tables[SNAP_EDS], "server-v2");
+  Envoy__Config__Endpoint__V3__ClusterLoadAssignment *a =
+      envoy__config__endpoint__v3__cluster_load_assignment__unpack(NULL, r->len, r->data);
   REQUIRE(a && a->n_endpoints == 0, "an empty cluster is an assignment without localities");
   envoy__config__endpoint__v3__cluster_load_assignment__free_unpacked(a, NULL);
   /* Phases (make before break). Removal: s (server-v1, server-v2) -> s2 (server-v2 only). */
@@ -265,14 +271,19 @@ int main(void) {
   REQUIRE(t->n_endpoints == s->n_endpoints, "its endpoint count is the target's");
   REQUIRE(snapshot_plan(t, s, &t2) == SNAPSHOT_PHASE_FINAL && t2 == NULL, "then the target itself");
   snapshot_free(t);
-  /* Both (server-v1 -> server-v3): add, then keep, then the target. */
+  snapshot_free(s2);
+  config_free(c);
+}
+
+/* Both (server-v1 -> server-v3): add, then keep, then the target. */
+static void swap_phases(void) {
   struct config *c3 =
       cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v3\n"
           "  clusters:\n  - name: server-v3\n");
   struct config *c1 =
       cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
           "  clusters:\n  - name: server-v1\n");
-  struct snapshot *s1, *p1, *p2, *p3;
+  struct snapshot *s1, *s3, *p1, *p2, *p3;
   REQUIRE(snapshot_build(c1, NULL, NULL, &s1) == 0 && snapshot_build(c3, NULL, NULL, &s3) == 0, "builds");
   REQUIRE(snapshot_plan(s1, s3, &p1) == SNAPSHOT_PHASE_ADD && p1->tables[SNAP_CDS].n == 2 &&
               p1->tables[SNAP_RDS].hash == s1->tables[SNAP_RDS].hash,
@@ -282,7 +293,21 @@ int main(void) {
           "then the new route, v1 still there");
   REQUIRE(snapshot_plan(p2, s3, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL, "then the target");
   REQUIRE(snapshot_plan(NULL, s3, &p3) == SNAPSHOT_PHASE_FINAL && p3 == NULL, "the first snapshot is served at once");
-  /* Dropping an unused cluster changes no route: nothing to do first. */
+  snapshot_free(p2);
+  snapshot_free(p1);
+  snapshot_free(s3);
+  snapshot_free(s1);
+  config_free(c3);
+  config_free(c1);
+}
+
+/* Dropping an unused cluster changes no route: nothing to do first. */
+static void unused_cluster(void) {
+  struct config *c1 =
+      cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
+          "  clusters:\n  - name: server-v1\n");
+  struct snapshot *s1, *p3;
+  REQUIRE(snapshot_build(c1, NULL, NULL, &s1) == 0, "builds");
   struct config *cu =
       cfg("spec:\n  listeners:\n  - name: server\n    routes:\n    - clusters:\n      - name: server-v1\n"
           "  clusters:\n  - name: server-v1\n  - name: unused\n");
@@ -291,17 +316,23 @@ int main(void) {
           "an unused cluster goes in one step");
   REQUIRE(strcmp(snapshot_phase_name(SNAPSHOT_PHASE_KEEP), "keep-removed") == 0, "phase names");
   snapshot_free(su);
-  snapshot_free(p2);
-  snapshot_free(p1);
-  snapshot_free(s3);
   snapshot_free(s1);
   config_free(cu);
-  config_free(c3);
   config_free(c1);
-  snapshot_free(s2);
-  config_free(c);
-  snapshot_free(s);
+}
 
+int main(void) {
+  test_localities();
+  test_route_features();
+  struct config *c = cfg(config_y1);
+  struct snapshot *s;
+  build_and_encode(c, &s);
+  same_and_dns(c, s);
+  removal_phases(s);
+  swap_phases();
+  unused_cluster();
+  snapshot_free(s);
+  config_free(c);
   REQUIRE(snapshot_type_of_url("type.googleapis.com/envoy.config.cluster.v3.Cluster") == XDS_CDS &&
               snapshot_type_of_url("type.googleapis.com/x") == -1,
           "type URLs");
