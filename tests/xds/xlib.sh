@@ -206,10 +206,10 @@ greeter() {
 }
 
 # js_greeter NAME METADATA [TARGET]: grpc-js-xds (tests/xds/js/client.js, XDS_JS_DIR) with node id NAME
-# into $T/NAME.log, a window line every 250 ms.
+# into $T/NAME.log, a window line every 250 ms, JS_CONCURRENCY calls at a time (default 5).
 js_greeter() {
   sed "s/NODE/$1/" "$T/bootstrap.json" >"$T/bootstrap-$1.json"
   spawn "$1" env NODE_PATH="$XDS_JS_DIR/node_modules" GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" \
-    TARGET="${3:-xds:///server}" METADATA="$2" CONCURRENCY=5 \
+    TARGET="${3:-xds:///server}" METADATA="$2" CONCURRENCY="${JS_CONCURRENCY:-5}" \
     PROTO="$(dirname "${BASH_SOURCE[0]}")/../../proto/helloworld.proto" node "$(dirname "${BASH_SOURCE[0]}")/js/client.js"
 }
