@@ -51,16 +51,54 @@
 #   csds                   the client's CSDS: the Listener (the target), its RouteConfiguration, both
 #                          Clusters and ClusterLoadAssignments, all ACKED at the versions xdsd's /status
 #                          says that node ACKed; again after a route change (a new RDS version only)
+#   secondary_locality_gets_requests_on_primary_failure
+#                          cluster a as locality z1 (the client's zone, priority 0: a1 a2) and z2
+#                          (priority 1: b1 b2): 200 RPCs to the primaries only; both killed: only the
+#                          secondaries (within 20 s), then 200 RPCs to b1 b2 only, none failed; restarted:
+#                          only the primaries again (within 20 s; grpc-go reconnects after its backoff, 1 s
+#                          and up), 200 RPCs, none failed. Both times are measured (windows of 20 RPCs, 100
+#                          ms) and printed, with the RPCs that failed on the way
+#   secondary_locality_gets_no_requests_on_partial_primary_failure
+#                          the same localities; a1 killed: 400 RPCs all to a2, none to b1 b2, none failed
+#   gentle_failover        z1 a1 a2 a3, z2 b1 b2; a2 a3 killed: the description wants the secondaries AND
+#                          a1 to get RPCs (Traffic Director's overprovisioning), which gRPC clients do not
+#                          do: grpc-go does not even read ClusterLoadAssignment's overprovisioning_factor,
+#                          its priority policy uses the first priority with a READY endpoint, and locality
+#                          weights act within a priority only, so no config of xdsd's reaches it. Asserted
+#                          is what they do: 400 RPCs all to a1, none to b1 b2 (a documented difference, not a
+#                          failure of xdsd); restarted: a1 a2 a3 again
+#   fault_injection        one route per sub-case chosen by metadata fi_testcase (exact), the default route
+#                          without fault; the client's deadline 1 s (the description's 2 s: each sub-case
+#                          waits out one deadline before it counts), the delays 20 s as described; counted
+#                          per status in the accumulated stats: zero_percent_fault (delay and abort at 0%)
+#                          and fault_not_matching (the default route): every call OK; always_delay: every
+#                          call DEADLINE_EXCEEDED; always_abort (code 16): every call UNAUTHENTICATED; 200
+#                          calls each; delay_half, abort_half (50%; the abort as `unauthenticated`): 500
+#                          calls, 50% +- 10 points (4.5 standard deviations) DEADLINE_EXCEEDED or
+#                          UNAUTHENTICATED, the rest OK
+#   retry                  (not a public case; gRFC A44, issue 12) the route chosen by metadata
+#                          xds_retry=retry retries UNAVAILABLE, attempts 3, the default route has no retry
+#                          policy; the server's rpc-behavior succeed-on-retry-attempt-2 then error-code-14:
+#                          200 calls all OK through the retry route and all UNAVAILABLE through the default
+#                          route; succeed-on-retry-attempt-3 (a 4th attempt): all UNAVAILABLE through the
+#                          retry route too. The client also sends grpc-previous-rpc-attempts: 0, because
+#                          grpc-go's server panics on a first attempt without it (case_retry)
+#   outlier_detection      (gRFC A50) a1 a2 a3, a3 failing every call (rpc-behavior hostname=a3
+#                          error-code-2); without outlier detection 600 RPCs: a third fail (a3's); with
+#                          failure_percentage {threshold 50, minimum_hosts 3, request_volume 10}, interval
+#                          1 s, base_ejection_time 30 s, max_ejection_percent 50: a3 ejected (a window
+#                          without a failure, a1 a2 only) within 15 s of the client's ACK of the cluster
+#                          (measured), then 400 RPCs to a1 a2 only, none failed, and every failure since
+#                          the client started was a3's UNKNOWN (2)
 # And at the end: no NACK from any client (xdsd_nacks_total 0).
+# INTEROP_CASES="CASE ..." runs only those cases, in that order (for debugging; default all, as above).
 #
-# Not covered yet:
-#   secondary_locality_gets_requests_on_primary_failure, secondary_locality_gets_no_requests_on_partial_primary_failure,
-#   gentle_failover: they need locality priorities, which xdsd's config has only since commit 4c42206
-#   (localities with zone, priority and weight); they are the next cases to add here;
-#   fault_injection: xdsd's committed config has no fault action yet (it serves only the router filter),
-#   so there is no fault to inject; add the case with issue 12's `fault:` route action.
+# Not covered: load_based_failover (Traffic Director's RATE balancing mode with a maxRate per locality:
+# neither xDS's resources for gRPC nor gRPC clients have a rate to fail over on); gentle_failover's
+# expected split (above); affinity (ring hash on a header, which xdsd now serves as route hash_header with
+# cluster lb: ring_hash; xds_e2e_features proves it through grpc-js and Envoy, not yet added here).
 # Not applicable: the cases about the test framework's cloud (api_listener, forwarding_rule_*,
-# metadata_filter, affinity, ...), which are about GCP's URL maps rather than what a client gets.
+# metadata_filter, ...), which are about GCP's URL maps rather than what a client gets.
 NET_BASE=200
 DNS_PORT=5500
 QPS=${INTEROP_QPS:-200} # RPCs a second per RPC type (the client's -qps)
@@ -106,15 +144,19 @@ eps() {
 # ---- xdsd and its config ---------------------------------------------------------------------------------
 finals() { grep -c 'msg="snapshot" .*phase=final' "$T/xdsd.log"; }
 # serve FILE: the config swapped in (a rename, as kubelet does); returns once xdsd has logged the
-# final snapshot of it and sets VERSION to that snapshot's version. Every config of this test differs in
-# what it serves from the one before.
+# final snapshot of it and sets VERSION to that snapshot's version. A FILE identical to the config being
+# served is not swapped in again (VERSION stays); every other config of this test differs in what it
+# serves from the one before.
 serve() {
   local n
   "$BIN/xdsd" --check "$1" >"$T/check.out" 2>&1 || fail "xdsd --check refuses $1: $(cat "$T/check.out")"
+  # The very config xdsd serves already (a case run after another that left it): nothing to swap.
+  cmp -s "$1" "$T/serving.yaml" && return 0
   n=$(finals)
   configmap_swap "$1"
   wait_for 10 sh -c "[ \$(grep -c 'msg=\"snapshot\" .*phase=final' '$T/xdsd.log') -gt $n ]"
   VERSION=$(grep 'msg="snapshot" .*phase=final' "$T/xdsd.log" | tail -n 1 | sed 's/.* version=\([0-9]*\) .*/\1/')
+  cp "$1" "$T/serving.yaml"
 }
 # config FILE: the config on stdin, one listener "server" (clients dial xds:///server).
 config() { cat >"$1"; }
@@ -202,6 +244,8 @@ YAML
 configmap_init "$T/four.yaml"
 start_xdsd
 wait_for 10 sh -c "[ \$(grep -c 'msg=\"snapshot\" .*phase=final' '$T/xdsd.log') -ge 1 ]"
+cp "$T/four.yaml" "$T/serving.yaml"
+VERSION=$(grep 'msg="snapshot" .*phase=final' "$T/xdsd.log" | tail -n 1 | sed 's/.* version=\([0-9]*\) .*/\1/')
 ALL4='["a1","a2","a3","a4"]'
 
 case_ping_pong() {
@@ -659,17 +703,310 @@ csds_matches() {
   CSDS_FIGS=$got
 }
 
-case_ping_pong
-case_round_robin
-case_backends_restart
-case_remove_instance_group
-case_change_backend_service
-case_traffic_splitting
-case_path_matching
-case_header_matching
-case_circuit_breaking
-case_timeout
-case_csds
+# ---- locality priorities (gRFC A27's priority policy; the client's own zone is z1) ------------------------
+# loc_config FILE NAME "PRIMARIES" "SECONDARIES": cluster a as locality z1 (the client's zone, priority 0)
+# with PRIMARIES and locality z2 (priority 1) with SECONDARIES; every call routed to a.
+loc_config() {
+  config "$1" <<YAML
+name: $2
+spec:
+  listeners:
+  - name: server
+    routes:
+    - {name: all, prefix: /, clusters: [{name: a}]}
+  clusters:
+  - name: a
+    localities:
+    - {zone: z1, priority: 0, endpoints: $(eps $3)}
+    - {zone: z2, priority: 1, endpoints: $(eps $4)}
+YAML
+}
+# keys_of NAME...: the jq array of the names, sorted (what `peers | keys` gives).
+keys_of() { printf '%s\n' "$@" | sort | jq -R . | jq -sc .; }
+# only WINDOW-N NAME...: a window of N RPCs answered by exactly NAMEs, none failed (else the case fails).
+only() {
+  local n=$1 want
+  shift
+  want=$(keys_of "$@")
+  window "$n"
+  wq "fails == 0 and (peers | keys) == $want and (peers | sum) == $n" ||
+    fail "$CASE: $n RPCs not all answered by $* without failure: $(shown)"
+}
+
+case_secondary_locality_gets_requests_on_primary_failure() {
+  begin secondary_locality_gets_requests_on_primary_failure
+  loc_config "$T/loc-22.yaml" interop-loc-22 "a1 a2" "b1 b2"
+  serve "$T/loc-22.yaml"
+  client secondary_locality_gets_requests_on_primary_failure
+  until_window 15 100 "the primaries a1 a2 answer" 'peers | keys == ["a1","a2"]'
+  only 200 a1 a2
+  local before t0 over back f0 f1 f2 during
+  before=$(w 'peers | show')
+  f0=$(acc_failed)
+  # Both primaries killed: priority 0 has no reachable endpoint left (grpc-go's round robin reports
+  # TRANSIENT_FAILURE as soon as their reconnections are refused), and the priority policy moves on.
+  backend_stop a1 a2
+  t0=$(now_ms)
+  until_window 20 20 "only the secondaries b1 b2 answer" 'peers | keys == ["b1","b2"]'
+  over=$(($(now_ms) - t0))
+  f1=$(acc_failed)
+  only 200 b1 b2
+  during=$(w 'peers | show')
+  backend_start a1 a2
+  t0=$(now_ms)
+  until_window 20 20 "only the primaries a1 a2 answer again" 'peers | keys == ["a1","a2"]'
+  back=$(($(now_ms) - t0))
+  f2=$(acc_failed)
+  only 200 a1 a2
+  [ "$(acc_failed)" -eq "$f2" ] || fail "$CASE: RPCs failed after the primaries were back"
+  pass "primaries: 200 RPCs $before; both killed: only the secondaries after ${over} ms (RPCs failed meanwhile: $((f1 - f0))), 200 RPCs $during, 0 failed; restarted: only the primaries again after ${back} ms (failed meanwhile: $((f2 - f1))), 200 RPCs $(w 'peers | show'), 0 failed"
+  client_stop
+}
+
+case_secondary_locality_gets_no_requests_on_partial_primary_failure() {
+  begin secondary_locality_gets_no_requests_on_partial_primary_failure
+  loc_config "$T/loc-22.yaml" interop-loc-22 "a1 a2" "b1 b2"
+  serve "$T/loc-22.yaml"
+  client secondary_locality_gets_no_requests_on_partial_primary_failure
+  until_window 15 100 "the primaries a1 a2 answer" 'peers | keys == ["a1","a2"]'
+  only 200 a1 a2
+  local before t0 t f0 f1
+  before=$(w 'peers | show')
+  f0=$(acc_failed)
+  backend_stop a1
+  t0=$(now_ms)
+  until_window 10 20 "only a2 answers" 'peers | keys == ["a2"]'
+  t=$(($(now_ms) - t0))
+  f1=$(acc_failed)
+  only 400 a2
+  local during
+  during=$(w 'peers | show')
+  backend_start a1
+  until_window 20 20 "a1 answers again" 'peers | keys == ["a1","a2"]'
+  only 200 a1 a2
+  pass "primaries: 200 RPCs $before; a1 killed: only a2 after ${t} ms (RPCs failed at the kill: $((f1 - f0))), 400 RPCs $during, none to b1 b2, 0 failed; a1 restarted: 200 RPCs $(w 'peers | show')"
+  client_stop
+}
+
+# gentle_failover: the description expects the secondaries AND the remaining primary to get RPCs when 2
+# of 3 primaries are down (Traffic Director's overprovisioning: a priority under 72% healthy spills a
+# share to the next). gRPC clients do not implement overprovisioning (the priority policy uses exactly
+# one priority: the first with a READY endpoint), and no config of xdsd's changes that (locality weights
+# act within a priority only), so the case asserts what gRPC does with xdsd: the remaining primary gets
+# every RPC and the secondaries none; then the restarted primaries share them again.
+case_gentle_failover() {
+  begin gentle_failover
+  loc_config "$T/loc-32.yaml" interop-loc-32 "a1 a2 a3" "b1 b2"
+  serve "$T/loc-32.yaml"
+  client gentle_failover
+  until_window 15 150 "the primaries a1 a2 a3 answer" 'peers | keys == ["a1","a2","a3"]'
+  only 300 a1 a2 a3
+  local before t0 t during f0 f1 back
+  before=$(w 'peers | show')
+  f0=$(acc_failed)
+  backend_stop a2 a3
+  t0=$(now_ms)
+  until_window 10 20 "only a1 answers" 'peers | keys == ["a1"]'
+  t=$(($(now_ms) - t0))
+  f1=$(acc_failed)
+  only 400 a1
+  during=$(w 'peers | show')
+  backend_start a2 a3
+  t0=$(now_ms)
+  until_window 20 21 "a1 a2 a3 answer again" 'peers | keys == ["a1","a2","a3"]'
+  back=$(($(now_ms) - t0))
+  only 300 a1 a2 a3
+  pass "primaries: 300 RPCs $before; a2 a3 killed: only a1 after ${t} ms (RPCs failed at the kill: $((f1 - f0))), 400 RPCs $during, none to the secondaries b1 b2 (the documented difference: no overprovisioning in gRPC); restarted: all 3 after ${back} ms, 300 RPCs $(w 'peers | show')"
+  client_stop
+}
+
+# ---- per-status counts of the UnaryCalls that end in a stretch ----------------------------------------------
+# ended JSON: UnaryCalls ended so far (every status) in an accumulated-stats answer.
+ended() { jq '[.stats_per_method.UNARY_CALL.result // {} | .[]] | add // 0' <<<"$1"; }
+# sample N: from SETTLE ms after now (SETTLE exceeds the client's RPC deadline, so that every call sent
+# before, under other metadata, has ended by then) until N more UnaryCalls have ended (within 20 s):
+# their statuses into S ({"CODE": count}), their number into S_N, "CODE=count ..." into S_SHOW. In
+# steady state the calls ending in a stretch are as many as those sent in one, whatever each waits.
+sample() {
+  local n=$1 b0 b1 e0 deadline
+  wait_until $(($(now_ms) + SETTLE))
+  b0=$(lb accumulated) || fail "lbstats accumulated failed"
+  e0=$(ended "$b0")
+  deadline=$(($(now_ms) + 20000))
+  while :; do
+    b1=$(lb accumulated) || fail "lbstats accumulated failed"
+    [ "$(ended "$b1")" -ge $((e0 + n)) ] && break
+    [ "$(now_ms)" -lt "$deadline" ] || fail "$CASE ($SUB): fewer than $n UnaryCalls ended within 20 s"
+    sleep 0.1
+  done
+  S=$(jq -nc --argjson a "$b0" --argjson b "$b1" '($a.stats_per_method.UNARY_CALL.result // {}) as $x |
+    $b.stats_per_method.UNARY_CALL.result // {} | with_entries(.value -= ($x[.key] // 0) | select(.value > 0))')
+  S_N=$(jq '[.[]] | add // 0' <<<"$S")
+  S_SHOW=$(jq -r 'to_entries | sort_by(.key | tonumber) | map("\(.key)=\(.value)") | join(" ")' <<<"$S")
+}
+# sc CODE: the last sample's count of status CODE.
+sc() { jq --arg c "$1" '.[$c] // 0' <<<"$S"; }
+# sample_all N CODE: a sample of N whose every call ended with CODE.
+sample_all() {
+  sample "$1"
+  [ "$(sc "$2")" -eq "$S_N" ] || fail "$CASE ($SUB): of $S_N UnaryCalls not every one ended with status $2: $S_SHOW"
+}
+# sample_half N CODE: a sample of N that ended OK or with CODE, CODE for 50% +- 10 points of them.
+sample_half() {
+  sample "$1"
+  [ $(($(sc 0) + $(sc "$2"))) -eq "$S_N" ] && within "$(pct "$(sc "$2")" "$S_N")" 40 60 ||
+    fail "$CASE ($SUB): of $S_N UnaryCalls, not 50% +- 10 points with status $2 and the rest OK: $S_SHOW"
+}
+
+# fault_injection (gRFC A33): one route per sub-case, chosen by the metadata fi_testcase (an exact header
+# match), the default route without a fault. The client's deadline is 1 s (the description's 2 s; the
+# delays are its 20 s): a delayed call ends DEADLINE_EXCEEDED after 1 s, and each sub-case starts
+# counting 1.3 s after the metadata changed (every call sent before has ended by then).
+case_fault_injection() {
+  begin fault_injection
+  config "$T/fault.yaml" <<YAML
+name: interop-fault
+spec:
+  listeners:
+  - name: server
+    routes:
+    - name: zero_percent_fault
+      headers: [{name: fi_testcase, exact: zero_percent_fault}]
+      fault: {delay: {fixed: 20s, percent: 0}, abort: {code: 16, percent: 0}}
+      clusters: [{name: a}]
+    - name: always_delay
+      headers: [{name: fi_testcase, exact: always_delay}]
+      fault: {delay: {fixed: 20s, percent: 100}}
+      clusters: [{name: a}]
+    - name: always_abort
+      headers: [{name: fi_testcase, exact: always_abort}]
+      fault: {abort: {code: 16, percent: 100}}
+      clusters: [{name: a}]
+    - name: delay_half
+      headers: [{name: fi_testcase, exact: delay_half}]
+      fault: {delay: {fixed: 20s, percent: 50}}
+      clusters: [{name: a}]
+    - name: abort_half
+      headers: [{name: fi_testcase, exact: abort_half}]
+      fault: {abort: {code: unauthenticated, percent: 50}}
+      clusters: [{name: a}]
+    - {name: default, prefix: /, clusters: [{name: a}]}
+  clusters:
+  - {name: a, endpoints: $(eps a1 a2)}
+YAML
+  serve "$T/fault.yaml"
+  client fault_injection --rpc_timeout 1s
+  until_window 15 100 "a1 a2 answer" 'peers | keys == ["a1","a2"] and fails == 0'
+  local FIGS= s code
+  SETTLE=1300
+  for s in zero_percent_fault:0 fault_not_matching:0 always_delay:4 always_abort:16; do
+    SUB=${s%%:*} code=${s#*:}
+    configure UnaryCall "UnaryCall:fi_testcase:$SUB"
+    sample_all 200 "$code"
+    FIGS+=" $SUB: $S_SHOW;"
+  done
+  for s in delay_half:4 abort_half:16; do
+    SUB=${s%%:*} code=${s#*:}
+    configure UnaryCall "UnaryCall:fi_testcase:$SUB"
+    sample_half 500 "$code"
+    FIGS+=" $SUB: $S_SHOW ($(pct "$(sc "$code")" "$S_N")% $code);"
+  done
+  pass "statuses per sub-case (0 OK, 4 DEADLINE_EXCEEDED, 16 UNAUTHENTICATED; 200 calls each, the halves 500 with 50% +- 10 points required):${FIGS%;}"
+  client_stop
+}
+
+# retry (gRFC A44): the route chosen by the metadata xds_retry=retry retries UNAVAILABLE with 3 attempts,
+# the default route has no retry policy. The server's rpc-behavior succeed-on-retry-attempt-N,error-code-14
+# answers UNAVAILABLE unless the call's grpc-previous-rpc-attempts is N. grpc-go's server indexes that
+# header without checking that it is there, and a first attempt carries none (grpc-go sends it from the
+# first retry on): the server would panic and exit. So the client also sends grpc-previous-rpc-attempts: 0
+# as its own metadata, which grpc-go passes on; on a retry the transport's header comes first, and the
+# server reads the first value.
+case_retry() {
+  begin retry
+  config "$T/retry.yaml" <<YAML
+name: interop-retry
+spec:
+  listeners:
+  - name: server
+    routes:
+    - name: retried
+      headers: [{name: xds_retry, exact: retry}]
+      retry: {on: [unavailable], attempts: 3}
+      clusters: [{name: a}]
+    - {name: default, prefix: /, clusters: [{name: a}]}
+  clusters:
+  - {name: a, endpoints: $(eps a1 a2)}
+YAML
+  serve "$T/retry.yaml"
+  client retry --rpc_timeout 1s
+  until_window 15 100 "a1 a2 answer" 'peers | keys == ["a1","a2"] and fails == 0'
+  local FIGS= md0=UnaryCall:grpc-previous-rpc-attempts:0
+  SETTLE=1300
+  SUB=retried
+  configure UnaryCall "UnaryCall:xds_retry:retry,UnaryCall:rpc-behavior:succeed-on-retry-attempt-2,UnaryCall:rpc-behavior:error-code-14,$md0"
+  sample_all 200 0
+  FIGS+=" with the retry policy, succeed on the 3rd attempt: $S_SHOW;"
+  SUB=beyond_attempts
+  configure UnaryCall "UnaryCall:xds_retry:retry,UnaryCall:rpc-behavior:succeed-on-retry-attempt-3,UnaryCall:rpc-behavior:error-code-14,$md0"
+  sample_all 200 14
+  FIGS+=" succeed on the 4th attempt (beyond 3): $S_SHOW;"
+  SUB=no_retry_policy
+  configure UnaryCall "UnaryCall:rpc-behavior:succeed-on-retry-attempt-2,UnaryCall:rpc-behavior:error-code-14,$md0"
+  sample_all 200 14
+  FIGS+=" without a retry policy, succeed on the 3rd attempt: $S_SHOW;"
+  pass "statuses of 200 UnaryCalls each (0 OK, 14 UNAVAILABLE):${FIGS%;}"
+  client_stop
+}
+
+# outlier_detection (gRFC A50): a1 a2 a3, a3 failing every UnaryCall (rpc-behavior hostname=a3
+# error-code-2: UNKNOWN). Without outlier detection a3 keeps getting its third of the calls (all
+# failing); with failure_percentage (threshold 50%, minimum_hosts 3, request_volume 10), interval 1 s,
+# base_ejection_time 30 s and max_ejection_percent 50 it is ejected within a few intervals, and the
+# others get every call.
+case_outlier_detection() {
+  begin outlier_detection
+  local od
+  for od in off on; do
+    {
+      printf 'name: interop-od-%s\nspec:\n  listeners:\n  - name: server\n    routes:\n' "$od"
+      printf '    - {name: all, prefix: /, clusters: [{name: a}]}\n  clusters:\n  - name: a\n'
+      printf '    endpoints: %s\n' "$(eps a1 a2 a3)"
+      [ "$od" = off ] || printf '    outlier_detection: {interval: 1s, base_ejection_time: 30s, max_ejection_percent: 50, failure_percentage: {threshold: 50, minimum_hosts: 3, request_volume: 10}}\n'
+    } >"$T/od-$od.yaml"
+  done
+  serve "$T/od-off.yaml"
+  client outlier_detection
+  until_window 15 90 "a1 a2 a3 answer" 'peers | keys == ["a1","a2","a3"] and fails == 0'
+  configure UnaryCall "UnaryCall:rpc-behavior:hostname=a3 error-code-2"
+  until_window 10 30 "a3's calls fail" 'peers | keys == ["a1","a2"]'
+  # 600 RPCs (3 s, three intervals' worth) without outlier detection: a3's third all fail.
+  window 600
+  wq '(peers | keys) == ["a1","a2"] and fails >= 140 and fails <= 260' ||
+    fail "$CASE: without outlier detection, 600 RPCs not about a third failing (a3's): $(shown)"
+  local control t0 t
+  control="$(w 'peers | show') failed $(w fails)"
+  serve "$T/od-on.yaml"
+  wait_for 10 csds_at cluster.v3.Cluster "$VERSION"
+  t0=$(now_ms)
+  until_window 15 40 "a3 is ejected (no call fails)" 'fails == 0 and (peers | keys) == ["a1","a2"]'
+  t=$(($(now_ms) - t0))
+  only 400 a1 a2
+  local codes
+  codes=$(acc '.stats_per_method.UNARY_CALL.result // {} | to_entries | map(select(.key != "0")) | map("\(.key)=\(.value)") | join(" ")')
+  [[ $codes =~ ^2=[0-9]+$ ]] || fail "$CASE: calls failed with other codes than a3's UNKNOWN (2): $codes"
+  pass "without outlier detection, 600 RPCs: $control; with it (version $VERSION): no call to a3 ${t} ms after the client ACKed the cluster, then 400 RPCs $(w 'peers | show'), 0 failed; all failures code $codes"
+  client_stop
+}
+
+CASES="ping_pong round_robin backends_restart remove_instance_group change_backend_service traffic_splitting
+  path_matching header_matching circuit_breaking timeout csds secondary_locality_gets_requests_on_primary_failure
+  secondary_locality_gets_no_requests_on_partial_primary_failure gentle_failover fault_injection retry
+  outlier_detection"
+for c in ${INTEROP_CASES:-$CASES}; do
+  declare -F "case_$c" >/dev/null || fail "INTEROP_CASES: no case $c (the cases: $(echo $CASES))"
+  "case_$c"
+done
 
 metrics >"$T/metrics.txt" || fail "xdsd /metrics failed"
 grep -q '^xdsd_nacks_total' "$T/metrics.txt" || fail "xdsd's /metrics has no xdsd_nacks_total"
