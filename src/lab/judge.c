@@ -138,6 +138,7 @@ struct judge_ctx {
   uint64_t total;
   int64_t start_ms, end_ms; /* the phase: its step's start to the next step's (or the run's end) */
   size_t start_s;           /* the second the phase began in (boundary included) */
+  int64_t action_ms;        /* when the phase's action began (a kill: its SIGKILL), before start_ms */
 };
 
 /* Seconds from the phase's start to the end of second `t` of the run. */
@@ -296,6 +297,40 @@ static void judge_client_share(const struct judge_ctx *c, struct judge_result *o
   if (all < e->min_rpcs) say(out, " (fewer than %llu)", (unsigned long long)e->min_rpcs);
 }
 
+/* The pods that take over when the phase's action sends the traffic away from others (a zone killed:
+ * the next priority's pods, alive all along): the time from the action (a kill: its SIGKILL, before
+ * DNS changed) to each selected pod's first RPC after it, from the servers' logs (ms); without a log,
+ * the end of the first clean 1 s sample after it that counts the pod (an upper bound). */
+static void judge_failover(const struct judge_ctx *c, struct judge_result *out) {
+  const char *action = scenario_action_name(c->sc->steps[scenario_phase_index(c->sc, c->e->phase)].action);
+  size_t clean = sample_clean_from(c->s, c->action_ms);
+  double worst = 0;
+  out->pass = 1;
+  for (size_t i = 0; i < c->n; i++) {
+    const struct judge_pod *p = c->sel[i];
+    int64_t first = -1;
+    if (p->rx_ms) {
+      for (size_t j = 0; j < p->n_rx && first < 0; j++)
+        if (p->rx_ms[j] >= c->action_ms && p->rx_ms[j] < c->end_ms) first = p->rx_ms[j];
+    } else {
+      long t = verdict_first_rpc(&c->g, c->cols[i], clean, c->to);
+      first = t < 0 ? -1 : (int64_t)(t + 1) * 1000;
+    }
+    say(out, "%s%s ", i ? ", " : "", c->names[i]);
+    if (first < 0) {
+      out->pass = 0;
+      worst = -1;
+      say(out, "no RPC after the %s", action);
+      continue;
+    }
+    double secs = (double)(first - c->action_ms) / 1000.0;
+    if (worst >= 0 && secs > worst) worst = secs;
+    if (first - c->action_ms > c->e->within_ms) out->pass = 0;
+    say(out, "first RPC %.3f s after the %s%s", secs, action, p->rx_ms ? "" : " (1 s sample)");
+  }
+  out->value = worst;
+}
+
 /* The verdict of each check, in enum sc_check order (scenario.c has their names and parameters). */
 static void (*const judges[SC_CHECK_COUNT])(const struct judge_ctx *, struct judge_result *) = {
     [SC_CHECK_TOP_SHARE] = judge_top_share,
@@ -306,6 +341,7 @@ static void (*const judges[SC_CHECK_COUNT])(const struct judge_ctx *, struct jud
     [SC_CHECK_STOPS] = judge_stops,
     [SC_CHECK_GROUP_SHARE] = judge_group_share,
     [SC_CHECK_CLIENT_SHARE] = judge_client_share,
+    [SC_CHECK_FAILOVER] = judge_failover,
 };
 
 void judge_expect(const struct scenario *sc, const struct sc_expect *e, const struct sample_set *s,
@@ -319,6 +355,7 @@ void judge_expect(const struct scenario *sc, const struct sc_expect *e, const st
   c.start_ms = tm->step_start_ms[k];
   c.end_ms = k + 1 < sc->n_steps ? tm->step_start_ms[k + 1] : tm->end_ms;
   c.start_s = (size_t)(c.start_ms / 1000);
+  c.action_ms = tm->action_ms[k];
   size_t cols[SAMPLE_MAX_SERVERS];
   const char *names[SAMPLE_MAX_SERVERS];
   const struct judge_pod *sel[SAMPLE_MAX_SERVERS];

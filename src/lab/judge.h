@@ -27,6 +27,8 @@ struct judge_pod {
 /* When things happened, in ms since the clients started. */
 struct judge_timing {
   int64_t step_start_ms[SC_MAX_STEPS]; /* when each step's action had taken effect */
+  int64_t action_ms[SC_MAX_STEPS];     /* when each step's action began (a kill: its SIGKILL, before DNS
+                                          changed); 0 for the first step */
   int64_t end_ms;                      /* when sampling stopped */
 };
 

@@ -241,6 +241,7 @@ static void play(struct run *r, const struct run_options *opt, volatile sig_atom
     if (now >= due) {
       if (next == r->sc->n_steps) break;
       const struct sc_step *st = &r->sc->steps[next];
+      r->timing.action_ms[next] = clock_now_ms() - t0;
       if (do_step(r, next) != 0) {
         run_fail(r, "step %zu (%s) failed", next, st->phase);
         break;

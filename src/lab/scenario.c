@@ -514,6 +514,14 @@ static int load_client_share(struct loader *ld, const struct ytree *c, const str
   return 0;
 }
 
+/* failover times the takeover from the phase's action, so the phase must have one. */
+static int load_failover(struct loader *ld, const struct ytree *c, const struct scenario *sc, int idx,
+                         struct sc_expect *e) {
+  if (sc->steps[idx].action == SC_ACTION_NONE)
+    return fail(ld, ytree_get(c, "phase"), "failover needs a phase whose step has an action (kill, scale, ...)");
+  return load_within(ld, c, sc, idx, e);
+}
+
 /* The checks an expectation can name, in enum sc_check order; judge.c has their verdicts. */
 static const struct {
   const char *name;
@@ -527,6 +535,7 @@ static const struct {
     [SC_CHECK_STOPS] = {"stops", load_within},
     [SC_CHECK_GROUP_SHARE] = {"group_share", load_group_share},
     [SC_CHECK_CLIENT_SHARE] = {"client_share", load_client_share},
+    [SC_CHECK_FAILOVER] = {"failover", load_failover},
 };
 
 const char *scenario_check_name(enum sc_check c) { return c < SC_CHECK_COUNT ? checks[c].name : "?"; }

@@ -113,6 +113,9 @@ enum sc_check {
                              shows it is measured */
   SC_CHECK_CLIENT_SHARE,  /* of one client's RPCs (the servers' logs say who sent each), the deployment's pods
                              get target +- tolerance over the phase (after `settle_ms`), over >= `min_rpcs` */
+  SC_CHECK_FAILOVER,      /* the selected pods take over when the phase's action sends traffic away from others
+                             (a zone killed): each gets its first RPC after the action (a kill: its SIGKILL)
+                             within `within_ms` of it */
   SC_CHECK_COUNT
 };
 
@@ -129,7 +132,7 @@ struct sc_expect {
                                     scale step added */
   char claim[256];               /* the expectation in words, for the verdict table */
   double min, target, tolerance; /* percent */
-  int64_t within_ms;             /* FIRST_RPC, STOPS; optional (-1) for EVEN and GROUP_SHARE (the last RPC
+  int64_t within_ms;             /* FIRST_RPC, STOPS, FAILOVER; optional (-1) for EVEN and GROUP_SHARE (the last RPC
                                     the group's servers logged after the change, at most this late) */
   int64_t window_ms;             /* EVEN */
   int64_t settle_ms;             /* GROUP_SHARE: left out at the start of the phase */

@@ -1,13 +1,21 @@
-/* Kubernetes Services and EndpointSlices as xdsd serves them: the objects parsed from the API's JSON
- * (cJSON), the store a watch keeps them in, and the view a snapshot is built from. Pure: no I/O, no
- * locks (kubewatch.c owns both).
+/* Kubernetes Services, EndpointSlices and Gateway API routes (GRPCRoute, HTTPRoute) as xdsd serves
+ * them: the objects parsed from the API's JSON (cJSON), the store a watch keeps them in, and the view a
+ * snapshot is built from. Pure: no I/O, no locks (kubewatch.c owns both).
  *
  * What a Service becomes (docs/xdsd.md, "Kubernetes"): for each TCP port, a backend named
  * NAME.NAMESPACE:PORT (what a proxyless client dials as xds:///NAME.NAMESPACE:PORT) whose endpoints are
  * those of the Service's IPv4 EndpointSlices (label kubernetes.io/service-name) on the slice port of the
  * same name. Conditions: ready (unset counts as ready) -> healthy; not ready but serving and terminating
  * -> draining (no new calls); anything else is left out. The endpoint's zone is its locality. An address
- * in several slices is one endpoint (healthy if any slice says so). */
+ * in several slices is one endpoint (healthy if any slice says so).
+ *
+ * Routes (docs/xdsd.md, "Gateway API routes (GAMMA)"): a GRPCRoute or HTTPRoute whose parentRef is a
+ * Service of its own namespace (group "", kind Service; `port` or `sectionName` narrow it to one port)
+ * replaces the default route of that Service port's listener with its rules, in the Gateway API's
+ * precedence order, merged with the other routes of the same kind on that port (a GRPCRoute there
+ * wins over HTTPRoutes: GEP-1426). Each match becomes a config_route; backendRefs become clusters
+ * NAME.NAMESPACE:PORT with weights scaled to sum to 100. What gRPC's route matchers cannot express
+ * is refused with a reason (kube_view.notes), never served approximately. */
 #ifndef XDS_KUBE_H
 #define XDS_KUBE_H
 
@@ -18,12 +26,31 @@
 
 struct cJSON;
 
-enum kube_kind { KUBE_SERVICES = 0, KUBE_SLICES, KUBE_NKINDS };
+enum kube_kind { KUBE_SERVICES = 0, KUBE_SLICES, KUBE_GRPCROUTES, KUBE_HTTPROUTES, KUBE_NKINDS };
 
-/* "services", "endpointslices". */
+/* "services", "endpointslices", "grpcroutes", "httproutes". */
 const char *kube_kind_name(enum kube_kind k);
+/* The API path of a kind's collection: "/api/v1", "/apis/discovery.k8s.io/v1",
+ * "/apis/gateway.networking.k8s.io/v1". */
+const char *kube_kind_group_path(enum kube_kind k);
+/* Whether a kind's CRD may be missing from a cluster (the Gateway API's routes): a 404 then means
+ * "none", not a failure. */
+int kube_kind_optional(enum kube_kind k);
 
-/* One parsed object (a Service or an EndpointSlice). Opaque; free with kube_object_free. */
+/* The cluster a route's share goes to when it has no valid backend (no backendRefs, weights all 0, a
+ * backendRef that is not a Service port): it has no endpoints, so gRPC fails those calls with
+ * UNAVAILABLE, as the Gateway API asks (500 for HTTP). */
+#define KUBE_NO_BACKEND "xdsd:no-backend"
+
+/* Scales n weights (each at most 1000000, as the Gateway API allows) to percentages that sum to exactly
+ * 100, by the largest remainder (ties go to the earlier weight). Returns 0, or -1 when they sum to 0. */
+int kube_weights_percent(const uint64_t *w, size_t n, uint32_t *out);
+
+/* A Gateway API duration (GEP-2257: 1-4 of NUMBER{h,m,s,ms}, e.g. 1h, 1m30s, 500ms) in milliseconds;
+ * -1 when it is not one. */
+int64_t kube_duration_ms(const char *s);
+
+/* One parsed object (a Service, an EndpointSlice or a route). Opaque; free with kube_object_free. */
 struct kube_object;
 
 /* Parses `obj` (an item of a list, or a watch event's object) as kind `k`. Returns 0, or -1 with
@@ -60,7 +87,7 @@ const char *kube_event_name(enum kube_event_type t);
  * are set, ev->obj is NULL: skip it). err[errlen] says what is wrong. */
 int kube_event_parse(enum kube_kind k, const char *line, size_t len, struct kube_event *ev, char *err, size_t errlen);
 
-/* The objects of both kinds, by NAMESPACE/NAME. */
+/* The objects of every kind, by NAMESPACE/NAME. */
 struct kube_store;
 struct kube_store *kube_store_new(void);
 void kube_store_free(struct kube_store *s);
@@ -86,6 +113,11 @@ struct kube_backend {
   char *name; /* NAME.NAMESPACE:PORT */
   struct kube_endpoint *endpoints;
   size_t n_endpoints;
+  /* The routes attached to this Service port, in precedence order (owned), or none (n_routes 0 and
+   * routed_by NULL): the default route "/" to the backend's own cluster. */
+  struct config_route *routes;
+  size_t n_routes;
+  char *routed_by; /* "grpcroute demo/a,demo/b" or "httproute ...", NULL when not routed */
 };
 
 struct kube_view {
@@ -94,6 +126,11 @@ struct kube_view {
   size_t n_endpoints;
   char **zones; /* the zone strings endpoints point at */
   size_t n_zones;
+  size_t n_routed; /* backends whose listener the routes decide */
+  /* Why something of a route is not served as written (a refused rule, a missing backend, a
+   * conflict), one line each, sorted; for the log and /status. */
+  char **notes;
+  size_t n_notes;
 };
 
 struct kube_view *kube_view_build(const struct kube_store *s);
@@ -103,8 +140,10 @@ const struct kube_backend *kube_view_find(const struct kube_view *v, const char 
 
 /* The config a snapshot is built from: `file` (NULL when xdsd runs on Kubernetes alone) with every
  * cluster that names a `service` given that backend's endpoints, plus, for every backend whose name the
- * file does not use for a listener, a listener of that name with one route ("/") to a cluster of that
- * name (the file's own cluster of that name when it has one). Returns a new config (config_free), or
+ * file does not use for a listener, a listener of that name with the backend's routes, or by default
+ * one route ("/") to a cluster of that name (the file's own cluster of that name when it has one).
+ * A cluster a route names that is neither a backend nor the file's (a backendRef to a missing
+ * Service port, KUBE_NO_BACKEND) is added without endpoints. Returns a new config (config_free), or
  * NULL with err[errlen] set (memory). A `service` the view lacks gives a cluster without endpoints. */
 struct config *kube_config_merge(const struct config *file, const struct kube_view *v, char *err, size_t errlen);
 

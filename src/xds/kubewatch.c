@@ -20,6 +20,9 @@
 #define BACKOFF_MAX_MS 5000
 #define CONNECT_TIMEOUT_S 5
 #define LIST_TIMEOUT_S 60
+/* A CRD that answers 404 after it was listed: the API server may still be starting (its CRD handlers
+ * come up after it listens), so its objects are dropped only when the 404s have lasted this long. */
+#define ABSENT_CONFIRM_MS 10000
 
 /* One list-and-watch loop: a resource in a namespace (NULL: all). Status fields under kw->mu. */
 struct reflector {
@@ -44,6 +47,9 @@ struct reflector {
   char last_error[512];
   uint64_t events[KUBE_EV_NTYPES], relists, errors;
   int listed, failed;
+  /* An optional kind (the Gateway API's routes) whose CRD is not installed: the API answers 404. */
+  int absent;           /* status: its objects are none (confirmed) */
+  int64_t absent_since; /* the thread's own: the first 404 of the current run of them, 0 for none */
 };
 
 struct kubewatch {
@@ -56,6 +62,10 @@ struct kubewatch {
   uint64_t generation;
   struct reflector *r;
   size_t n_r;
+  /* The route notes of the last view frozen (kube.h), logged when they change; under mu. */
+  char **notes;
+  size_t n_notes;
+  size_t n_routed;
 };
 
 static void utc_now(char *buf, size_t len) {
@@ -272,7 +282,7 @@ static void status_message(struct reflector *r, char *out, size_t outlen) {
 }
 
 static void paths(const struct reflector *r, char *path, size_t len) {
-  const char *group = r->kind == KUBE_SERVICES ? "/api/v1" : "/apis/discovery.k8s.io/v1";
+  const char *group = kube_kind_group_path(r->kind);
   if (r->ns)
     snprintf(path, len, "%s/namespaces/%s/%s", group, r->ns, kube_kind_name(r->kind));
   else
@@ -305,6 +315,7 @@ static cJSON *fetch_page(struct reflector *r, const char *path, const char *cont
     record_error(r, "list %s: %s", path, err);
     return NULL;
   }
+  if (r->http_status == 404 && kube_kind_optional(r->kind)) return NULL; /* no CRD: do_list says so */
   if (r->http_status != 200) {
     status_message(r, err, sizeof err);
     record_error(r, "list %s: %s", path, err);
@@ -361,6 +372,27 @@ static void store_list(struct reflector *r, const char *rv, struct list_acc *acc
   clear_error(r);
 }
 
+/* A list answered 404 for a kind whose CRD may be missing (the Gateway API's routes): logged once, not
+ * an error; the kind has no objects (at once when it was never listed, else after ABSENT_CONFIRM_MS of
+ * 404s); the thread keeps trying with backoff, so that CRDs installed later are found. */
+static void list_absent(struct reflector *r, const char *path) {
+  int64_t now = clock_now_ms();
+  if (!r->absent_since) r->absent_since = now;
+  pthread_mutex_lock(&r->kw->mu);
+  int was = r->absent, confirm = !r->listed || now - r->absent_since >= ABSENT_CONFIRM_MS;
+  if (confirm && !was) {
+    r->absent = 1;
+    if (kube_store_count(r->kw->store, r->kind)) r->kw->generation++;
+    kube_store_replace(r->kw->store, r->kind, r->ns, NULL, 0);
+  }
+  pthread_mutex_unlock(&r->kw->mu);
+  if (confirm && !was)
+    log_info(
+        "msg=\"the Gateway API CRD is not installed: serving without these routes, retrying\" resource=%s "
+        "namespace=%s path=%s",
+        kube_kind_name(r->kind), r->ns ? r->ns : "*", path);
+}
+
 /* Lists every object in pages and replaces the store's objects of this resource with them. */
 static int do_list(struct reflector *r) {
   char path[512];
@@ -371,6 +403,7 @@ static int do_list(struct reflector *r) {
   set_state(r, "listing");
   do {
     cJSON *doc = fetch_page(r, path, cont);
+    if (!doc && r->http_status == 404 && kube_kind_optional(r->kind)) list_absent(r, path);
     if (!doc) goto out;
     const char *prv = meta_rv(doc);
     if (!pages++ && prv) snprintf(rv, sizeof rv, "%s", prv);
@@ -384,6 +417,16 @@ static int do_list(struct reflector *r) {
   if (!rv[0]) {
     record_error(r, "list %s: no metadata.resourceVersion", path);
     goto out;
+  }
+  if (r->absent_since) {
+    pthread_mutex_lock(&r->kw->mu);
+    int was = r->absent;
+    r->absent = 0;
+    pthread_mutex_unlock(&r->kw->mu);
+    r->absent_since = 0;
+    if (was)
+      log_info("msg=\"the Gateway API CRD is served now\" resource=%s namespace=%s", kube_kind_name(r->kind),
+               r->ns ? r->ns : "*");
   }
   store_list(r, rv, &acc, pages);
   rc = 0;
@@ -447,6 +490,10 @@ static int do_watch(struct reflector *r) {
     return 0;
   }
   if (quitting(r->kw)) return 0;
+  if (r->http_status == 404 && kube_kind_optional(r->kind)) { /* the CRD went away: the list says so */
+    r->need_list = 1;
+    return -1;
+  }
   if (rc != CURLE_OK) {
     record_error(r, "watch %s: %s", path, err);
     return -1;
@@ -469,7 +516,7 @@ static void *reflector_main(void *arg) {
       backoff = BACKOFF_MIN_MS;
       continue;
     }
-    set_state(r, "backoff");
+    set_state(r, r->absent ? "absent" : "backoff"); /* absent: written by this thread only */
     nap(r->kw, backoff);
     backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
   }
@@ -534,6 +581,8 @@ void kubewatch_stop(struct kubewatch *kw) {
     free(kw->r[i].ns);
   }
   free(kw->r);
+  for (size_t i = 0; i < kw->n_notes; i++) free(kw->notes[i]);
+  free(kw->notes);
   kube_store_free(kw->store);
   kube_conn_clear(&kw->conn);
   pthread_mutex_destroy(&kw->mu);
@@ -553,7 +602,7 @@ static int all(struct kubewatch *kw, int settled) {
   pthread_mutex_lock(&kw->mu);
   int ok = 1;
   for (size_t i = 0; i < kw->n_r; i++)
-    if (!kw->r[i].listed && !(settled && kw->r[i].failed)) ok = 0;
+    if (!kw->r[i].listed && !kw->r[i].absent && !(settled && kw->r[i].failed)) ok = 0;
   pthread_mutex_unlock(&kw->mu);
   return ok;
 }
@@ -561,12 +610,82 @@ static int all(struct kubewatch *kw, int settled) {
 int kubewatch_synced(struct kubewatch *kw) { return all(kw, 0); }
 int kubewatch_settled(struct kubewatch *kw) { return all(kw, 1); }
 
+/* Whether `s` is in the sorted list. */
+static int in_sorted(char *const *list, size_t n, const char *s) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(s, list[mid]);
+    if (!c) return 1;
+    if (c < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return 0;
+}
+
+/* Logs the route notes that are new since the last view (and says when old ones are gone), and keeps
+ * them for /status. */
+static void take_notes(struct kubewatch *kw, const struct kube_view *v) {
+  char **copy = v->n_notes ? calloc(v->n_notes, sizeof *copy) : NULL;
+  size_t n = 0;
+  for (size_t i = 0; copy && i < v->n_notes; i++)
+    if ((copy[n] = strdup(v->notes[i]))) n++;
+  pthread_mutex_lock(&kw->mu);
+  char **old = kw->notes;
+  size_t n_old = kw->n_notes, routed_old = kw->n_routed;
+  kw->notes = copy;
+  kw->n_notes = n;
+  kw->n_routed = v->n_routed;
+  pthread_mutex_unlock(&kw->mu);
+  char clean[1024];
+  for (size_t i = 0; i < v->n_notes; i++) {
+    if (in_sorted(old, n_old, v->notes[i])) continue;
+    log_sanitize(v->notes[i], strlen(v->notes[i]), clean, sizeof clean);
+    log_warn("msg=\"a Gateway API route is not served as written\" note=%s", clean);
+  }
+  size_t gone = 0;
+  for (size_t i = 0; i < n_old; i++) gone += !in_sorted(v->notes, v->n_notes, old[i]);
+  if (gone) log_info("msg=\"route notes resolved\" count=%zu", gone);
+  if (routed_old != v->n_routed) log_info("msg=\"gateway api routes\" routed_listeners=%zu", v->n_routed);
+  for (size_t i = 0; i < n_old; i++) free(old[i]);
+  free(old);
+}
+
 struct kube_view *kubewatch_freeze(struct kubewatch *kw) {
   pthread_mutex_lock(&kw->mu);
   struct kube_view *v = kube_view_build(kw->store);
   pthread_mutex_unlock(&kw->mu);
+  if (v) take_notes(kw, v);
   return v;
 }
+
+/* One watch of /status. */
+static void watch_json(const struct reflector *r, int first, FILE *out) {
+  uint64_t events = 0;
+  for (int t = 0; t < KUBE_EV_NTYPES; t++) events += t == KUBE_EV_BOOKMARK ? 0 : r->events[t];
+  fprintf(out, "%s{\"resource\":\"%s\",\"namespace\":", first ? "" : ",", kube_kind_name(r->kind));
+  jsonw_str(out, r->ns);
+  fprintf(out, ",\"state\":\"%s\",\"resource_version\":", r->state);
+  jsonw_str(out, r->status_rv[0] ? r->status_rv : NULL);
+  fputs(",\"last_event\":", out);
+  jsonw_str(out, r->last_event[0] ? r->last_event : NULL);
+  fprintf(out, ",\"events\":%llu,\"bookmarks\":%llu,\"relists\":%llu,\"errors\":%llu,\"last_error\":",
+          (unsigned long long)events, (unsigned long long)r->events[KUBE_EV_BOOKMARK], (unsigned long long)r->relists,
+          (unsigned long long)r->errors);
+  jsonw_strn(out, r->last_error[0] ? r->last_error : NULL, 400);
+  if (kube_kind_optional(r->kind)) fprintf(out, ",\"absent\":%s", r->absent ? "true" : "false");
+  fputc('}', out);
+}
+
+static int synced_locked(const struct kubewatch *kw) {
+  int synced = 1;
+  for (size_t i = 0; i < kw->n_r; i++) synced &= kw->r[i].listed || kw->r[i].absent;
+  return synced;
+}
+
+#define STATUS_NOTES_MAX 100
 
 void kubewatch_status_json(struct kubewatch *kw, FILE *out) {
   pthread_mutex_lock(&kw->mu);
@@ -574,27 +693,26 @@ void kubewatch_status_json(struct kubewatch *kw, FILE *out) {
   jsonw_str(out, kw->conn.server);
   fputs(",\"origin\":", out);
   jsonw_str(out, kw->conn.origin);
-  int synced = 1;
-  for (size_t i = 0; i < kw->n_r; i++) synced &= kw->r[i].listed;
-  fprintf(out, ",\"synced\":%s,\"services\":%zu,\"endpointslices\":%zu,\"watches\":[", synced ? "true" : "false",
-          kube_store_count(kw->store, KUBE_SERVICES), kube_store_count(kw->store, KUBE_SLICES));
-  for (size_t i = 0; i < kw->n_r; i++) {
-    const struct reflector *r = &kw->r[i];
-    uint64_t events = 0;
-    for (int t = 0; t < KUBE_EV_NTYPES; t++) events += t == KUBE_EV_BOOKMARK ? 0 : r->events[t];
-    fprintf(out, "%s{\"resource\":\"%s\",\"namespace\":", i ? "," : "", kube_kind_name(r->kind));
-    jsonw_str(out, r->ns);
-    fprintf(out, ",\"state\":\"%s\",\"resource_version\":", r->state);
-    jsonw_str(out, r->status_rv[0] ? r->status_rv : NULL);
-    fputs(",\"last_event\":", out);
-    jsonw_str(out, r->last_event[0] ? r->last_event : NULL);
-    fprintf(out, ",\"events\":%llu,\"bookmarks\":%llu,\"relists\":%llu,\"errors\":%llu,\"last_error\":",
-            (unsigned long long)events, (unsigned long long)r->events[KUBE_EV_BOOKMARK], (unsigned long long)r->relists,
-            (unsigned long long)r->errors);
-    jsonw_strn(out, r->last_error[0] ? r->last_error : NULL, 400);
-    fputc('}', out);
+  fprintf(out, ",\"synced\":%s", synced_locked(kw) ? "true" : "false");
+  for (int k = 0; k < KUBE_NKINDS; k++)
+    fprintf(out, ",\"%s\":%zu", kube_kind_name((enum kube_kind)k), kube_store_count(kw->store, (enum kube_kind)k));
+  /* The Services' and EndpointSlices' watches, then the routes' (whose CRDs may be absent). */
+  for (int optional = 0; optional < 2; optional++) {
+    fputs(optional ? ",\"route_watches\":[" : ",\"watches\":[", out);
+    int first = 1;
+    for (size_t i = 0; i < kw->n_r; i++) {
+      if (kube_kind_optional(kw->r[i].kind) != optional) continue;
+      watch_json(&kw->r[i], first, out);
+      first = 0;
+    }
+    fputc(']', out);
   }
-  fputs("]}", out);
+  fprintf(out, ",\"routes\":{\"routed_listeners\":%zu,\"notes_count\":%zu,\"notes\":[", kw->n_routed, kw->n_notes);
+  for (size_t i = 0; i < kw->n_notes && i < STATUS_NOTES_MAX; i++) {
+    if (i) fputc(',', out);
+    jsonw_strn(out, kw->notes[i], 1024);
+  }
+  fputs("]}}", out);
   pthread_mutex_unlock(&kw->mu);
 }
 
@@ -627,8 +745,21 @@ void kubewatch_metrics_text(struct kubewatch *kw, FILE *out) {
   prom_header(out, "xdsd_kube_objects", "gauge", "Objects held from the Kubernetes API.");
   for (int k = 0; k < KUBE_NKINDS; k++)
     prom_sample(out, "xdsd_kube_objects", "resource", kube_kind_name(k), kube_store_count(kw->store, k));
-  int synced = 1;
-  for (size_t i = 0; i < kw->n_r; i++) synced &= kw->r[i].listed;
-  prom_metric(out, "xdsd_kube_synced", "gauge", "1 once every resource has been listed.", (unsigned)synced);
+  prom_header(out, "xdsd_kube_absent", "gauge",
+              "1 while the API server does not serve the resource (its CRD is not installed).");
+  for (int k = 0; k < KUBE_NKINDS; k++) {
+    if (!kube_kind_optional((enum kube_kind)k)) continue;
+    int absent = 0;
+    for (size_t i = 0; i < kw->n_r; i++) absent |= (int)kw->r[i].kind == k && kw->r[i].absent;
+    prom_sample(out, "xdsd_kube_absent", "resource", kube_kind_name((enum kube_kind)k), (unsigned)absent);
+  }
+  prom_metric(out, "xdsd_kube_routed_listeners", "gauge",
+              "Service ports whose routes GRPCRoutes or HTTPRoutes decide (the rest have the default route).",
+              kw->n_routed);
+  prom_metric(out, "xdsd_kube_route_notes", "gauge",
+              "Parts of Gateway API routes not served as written (refused rules, missing backends, conflicts).",
+              kw->n_notes);
+  prom_metric(out, "xdsd_kube_synced", "gauge", "1 once every resource has been listed (or found absent).",
+              (unsigned)synced_locked(kw));
   pthread_mutex_unlock(&kw->mu);
 }

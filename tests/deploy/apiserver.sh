@@ -8,7 +8,7 @@
 #     EndpointSlice controller would, and xdsd run as its Deployment runs it (--kubernetes, in-cluster:
 #     the xds ServiceAccount's token and the cluster CA) serves them: a greeter-client on the client
 #     Deployment's target xds:///server reaches exactly the server-v1 pods, and the ClusterRole of the
-#     manifests is enough (and read-only).
+#     manifests is enough (and read-only), for the Gateway API's GRPCRoutes and HTTPRoutes too.
 NET_BASE=180
 DNS_PORT=5480
 . "$(dirname "$0")/../xds/kube_lib.sh"
@@ -85,9 +85,10 @@ check "the xds Deployment runs xdsd --kubernetes" sh -c "echo '$args' | grep -q 
 spawn xdsd env KUBERNETES_SERVICE_HOST="$KUBE_ADDR" KUBERNETES_SERVICE_PORT=6443 XDSD_SERVICE_ACCOUNT_DIR="$T/sa" \
   "$BIN/xdsd" --kubernetes --config "$T/config.yaml" --listen "$XDS_ADDR:$XDS_PORT" --admin "$XDS_ADDR:$ADMIN_PORT"
 wait_port "$XDS_ADDR" "$ADMIN_PORT"
-check "xdsd in-cluster has listed everything with the manifests' ClusterRole" wait_for 20 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status |
+check "xdsd in-cluster has listed everything with the manifests' ClusterRole (the Gateway API routes too)" wait_for 20 sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status |
   jq -e '.kubernetes.synced and .kubernetes.origin == \"in-cluster service account\" and
-    ([.kubernetes.watches[].errors] | add) == 0' >/dev/null"
+    ([.kubernetes.watches[].errors, .kubernetes.route_watches[].errors] | add) == 0 and
+    ([.kubernetes.route_watches[] | .state == \"watching\" and (.absent | not)] | length == 2 and all)' >/dev/null"
 target=$(kc get deployment client -n proxyless -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="SERVER_ADDRESS")].value}')
 check "the client Deployment dials xds:///server" test "$target" = xds:///server
 CLIENT_TARGET=$target start_client

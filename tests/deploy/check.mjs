@@ -19,8 +19,8 @@ import { validate as lintDockerfile } from "dockerfile-utils";
 import { validateObject } from "./k8s.mjs";
 import { checkEnvoy, checkEnvoyHouseRules, protoSource } from "./envoy.mjs";
 
-// The demo's folder and file names (reference-demo.md), plus ours (proxyless, istio, linkerd, and the
-// seed's options that have no walkthrough: connperrpc, proxymaxage, nodeproxy).
+// The demo's folder and file names (reference-demo.md), plus ours (proxyless, preview, gamma, zonefailover, istio,
+// linkerd, and the seed's options that have no walkthrough: connperrpc, proxymaxage, nodeproxy).
 export const SCENARIOS = {
   clusterip: ["server.yaml", "client.yaml"],
   headless: ["server.yaml", "client.yaml"],
@@ -31,6 +31,8 @@ export const SCENARIOS = {
   xds: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "client.yaml"],
   proxyless: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "client.yaml"],
   preview: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "client.yaml"],
+  gamma: ["xds.yaml", "server-v1.yaml", "server-v2.yaml", "grpcroute.yaml", "client.yaml"],
+  zonefailover: ["xds.yaml", "server-near.yaml", "server-far.yaml", "client.yaml"],
   istio: ["server-v1.yaml", "server-v2.yaml", "httproute.yaml", "client.yaml"],
   linkerd: ["server-v1.yaml", "server-v2.yaml", "trafficsplit.yaml", "client.yaml"],
   connperrpc: ["server.yaml", "client.yaml"],
@@ -49,6 +51,18 @@ export const isEnvoyConfigMap = (obj) => obj?.kind === "ConfigMap" && obj.metada
 export const isEnvoyContainer = (c) => /^envoyproxy\/envoy:/.test(c?.image || "");
 // The workloads whose pod templates the checks read: Deployments, and the per-node proxy's DaemonSet.
 const isWorkload = (obj) => obj?.kind === "Deployment" || obj?.kind === "DaemonSet";
+// What xdsd --kubernetes reads, by API group (src/xds/kubewatch.c lists and watches each): the ClusterRole
+// of ServiceAccount xds grants list and watch (get is allowed too) on exactly these.
+const XDSD_READS = {
+  "": ["services"],
+  "discovery.k8s.io": ["endpointslices"],
+  "gateway.networking.k8s.io": ["grpcroutes", "httproutes"],
+};
+const XDSD_READS_TEXT = "services, endpointslices, grpcroutes and httproutes";
+// The namespace a scenario folder is applied into (docs/kubernetes.md; scripts/kind.sh's namespace_of).
+const namespaceOf = (scn) => (scn === "istio" || scn === "linkerd" ? `${scn}-demo` : scn);
+// xdsd --kubernetes's name for a Service port, NAME.NAMESPACE:PORT (what a proxyless client dials).
+const SERVICE_PORT_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?):(\d+)$/;
 
 let failures = 0;
 function fail(msg) {
@@ -187,6 +201,24 @@ function checkWiring(label, docs) {
   const services = new Map();
   for (const { obj } of docs) if (obj.kind === "Service") services.set(obj.metadata.name, (obj.spec?.ports || []).map((p) => p.port));
   const hasService = (host, port) => services.get(host)?.includes(port);
+  // A scenario folder's namespace (a loose file has none).
+  const ns = label.startsWith("deploy/") ? namespaceOf(label.slice("deploy/".length)) : null;
+  const kubeXdsd = docs.some((d) => isWorkload(d.obj) &&
+    allContainers(d.obj.spec.template.spec).some((c) => (c.args || []).includes("--kubernetes")));
+  // Gateway API routes on a Service (GAMMA): the parent and every backend are Service ports of this folder.
+  for (const { obj } of docs) {
+    if (obj.kind !== "GRPCRoute" && obj.kind !== "HTTPRoute") continue;
+    const where = `${label}: ${obj.kind}/${obj.metadata?.name}`;
+    for (const p of obj.spec?.parentRefs || []) {
+      if (p.group !== "" || p.kind !== "Service" || (p.namespace && p.namespace !== ns)) continue;
+      if (!services.has(p.name)) fail(`${where}: parentRef Service ${p.name} is not a Service of this folder`);
+      else if (p.port !== undefined && !hasService(p.name, p.port)) fail(`${where}: parentRef Service ${p.name} has no port ${p.port}`);
+    }
+    for (const r of obj.spec?.rules || []) for (const b of r.backendRefs || []) {
+      if ((b.group ?? "") !== "" || (b.kind ?? "Service") !== "Service" || (b.namespace && b.namespace !== ns)) continue;
+      if (!hasService(b.name, b.port)) fail(`${where}: backendRef ${b.name}:${b.port} is not a Service port of this folder`);
+    }
+  }
   let xdsconfig = null;
   let envoyListeners = [];
   for (const { obj } of docs) {
@@ -236,7 +268,15 @@ function checkWiring(label, docs) {
       if (target === undefined) continue;
       if (target.startsWith("xds:///")) {
         const name = target.slice("xds:///".length);
-        if (!xdsconfig?.spec?.listeners?.some((l) => l.name === name)) fail(`${cw}: dials ${target}, but no xdsconfig listener is named ${name}`);
+        const gen = SERVICE_PORT_NAME.exec(name);
+        if (xdsconfig?.spec?.listeners?.some((l) => l.name === name)) {
+          // the file's listener
+        } else if (gen && kubeXdsd) { // xdsd --kubernetes's listener of a Service port
+          if (!hasService(gen[1], Number(gen[5]))) fail(`${cw}: dials ${target}, but no Service ${gen[1]} with port ${gen[5]} is in this folder`);
+          else if (ns && gen[3] !== ns) fail(`${cw}: dials ${target}, but this folder is applied into namespace ${ns}`);
+        } else {
+          fail(`${cw}: dials ${target}, but no xdsconfig listener is named ${name}${gen ? " (and no xdsd --kubernetes serves Service ports here)" : ""}`);
+        }
         const boot = envValue(c, "GRPC_XDS_BOOTSTRAP_CONFIG");
         let b = null;
         try {
@@ -299,12 +339,17 @@ async function checkSet(label, files) {
         if (!SERVICE_ACCOUNTS.has(obj.metadata?.name)) fail(`${where}: ServiceAccounts are client, server, proxy, xds`);
         break;
       case "ClusterRole": {
-        // Read-only, and only what xdsd watches.
-        const allowed = { "": ["services"], "discovery.k8s.io": ["endpointslices"] };
+        // Read-only, and only what xdsd watches; and all of it (without list and watch on a resource,
+        // xdsd's watch of it fails with 403: a role left behind by an older release).
         for (const r of obj.rules || []) {
           for (const g of r.apiGroups || []) for (const res of r.resources || [])
-            if (!(allowed[g] || []).includes(res)) fail(`${where}: grants ${g || "core"}/${res}; xdsd reads only services and endpointslices`);
+            if (!(XDSD_READS[g] || []).includes(res)) fail(`${where}: grants ${g || "core"}/${res}; xdsd reads only ${XDSD_READS_TEXT}`);
           for (const v of r.verbs || []) if (!["get", "list", "watch"].includes(v)) fail(`${where}: verb ${v} is not read-only`);
+        }
+        for (const [g, list] of Object.entries(XDSD_READS)) for (const res of list) {
+          const granted = (obj.rules || []).some((r) => (r.apiGroups || []).includes(g) && (r.resources || []).includes(res) &&
+            ["list", "watch"].every((v) => (r.verbs || []).includes(v)));
+          if (!granted) fail(`${where}: does not grant list and watch on ${g || "core"}/${res}, which xdsd watches`);
         }
         break;
       }

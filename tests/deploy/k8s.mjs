@@ -2,12 +2,12 @@
 // (kubectl's default since 1.27), without a cluster:
 //  1. types, required fields and formats: the JSON schemas compiled into the kubernetes-models
 //     packages (kubernetes-models for the built-in kinds, @kubernetes-models/gateway-api for
-//     HTTPRoute);
+//     HTTPRoute and GRPCRoute);
 //  2. unknown fields: every key must be a field of its type, from the OpenAPI-generated models of
 //     @kubernetes/client-node (its attributeTypeMap, release-1.36 API), because the
 //     kubernetes-models schemas allow additional properties.
-// CRDs with no model package (SMI TrafficSplit) and the fields of HTTPRoute get a strict schema of
-// our own in schemas/, written from the published API reference.
+// CRDs with no model package (SMI TrafficSplit) and the fields of HTTPRoute and GRPCRoute get a strict
+// schema of our own in schemas/, written from the published API reference.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,7 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 const LOCAL_SCHEMAS = {
   "split.smi-spec.io/v1alpha2/TrafficSplit": "trafficsplit.v1alpha2.json",
   "gateway.networking.k8s.io/v1/HTTPRoute": "httproute.v1.fields.json",
+  "gateway.networking.k8s.io/v1/GRPCRoute": "grpcroute.v1.fields.json",
 };
 const compiled = new Map();
 function localSchema(key) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The xdsconfig ConfigMaps of deploy/xds, deploy/proxyless and deploy/preview pass `xdsd --check`, and a broken
-# config does not. The config.yaml block is cut out of the ConfigMap with awk (no node needed).
+# The xdsconfig ConfigMaps of deploy/xds, deploy/proxyless, deploy/preview and deploy/zonefailover pass
+# `xdsd --check`, and a broken config does not. The config.yaml block is cut out of the ConfigMap with awk
+# (no node needed).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -11,7 +12,7 @@ trap 'rm -rf "$T"' EXIT
 . "$HERE/lib.sh"
 failed=0
 
-for scn in xds proxyless preview; do
+for scn in xds proxyless preview zonefailover; do
   cfg="$T/$scn.yaml"
   configmap_yaml "$ROOT/deploy/$scn/xds.yaml" xdsconfig >"$cfg"
   if [ ! -s "$cfg" ]; then

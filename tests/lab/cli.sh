@@ -12,7 +12,7 @@ expect_usage() { # expect_usage WHAT-IN-STDERR ARGS...
 }
 "$LAB" list >"$T/list.txt"
 check "list exits 0" test $? -eq 0
-for s in clusterip headless maxage proxy clsidecar canary xds proxyless proxymaxage nodeproxy connperrpc; do check "list shows $s" grep -q "^$s " "$T/list.txt"; done
+for s in clusterip headless maxage proxy clsidecar canary preview xds proxyless proxymaxage nodeproxy connperrpc zonefailover; do check "list shows $s" grep -q "^$s " "$T/list.txt"; done
 check "check validates every shipped scenario" "$LAB" check all
 check "check accepts the test scenario" "$LAB" check "$SRC/wrong-expectation.yaml"
 expect_usage "missing command" 

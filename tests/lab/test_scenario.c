@@ -255,6 +255,10 @@ static void test_l7_and_xds(void) {
       {"select: gone", "select: new", "select: new needs a phase that scales"},
       {"{name: proxyless, xds: server}", "{name: proxyless, xds: server, service: v1}",
        "has no service and no sidecar"},
+      {"check: stops, phase: crash, deployment: v1, select: gone", "check: failover, phase: start, deployment: v2",
+       "t.yaml:29: failover needs a phase whose step has an action"},
+      {"check: stops, phase: crash, deployment: v1, select: gone, within: 2s",
+       "check: failover, phase: crash, deployment: v2", "missing \"within\""},
   };
   static char text[8192];
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -268,6 +272,66 @@ static void test_l7_and_xds(void) {
       unit_failed++;
     }
   }
+}
+
+/* failover (zone failover): v1-1 is killed at 15.15 s (its SIGKILL; the step took effect, DNS changed,
+ * at 15.2 s) and v2's pods, idle until then, take over. Timed from the kill, from the servers' logs:
+ * an RPC before the kill does not count, nor one after the phase. */
+static void test_judge_failover(void) {
+  static struct scenario sc;
+  char err[512];
+  static char text[8192];
+  const char *from = "check: stops, phase: crash, deployment: v1, select: gone, within: 2s";
+  const char *at = strstr(l7, from);
+  REQUIRE(at != NULL);
+  snprintf(text, sizeof text, "%.*s%s%s", (int)(at - l7), l7,
+           "check: failover, phase: crash, deployment: v2, within: 500ms", at + strlen(from));
+  CHECK(parse(text, 0, &sc, err, sizeof err) == 0);
+  if (err[0]) fprintf(stderr, "%s\n", err);
+  REQUIRE(sc.n_expects == 2 && sc.expects[1].check == SC_CHECK_FAILOVER);
+  struct sc_expect e = sc.expects[1];
+  CHECK(e.within_ms == 500 && e.select == SC_SELECT_ALL);
+  struct sample_set s;
+  sample_init(&s);
+  const char *names[] = {"v1-1", "v1-2", "v2-1", "v2-2"};
+  for (int i = 0; i < 4; i++) sample_declare(&s, names[i]);
+  struct sample_line l;
+  for (int t = 1; t < 20; t++) {
+    const char *line = t <= 15 ? "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=2 v1-1=5/50.0% "
+                                 "v1-2=5/50.0%"
+                               : "summary window_ms=1000 ok=10 failed=0 p50_us=1 p99_us=2 servers=2 v2-1=5/50.0% "
+                                 "v2-2=5/50.0%";
+    CHECK(sample_parse_line(line, &l) == 0);
+    sample_add(&s, t * 1000 + 100, &l);
+  }
+  int64_t rx_21[] = {1000, 15100, 15260, 15300}; /* a call at 1 s (earlier traffic) and one before the kill */
+  int64_t rx_22[] = {15400, 19000};
+  struct judge_pod pods[4] = {{"v1-1", 0, 0, 3, -1, NULL, 0, NULL},
+                              {"v1-2", 0, 0, -1, -1, NULL, 0, NULL},
+                              {"v2-1", 1, 0, -1, 1000, rx_21, 4, NULL},
+                              {"v2-2", 1, 0, -1, 15400, rx_22, 2, NULL}};
+  struct judge_timing tm = {.step_start_ms = {0, 5000, 9980, 15200}, .action_ms = {0, 4990, 9970, 15150},
+                            .end_ms = 20000};
+  struct judge_result r;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(r.pass && r.value > 0.249 && r.value < 0.251);
+  CHECK(strstr(r.measured, "v2-1 first RPC 0.110 s after the kill, v2-2 first RPC 0.250 s after the kill") != NULL);
+  e.within_ms = 200;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(!r.pass);
+  /* A pod whose calls all came before the kill, or after the phase, never took over. */
+  e.within_ms = 500;
+  int64_t rx_late[] = {14000, 20500};
+  pods[3].rx_ms = rx_late;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(!r.pass && r.value < 0 && strstr(r.measured, "v2-2 no RPC after the kill"));
+  /* Without a server log: the first clean 1 s sample after the kill that counts the pod. The lines of
+   * seconds 15 and 16 (windows from 14.1 and 15.1 s) began before 15.15 s; second 17's is the first. */
+  pods[2].rx_ms = pods[3].rx_ms = NULL;
+  e.within_ms = 3000;
+  judge_expect(&sc, &e, &s, pods, 4, &tm, &r);
+  CHECK(r.pass && strstr(r.measured, "v2-1 first RPC 2.850 s after the kill (1 s sample)"));
+  sample_free(&s);
 }
 
 /* Issue 9's lab_xds failure: "v2 only" judged a second whose summary window began before the change
@@ -476,6 +540,7 @@ static void test_judge_vacuous(void) {
 }
 
 int main(void) {
+  test_judge_failover();
   test_judge_client_share();
   test_judge_vacuous();
   test_l7_and_xds();

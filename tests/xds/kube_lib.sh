@@ -141,3 +141,36 @@ follow() {
   j=$(seen "$T/js.log" '^js window' "$J_MARK")
   [ "$c" = "$want" ] && [ "$j" = "$want" ] || fail "then the clients reach '$c' and '$j', not '$want'"
 }
+
+# gateway_api_crds: the Gateway API's standard CRDs (scripts/k8s.sh keeps them with the binaries),
+# applied server-side; waits until GRPCRoute and HTTPRoute are served.
+gateway_api_crds() {
+  local crds
+  crds=$(dirname "$(bash "$ROOT/scripts/k8s.sh" path)")/crds/gateway-api/standard-install.yaml
+  kc apply --server-side -f "$crds" >"$T/crds.log" 2>&1 || { cat "$T/crds.log"; fail "installing the Gateway API CRDs"; }
+  kc wait --for condition=established --timeout 60s crd/grpcroutes.gateway.networking.k8s.io \
+    crd/httproutes.gateway.networking.k8s.io >/dev/null || fail "the GRPCRoute and HTTPRoute CRDs are not established"
+}
+
+# kube_greeter NAME [METADATA] [TARGET]: a proxyless greeter-client with node id NAME sending METADATA
+# with every call, on TARGET (default xds:///server.demo:50051); summaries every 250 ms in $T/NAME.log.
+kube_greeter() {
+  cat >"$T/bootstrap-$1.json" <<JSON
+{"xds_servers":[{"server_uri":"$XDS_ADDR:$XDS_PORT","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
+ "node":{"id":"$1","cluster":"test","locality":{"zone":"z1"}}}
+JSON
+  spawn "$1" env GRPC_XDS_BOOTSTRAP="$T/bootstrap-$1.json" SERVER_ADDRESS="${3:-xds:///server.demo:50051}" NAME="$1" \
+    ${2:+METADATA="$2"} PRINT_REPLIES=0 SUMMARY_INTERVAL=250ms CONCURRENCY="${CLIENT_CONCURRENCY:-5}" WAIT_FOR_READY=0 \
+    RPC_TIMEOUT=10s "$BIN/greeter-client"
+}
+
+# tally LOG FROM: the calls each server answered in LOG's summaries after line FROM (the first one left
+# out: it may straddle the mark), and the failed ones: "p11=N p21=M failed=F" (servers sorted).
+tally() {
+  local w
+  w=$(tail -n +"$(($2 + 1))" "$1" | grep ' summary ' | grep -v 'final=1' | tail -n +2)
+  echo "$(echo "$w" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v = kv[2]; sub(/\/.*/, "", v)
+                                if (kv[1] ~ /^p[0-9]+$/) s[kv[1]] += v } }
+                            END { for (k in s) print k "=" s[k] }' | sort | paste -sd ' ') failed=$(echo "$w" |
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "failed") f += kv[2] } } END { print f + 0 }')"
+}
