@@ -111,12 +111,27 @@ bm = {"type": "BOOKMARK", "object": {"kind": "EndpointSlice", "metadata": {"reso
 er = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "message": "too old resource version: 1 (5)"}}
 v6 = {"type": "ADDED", "object": {"metadata": {"name": "server-v6", "namespace": "demo",
       "labels": {"kubernetes.io/service-name": "server"}}, "addressType": "IPv6", "endpoints": [{"addresses": ["fd00::1"]}]}}
+gr = {"type": "ADDED", "object": {"metadata": {"name": "preview", "namespace": "demo", "resourceVersion": "9",
+      "creationTimestamp": "2026-12-02T08:00:00Z"},
+      "spec": {"parentRefs": [{"group": "", "kind": "Service", "name": "server", "port": 50051}],
+               "rules": [{"matches": [{"method": {"service": "helloworld.Greeter", "method": "SayHello"},
+                                       "headers": [{"name": "x-preview", "value": "true"}]}],
+                          "backendRefs": [{"name": "server", "port": 50051, "weight": 90},
+                                          {"name": "server-v2", "port": 50051, "weight": 10}]}]}}}
+hr = {"type": "ADDED", "object": {"metadata": {"name": "slow", "namespace": "demo", "resourceVersion": "10"},
+      "spec": {"parentRefs": [{"group": "", "kind": "Service", "name": "server"}],
+               "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/helloworld.Greeter"}}],
+                          "timeouts": {"request": "4s"}, "backendRefs": [{"name": "server", "port": 50051}]}]}}}
 def w(name, first, lines, tail=b""):
     with open(f"{d}/{name}", "wb") as f:
         f.write(bytes([first]) + "\n".join(json.dumps(l, separators=(",", ":")) for l in lines).encode() + tail)
-w("svc-slice-modify", 0, [svc, sl, svc, sl2])
-w("svc-slice-delete", 0, [svc, sl, svc, dl])
-w("bookmark-error", 1, [bm, er, v6])
+# The first byte says the first line's kind (modulo 4: Services, EndpointSlices, GRPCRoutes, HTTPRoutes),
+# each line the next (fuzz_kube.c).
+w("svc-slice-modify", 0, [svc, sl, gr, hr, svc, sl2])
+w("svc-slice-delete", 0, [svc, sl, gr, hr, svc, dl])
+w("bookmark-error", 1, [bm, er])
+w("slice-v6", 1, [v6])
+w("routes", 2, [gr, hr, svc, sl])
 w("broken-line", 0, [svc], b'\n{"type":"ADDED"\n not json\n')
 PY
 
