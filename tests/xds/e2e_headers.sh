@@ -5,7 +5,8 @@
 # (METADATA), grpc-js-xds and a real Envoy (the same routes, served as its socket listener):
 #   - the preview clients reach only v2, the others only v1;
 #   - the slow client's calls fail DEADLINE_EXCEEDED (the route's 300 ms; the server takes 1 s, the
-#     client's own deadline is 10 s);
+#     client's own deadline is 10 s; Debian's C-core 1.51 ends them before they are sent, as it ends
+#     calls about 1.9 s before a route's max_stream_duration: docs/xdsd.md, "Timeouts and gRPC C-core");
 #   - circuit breaking: x-cb present -> a cluster with max_requests 3 (gRFC A32) in front of a 300 ms
 #     server; a client with 10 calls in flight gets 3 answered and 7 refused at once, per round
 #     (greeter-client and Envoy; grpc-js-xds 1.14 counts a call only once it has started, so a round
