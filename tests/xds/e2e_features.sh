@@ -11,6 +11,8 @@
 #     crashes (SIGSEGV in ring_hash's WorkSerializerRunner, grpc/grpc#31766, fixed by #32012 after
 #     1.51.1) as soon as it gets a RING_HASH cluster, so the ring hash route is on a listener of its own
 #     ("sticky") that no C-core client here dials;
+#   - a retry policy, outlier detection and a weighted locality on the same routes and clusters: every
+#     client ACKs them, and Envoy's config dump holds each;
 #   - no client NACKs anything.
 NET_BASE=210
 DNS_PORT=5510
@@ -52,6 +54,7 @@ spec:
     - name: regex
       regex: "^/helloworld\\\\.Greeter/Say[A-Z][a-z]+$"
       headers: [{name: x-route, regex: "re.*x"}]
+      retry: {on: [unavailable, resource-exhausted], attempts: 3, backoff: {base: 50ms, max: 500ms}}
       clusters: [{name: server-v2}]
     - name: rest
       clusters: [{name: server-v1}]
@@ -63,8 +66,11 @@ spec:
       hash_header: x-user
       clusters: [{name: server-ring}]
   clusters:
-  - {name: server-v1, endpoints: [{address: server-v1, port: 50051}]}
-  - {name: server-v2, endpoints: [{address: server-v2, port: 50051}]}
+  - name: server-v1
+    outlier_detection: {interval: 10s, failure_percentage: {threshold: 90}}
+    endpoints: [{address: server-v1, port: 50051}]
+  - name: server-v2
+    localities: [{zone: z2, priority: 0, weight: 5, endpoints: [{address: server-v2, port: 50051}]}]
   - {name: server-ring, lb: ring_hash, endpoints: [{address: server-ring, port: 50051}]}
 YAML
 "$BIN/xdsd" --check "$T/features.yaml" >"$T/check.txt" || fail "--check refuses the config: $(cat "$T/check.txt")"
@@ -136,6 +142,20 @@ for c in js-alice js-bob envoy-alice envoy-bob; do
   got=$(servers_of "$T/$c.log")
   check "$c: every call of the user goes to one ring server ($got)" sh -c "echo '$got' | grep -Eqx 'ring-[123]'"
 done
+# What Envoy took (its own dump): the retry policy, the outlier detection, the locality and the fault filter.
+curl -sf "http://$ENVOY_ADDR:9901/config_dump?include_eds" >"$T/envoy-dump.json" || fail "no config_dump from Envoy"
+check "Envoy holds the route's retry policy (resource-exhausted, unavailable; 2 retries, 50 ms backoff)" jq -e '
+  [.. | objects | select(has("retry_policy")) | .retry_policy
+   | select(.retry_on == "resource-exhausted,unavailable" and .num_retries == 2 and .retry_back_off.base_interval == "0.050s")] | length > 0' "$T/envoy-dump.json"
+check "Envoy holds server-v1's outlier detection (failure percentage 90, consecutive 5xx off)" jq -e '
+  [.. | objects | select(.name? == "server-v1" and has("outlier_detection")) | .outlier_detection
+   | select(.failure_percentage_threshold == 90 and .enforcing_consecutive_5xx == 0)] | length > 0' "$T/envoy-dump.json"
+check "Envoy holds server-v2's locality z2 with weight 5" jq -e '
+  [.. | objects | select(.cluster_name? == "server-v2") | .endpoints[]?
+   | select(.locality.zone == "z2" and .load_balancing_weight == 5)] | length > 0' "$T/envoy-dump.json"
+check "Envoy's listener runs the fault filter before the router" jq -e '
+  [.. | objects | select(has("http_filters")) | [.http_filters[].name]
+   | select(. == ["envoy.filters.http.fault", "envoy.filters.http.router"])] | length > 0' "$T/envoy-dump.json"
 check "no client NACKed anything" sh -c "curl -sf http://$XDS_ADDR:$ADMIN_PORT/status | jq -e '
   [.nodes[] | .types[] | .last_nack == null] | all' >/dev/null"
 check "every client and Envoy are connected (9 streams: 5 greeter-clients, 3 grpc-js, Envoy)" \
