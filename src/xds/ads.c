@@ -49,8 +49,6 @@ struct stream {
   struct ads *ads;
   uint64_t id;
   grpc_call *call;
-  grpc_call_details details;
-  grpc_metadata_array request_md;
   grpc_byte_buffer *recv_buf; /* set by RECV_MESSAGE; destroyed after decoding */
   grpc_byte_buffer *send_buf; /* owned while its batch is in flight */
   int cancelled;              /* RECV_CLOSE_ON_SERVER output (that op is started only by stream_finish) */
@@ -65,6 +63,17 @@ struct stream {
   int64_t started_ms;
   struct sotw_state st[XDS_NTYPES];
   struct stream *prev, *next;
+};
+
+/* A pending grpc_server_request_call: what gRPC fills in when a call arrives, and the stream it will be
+ * (allocated up front, so that an accepted call always has one). The request's details and metadata
+ * are needed only to check the method: kept here, they are freed at accept instead of being carried
+ * by every open stream (120 bytes each, issue 13). */
+struct accept_slot {
+  struct tag tag;
+  struct stream *s;
+  grpc_call_details details;
+  grpc_metadata_array request_md;
 };
 
 struct ads {
@@ -121,8 +130,6 @@ static void stream_free(struct stream *s) {
   }
   for (int t = 0; t < XDS_NTYPES; t++) sotw_free(&s->st[t]);
   if (s->call) grpc_call_unref(s->call);
-  grpc_call_details_destroy(&s->details);
-  grpc_metadata_array_destroy(&s->request_md);
   if (s->recv_buf) grpc_byte_buffer_destroy(s->recv_buf);
   if (s->send_buf) grpc_byte_buffer_destroy(s->send_buf);
   free(s->node_id);
@@ -575,14 +582,20 @@ static void on_close(struct tag *tag, bool ok) {
   stream_maybe_free(s);
 }
 
+static void accept_slot_free(struct accept_slot *slot) {
+  grpc_call_details_destroy(&slot->details);
+  grpc_metadata_array_destroy(&slot->request_md);
+  free(slot);
+}
+
 /* A call arrived (or, with !ok, the server is shutting down). */
 static void on_accept(struct tag *tag, bool ok) {
-  struct stream *s = STREAM_OF(tag, recv_tag);
+  struct accept_slot *slot = (struct accept_slot *)((char *)tag - offsetof(struct accept_slot, tag));
+  struct stream *s = slot->s;
   struct ads *a = s->ads;
-  s->ops--;
   a->n_accepting--;
-  s->recv_tag.handler = NULL;
   if (!ok) {
+    accept_slot_free(slot);
     stream_free(s);
     return;
   }
@@ -599,22 +612,19 @@ static void on_accept(struct tag *tag, bool ok) {
   s->send_tag.handler = on_send;
   s->close_tag.handler = on_close;
 
-  if (grpc_slice_str_cmp(s->details.method, SOTW_METHOD) != 0) {
-    char *m = grpc_slice_to_c_string(s->details.method);
+  if (grpc_slice_str_cmp(slot->details.method, SOTW_METHOD) != 0) {
+    char *m = grpc_slice_to_c_string(slot->details.method);
     char mb[128];
     log_info("msg=\"unimplemented method\" method=%s peer=%s", field(m, mb, sizeof mb), s->peer ? s->peer : "?");
     gpr_free(m);
+    accept_slot_free(slot);
     a->unimplemented_total++;
     stream_finish(s, GRPC_STATUS_UNIMPLEMENTED, "xdsd serves only state-of-the-world ADS");
     stream_maybe_free(s);
     return;
   }
+  accept_slot_free(slot); /* the method is checked: nothing else of the request is kept */
   s->is_sotw = 1;
-  /* The method is checked: release the request's details and metadata for the stream's lifetime. */
-  grpc_call_details_destroy(&s->details);
-  grpc_call_details_init(&s->details);
-  grpc_metadata_array_destroy(&s->request_md);
-  grpc_metadata_array_init(&s->request_md);
   a->streams_total++;
   log_info("msg=\"stream opened\" stream=%" PRIu64 " peer=%s", s->id, s->peer ? s->peer : "?");
   start_recv(s);
@@ -623,24 +633,28 @@ static void on_accept(struct tag *tag, bool ok) {
 
 static void accept_one(struct ads *a) {
   struct stream *s = calloc(1, sizeof *s);
-  if (!s) {
+  struct accept_slot *slot = calloc(1, sizeof *slot);
+  if (!s || !slot) {
+    free(s);
+    free(slot);
     log_error("msg=\"out of memory accepting a stream\"");
     return;
   }
   s->ads = a;
   for (int t = 0; t < XDS_NTYPES; t++) sotw_init(&s->st[t]);
   s->st[XDS_RDS].no_wildcard = s->st[XDS_EDS].no_wildcard = 1;
-  grpc_call_details_init(&s->details);
-  grpc_metadata_array_init(&s->request_md);
-  s->recv_tag.handler = on_accept;
+  slot->s = s;
+  grpc_call_details_init(&slot->details);
+  grpc_metadata_array_init(&slot->request_md);
+  slot->tag.handler = on_accept;
   grpc_call_error err =
-      grpc_server_request_call(a->server, &s->call, &s->details, &s->request_md, a->cq, a->cq, &s->recv_tag);
+      grpc_server_request_call(a->server, &s->call, &slot->details, &slot->request_md, a->cq, a->cq, &slot->tag);
   if (err != GRPC_CALL_OK) {
     log_error("msg=\"request_call failed\" err=%d", err);
+    accept_slot_free(slot);
     stream_free(s);
     return;
   }
-  s->ops++;
   a->n_accepting++;
 }
 
@@ -656,7 +670,7 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out) {
   a->cq = cq;
   a->shutdown_tag.handler = on_shutdown;
   a->peer_log.burst = PEER_LOG_BURST;
-  grpc_arg args[3];
+  grpc_arg args[6];
   args[0] = grpcarg_int(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100000);
   /* Without this a second xdsd would share the port (SO_REUSEPORT) and split the clients. */
   args[1] = grpcarg_int(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -664,7 +678,17 @@ int ads_start(const char *addr, grpc_completion_queue *cq, struct ads **out) {
    * buffered. The limit is enforced by gRPC core's message-size filter, which GRPC_ARG_MINIMAL_STACK
    * leaves out of the stack (then 60 MB requests were accepted): so no minimal stack. */
   args[2] = grpcarg_int(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, ADS_MAX_REQUEST_BYTES);
-  grpc_channel_args ch_args = {.num_args = 3, .args = args};
+  /* Memory per stream (issue 13; BENCHMARKS.md): each ADS stream is a call whose arena gRPC core sizes
+   * from the server's filter stack, about 11.5 KB an idle stream. Two filters that do nothing for ADS
+   * are left out, 256 bytes of arena each: the server-side deadline filter (ADS streams carry no
+   * deadline; a client that sets one cancels the call itself when it passes) and the per-message
+   * compression filter (xdsd never compresses what it sends). Decompression stays: without it a
+   * compressed request would reach xdsd whole and be inflated, with no bound, when decoded. Channelz
+   * keeps about 470 bytes per connection that nothing of xdsd reads. */
+  args[3] = grpcarg_int(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 0);
+  args[4] = grpcarg_int(GRPC_ARG_ENABLE_PER_MESSAGE_COMPRESSION, 0);
+  args[5] = grpcarg_int(GRPC_ARG_ENABLE_CHANNELZ, 0);
+  grpc_channel_args ch_args = {.num_args = sizeof args / sizeof args[0], .args = args};
   a->server = grpc_server_create(&ch_args, NULL);
   grpc_server_register_completion_queue(a->server, cq, NULL);
   grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
