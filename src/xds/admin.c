@@ -85,7 +85,9 @@ int admin_start(const char *addr, struct admin **out) {
   if (host[0] == '\0') strcpy(host, "0.0.0.0");
   if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) return -1;
   sin.sin_port = htons(port);
-  return start(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, &sin, out);
+  /* poll(), not select(): select() refuses descriptors >= FD_SETSIZE (1024), and xdsd holding a
+   * thousand client connections would stop answering /healthz (issue 13's benchmark saw it). */
+  return start(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG, port, &sin, out);
 }
 
 /* No MHD_USE_ERROR_LOG: on a socketpair libmicrohttpd would log its failing TCP_NODELAY and TCP_CORK on every
