@@ -79,6 +79,7 @@ struct probe {
 };
 static struct probe probe;
 
+/* `names` is kept, not copied: it must outlive the probe (a static or file-level array). */
 static void probe_set(struct adsc *c, const char *const *names, size_t n, const adsc_response *lds) {
   probe.c = c;
   probe.names = names;
@@ -102,8 +103,8 @@ static void expect_quiet(struct adsc *c, const char *what) {
   REQUIRE(adsc_send(c, LDS, names, probe.n + 1, probe.version, probe.nonce, NULL) == 0, "%s: probe sent", what);
   r = adsc_recv(c, PUSH_MS);
   REQUIRE(r && strcmp(r->type_url, LDS) == 0 && r->n_resources == probe.listeners,
-          "%s: the next response is the probe's answer (LDS with the %zu listener(s); got %s)", what, probe.listeners,
-          r ? r->type_url : "nothing");
+          "%s: the next response is the probe's answer (LDS with the %zu listener(s); got %s with %zu)", what,
+          probe.listeners, r ? r->type_url : "nothing", r ? r->n_resources : 0);
   REQUIRE(adsc_send(c, LDS, probe.names, probe.n, r->version_info, r->nonce, NULL) == 0, "%s: probe narrowed back",
           what);
   snprintf(probe.version, sizeof probe.version, "%s", r->version_info);
@@ -329,7 +330,7 @@ static void reconnect_and_listener_removal(struct adsc **s, const struct story *
   char last_lds_version[32];
   snprintf(last_lds_version, sizeof last_lds_version, "%s", st->lds->version_info);
   adsc_close(*s);
-  const char *both[] = {"server", "other"};
+  static const char *both[] = {"server", "other"}; /* static: the probe keeps pointing at it */
   *s = adsc_open(addr, ADSC_SOTW, "proto-1", "test-grpc", 0);
   REQUIRE(adsc_send(*s, LDS, both, 2, last_lds_version, "", NULL) == 0, "reconnected, LDS with the last version");
   adsc_response *lds2 = expect(*s, LDS, "reconnect");
