@@ -20,10 +20,11 @@ int sbuf_append(struct sbuf *b, const void *p, size_t n, size_t first_cap, size_
 }
 
 void sbuf_consume(struct sbuf *b, size_t n) {
+  if (!b->data) return; /* empty, never grown: memmove may not take NULL even for 0 bytes */
   if (n > b->len) n = b->len;
   memmove(b->data, b->data + n, b->len - n);
   b->len -= n;
-  if (b->data) b->data[b->len] = '\0';
+  b->data[b->len] = '\0';
 }
 
 void sbuf_free(struct sbuf *b) {
