@@ -37,6 +37,7 @@ struct call {
   enum call_kind kind;
   int arrived;
   int refs;
+  int close_watched;     /* RECV_CLOSE_ON_SERVER in a batch of its own (else in the final send's) */
   int closed;            /* RECV_CLOSE_ON_SERVER completed */
   int sending;           /* a send batch is in flight */
   int finished;          /* the status has been sent (or is being sent) */
@@ -116,10 +117,12 @@ static void post_slot(struct server *s, enum call_kind kind) {
 /* Starts a send batch: initial metadata on the first send, the message `msg` if any, and the status
  * when `final`. Takes ownership of `msg` (kept in c->reply until the next send or the call's end, and
  * freed even when the batch cannot start). At most one send batch is in flight per call. Returns 0,
- * or -1 when the batch did not start: then nothing was sent and c->finished is unchanged. */
+ * or -1 when the batch did not start: then nothing was sent and c->finished is unchanged. A call
+ * whose end nobody watches (an undelayed SayHello: start_close_watch was not called) receives its
+ * close in this batch, which then ends it. */
 static int send_batch(struct call *c, int first, grpc_byte_buffer *msg, int final, grpc_status_code code,
                       const char *details_text) {
-  grpc_op ops[3];
+  grpc_op ops[4];
   memset(ops, 0, sizeof ops);
   size_t n = 0;
   grpc_slice details = grpc_slice_from_static_string(details_text);
@@ -134,6 +137,10 @@ static int send_batch(struct call *c, int first, grpc_byte_buffer *msg, int fina
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
     ops[n].data.send_status_from_server.status = code;
     ops[n++].data.send_status_from_server.status_details = &details;
+  }
+  if (final && !c->close_watched) {
+    ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    ops[n++].data.recv_close_on_server.cancelled = &c->cancelled;
   }
   c->sending = 1;
   c->refs++;
@@ -155,6 +162,7 @@ static void send_unary(struct call *c, grpc_byte_buffer *msg, grpc_status_code c
 /* Watches for the end of the call from the start: a pending RECV_CLOSE_ON_SERVER keeps the call
  * known to the server while its reply is delayed, and tells when a client goes away. */
 static void start_close_watch(struct call *c) {
+  c->close_watched = 1;
   grpc_op op;
   memset(&op, 0, sizeof op);
   op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
@@ -310,7 +318,9 @@ static void handle_arrival(struct call *c) {
   c->arrived = 1;
   c->refs = 1; /* the owner's reference, dropped below or when the call finishes */
   if (s->phase != SHUTTING_DOWN) post_slot(s, c->kind);
-  start_close_watch(c);
+  /* An undelayed SayHello is answered in this turn: its close comes with its reply's batch, one batch
+   * a call instead of two (gRPC core's CPU per call is most of the server's: BENCHMARKS.md). */
+  if (c->kind != CALL_SAYHELLO || s->cfg->response_delay_ms > 0) start_close_watch(c);
   switch (c->kind) {
     case CALL_SAYHELLO:
       if (handle_sayhello(c)) return;

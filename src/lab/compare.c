@@ -84,10 +84,14 @@ static void discovery(const struct run *r, struct compare_row *row) {
              servers[0] ? servers : proxies);
 }
 
+/* Weighted splits: the share checks of a scenario that sets weights (a restart with new weights or an
+ * xDS push). Shares measured around a kill (zonefailover's failover) are not weightings. */
 static void weights(const struct run *r, struct compare_row *row) {
   double worst = -1;
-  int phases = 0, per_client = 0;
-  for (size_t i = 0; i < r->sc->n_expects; i++) {
+  int phases = 0, per_client = 0, weighted = 0;
+  for (size_t k = 0; k < r->sc->n_steps; k++)
+    weighted |= r->sc->steps[k].action == SC_ACTION_WEIGHTS || r->sc->steps[k].action == SC_ACTION_XDS_CONFIG;
+  for (size_t i = 0; weighted && i < r->sc->n_expects; i++) {
     const struct sc_expect *e = &r->sc->expects[i];
     if (e->check != SC_CHECK_GROUP_SHARE && e->check != SC_CHECK_CLIENT_SHARE) continue;
     double d = fabs(r->results[i].value - e->target);

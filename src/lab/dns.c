@@ -42,14 +42,17 @@ int dns_start(struct dns *d, const char *dnsmasq, const char *dir, const char *i
   snprintf(hosts_arg, sizeof hosts_arg, "--addn-hosts=%s", d->hosts_path);
   snprintf(log_arg, sizeof log_arg, "--log-facility=%s", d->log_path);
   snprintf(pid_arg, sizeof pid_arg, "--pid-file=%s/dnsmasq.pid", dir);
-  /* Only the hosts file answers: no upstream, no /etc/hosts, the .lab domain is local (so AAAA
-   * queries get an empty answer rather than REFUSED, which c-ares would retry). Running as root
-   * keeps the log and hosts file readable after a reload. */
+  /* Only the hosts file answers: no upstream, no /etc/hosts, the .lab domain is local and unqualified
+   * names are never forwarded (--domain-needed): AAAA queries get an empty answer rather than REFUSED,
+   * which c-ares would retry, and a name with no pod gets NXDOMAIN, as from a cluster's DNS, not
+   * REFUSED, a failed lookup (dnsmasq 2.90's --local=// does not do it). Running as root keeps the log
+   * and hosts file readable after a reload. */
   const char *argv[] = {dnsmasq,
                         "-k",
                         "--no-resolv",
                         "--no-hosts",
                         "--local=/" DNS_DOMAIN "/",
+                        "--domain-needed",
                         "--port",
                         port_s,
                         "--listen-address",
@@ -98,18 +101,16 @@ int dns_set_records(struct dns *d, const struct dns_record *recs, size_t n, cons
   return 0;
 }
 
-/* Writes a query for NAME.lab type A into q; returns its length. */
-static size_t build_query(uint8_t *q, size_t cap, uint16_t id, const char *name) {
-  char fqdn[256];
-  snprintf(fqdn, sizeof fqdn, "%s.%s", name, DNS_DOMAIN);
+/* Writes a query for `fqdn` type A into q; returns its length. */
+static size_t build_query(uint8_t *q, size_t cap, uint16_t id, const char *fqdn) {
   size_t off = 12;
   memset(q, 0, 12);
   q[0] = (uint8_t)(id >> 8);
   q[1] = (uint8_t)id;
   q[2] = 0x01; /* recursion desired */
   q[5] = 1;    /* one question */
-  for (char *label = fqdn; *label;) {
-    char *dot = strchr(label, '.');
+  for (const char *label = fqdn; *label;) {
+    const char *dot = strchr(label, '.');
     size_t len = dot ? (size_t)(dot - label) : strlen(label);
     if (off + len + 6 > cap || len > 63) return 0;
     q[off++] = (uint8_t)len;
@@ -126,9 +127,15 @@ static size_t build_query(uint8_t *q, size_t cap, uint16_t id, const char *name)
 }
 
 int dns_query_count(const struct dns *d, const char *name) {
+  char fqdn[256];
+  snprintf(fqdn, sizeof fqdn, "%s.%s", name, DNS_DOMAIN);
+  return dns_query(d, fqdn);
+}
+
+int dns_query(const struct dns *d, const char *fqdn) {
   uint8_t q[512], r[1500];
   uint16_t id = (uint16_t)(clock_now_us() & 0xffff);
-  size_t qlen = build_query(q, sizeof q, id, name);
+  size_t qlen = build_query(q, sizeof q, id, fqdn);
   if (qlen == 0) return -1;
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;

@@ -40,6 +40,9 @@ int dns_set_records(struct dns *d, const struct dns_record *recs, size_t n, cons
 /* Number of A records served for NAME.lab (a single query, 500 ms timeout), or -1 on no answer. */
 int dns_query_count(const struct dns *d, const char *name);
 
+/* The same for a name as given: 0 for NXDOMAIN, -1 for no answer or another error (REFUSED). */
+int dns_query(const struct dns *d, const char *fqdn);
+
 void dns_stop(struct dns *d);
 
 #endif

@@ -228,6 +228,19 @@ static void kube_options(const struct setting st[N_SETTINGS], struct xdsd_option
     bad(idle, "a duration of at least 1s, such as 5m30s");
 }
 
+/* gRPC core 1.51's tcp_read_chunks experiment, on by default, reads into 8 KB or 64 KB pieces whatever
+ * the server's TCP read args say, and an idle connection keeps its piece: 8 KB for every proxyless
+ * client on a connection of its own. Off, ads.c's read sizes apply (BENCHMARKS.md, issue 13). gRPC core
+ * reads the variable once, at grpc_init; what the environment already says is kept, and wins when it
+ * names this experiment. */
+static void tcp_read_chunks_off(void) {
+  const char *e = getenv("GRPC_EXPERIMENTS");
+  if (e && strstr(e, "tcp_read_chunks")) return;
+  char buf[1024];
+  int n = snprintf(buf, sizeof buf, "%s%s-tcp_read_chunks", e ? e : "", e && *e ? "," : "");
+  if (n > 0 && (size_t)n < sizeof buf) setenv("GRPC_EXPERIMENTS", buf, 1);
+}
+
 int main(int argc, char **argv) {
   log_init("xdsd");
   struct setting st[N_SETTINGS];
@@ -250,6 +263,7 @@ int main(int argc, char **argv) {
   static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, 0};
   sig_setup(on_signal, sigs, 1);
 
+  tcp_read_chunks_off();
   grpc_init();
   int rc = xdsd_run(&o, &stop_requested, &reload_requested);
   grpc_shutdown();

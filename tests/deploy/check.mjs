@@ -237,8 +237,11 @@ function checkWiring(label, docs) {
         for (const r of l.routes || []) for (const rc of r.clusters || [])
           if (!clusters.has(rc.name)) fail(`${label}: xdsconfig route ${r.name} sends to cluster ${rc.name}, which is not defined`);
       }
-      for (const cl of c?.spec?.clusters || []) for (const e of cl.endpoints || [])
-        if (!hasService(e.address, e.port)) fail(`${label}: xdsconfig cluster ${cl.name} endpoint ${e.address}:${e.port} is not a Service port in this folder`);
+      for (const cl of c?.spec?.clusters || []) {
+        const eps = [...(cl.endpoints || []), ...(cl.localities || []).flatMap((loc) => loc.endpoints || [])];
+        for (const e of eps)
+          if (!hasService(e.address, e.port)) fail(`${label}: xdsconfig cluster ${cl.name} endpoint ${e.address}:${e.port} is not a Service port in this folder`);
+      }
     } else if (isEnvoyConfigMap(obj)) {
       for (const l of c?.static_resources?.listeners || []) envoyListeners.push(l.address?.socket_address?.port_value);
       for (const cl of c?.static_resources?.clusters || []) {

@@ -216,6 +216,12 @@ until_window() {
 # acc JQ-EXPR: evaluates EXPR on the client's accumulated stats (counts since it started).
 acc() { lb accumulated | jq -r "$1" || fail "lbstats accumulated failed"; }
 acc_failed() { acc '[.num_rpcs_failed_by_method // {} | .[]] | add // 0'; }
+# none_failed [WHEN]: fails the case when any RPC failed since its client started (its accumulated stats).
+none_failed() {
+  local f
+  f=$(acc_failed)
+  [ "$f" -eq 0 ] || fail "$CASE: $f RPCs failed ${1:-since the client started}"
+}
 # csds_at TYPE VERSION: the client holds every resource of TYPE ACKED at VERSION.
 csds_at() {
   lb csds | jq -e --arg t "envoy.config.$1" --arg v "$2" \
@@ -255,9 +261,7 @@ case_ping_pong() {
   window 200
   wq "fails == 0 and (peers | keys) == $ALL4 and (peers | sum) == 200" ||
     fail "$CASE: 200 RPCs not all answered by a1..a4 without failure: $(shown)"
-  local f
-  f=$(acc_failed)
-  [ "$f" -eq 0 ] || fail "$CASE: $f RPCs failed since the client started"
+  none_failed
   pass "200 RPCs: $(w 'peers | show'), 0 failed (0 since the client started)"
   client_stop
 }
@@ -326,9 +330,7 @@ case_remove_instance_group() {
   window 200
   wq 'fails == 0 and (peers | keys) == ["a1","a2"] and (peers | sum) == 200 and all(peers[]; . >= 90 and . <= 110)' ||
     fail "$CASE: after the removal 200 RPCs not split over a1 a2 only without failure: $(shown)"
-  local f
-  f=$(acc_failed)
-  [ "$f" -eq 0 ] || fail "$CASE: $f RPCs failed across the removal"
+  none_failed "across the removal"
   pass "groups g1+g2: 200 RPCs $before; g2 removed (version $VERSION): only g1 after ${t} ms, 200 RPCs $(w 'peers | show'), 0 failed since the client started"
   client_stop
 }
@@ -489,9 +491,7 @@ case_path_matching() {
   serve "$T/path-nocase.yaml"
   routed EmptyCall
   regex_step "$T/path-regex.yaml" UnaryCall
-  local f
-  f=$(acc_failed)
-  [ "$f" -eq 0 ] || fail "$CASE: $f RPCs failed since the client started"
+  none_failed
   pass "$FIGS 0 failed since the client started"
   client_stop
 }
@@ -519,9 +519,7 @@ case_header_matching() {
     routed "$to"
   done
   regex_step "$T/hdr-regex.yaml" EmptyCall
-  local f
-  f=$(acc_failed)
-  [ "$f" -eq 0 ] || fail "$CASE: $f RPCs failed since the client started"
+  none_failed
   pass "$FIGS 0 failed since the client started"
   client_stop
 }
