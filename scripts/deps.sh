@@ -15,7 +15,7 @@ PKGS=(
   protobuf-c-compiler libprotobuf-c-dev
   libyaml-dev libmicrohttpd-dev libc-ares-dev libcurl4-openssl-dev libcjson-dev libssl-dev openssl
   dnsmasq-base haproxy iptables iproute2 gnuplot-nox curl jq
-  nghttp2-client valgrind clang libclang-rt-14-dev
+  nghttp2-client valgrind linux-perf clang libclang-rt-14-dev
   ca-certificates python3-venv python3-yaml
 )
 
