@@ -9,6 +9,18 @@
 . "$(dirname "$0")/../lib.sh"
 
 RSS_BOUND_KB=${RSS_BOUND_KB:-120000} # idle ~12 MB; calls alive at once are ~1000 x 14 KB
+# Under ASan the RSS is mostly its allocator's: the same load peaked at 85-107 MB in four runs and 163 MB in a
+# fifth (with fewer calls). There the bounds are not checked; the drain check at the end still fails if cancelled
+# calls were kept until their reply was due (SIGTERM would then wait for them).
+ASAN=0
+case $(ldd "$BIN/greeter-server") in *libasan*) ASAN=1 ;; esac # (grep -q would end ldd early: pipefail)
+rss_check() {
+  if [ "$ASAN" = 1 ]; then
+    echo "not checked under ASan: $1"
+  else
+    check "$1" test "$2" -lt "$RSS_BOUND_KB"
+  fi
+}
 
 # Under ASan, freed memory waits in a quarantine (256 MB by default) before it is reused: keep it small
 # so that RSS measures what the server holds. (Ignored by a build without ASan.)
@@ -37,11 +49,11 @@ wait_exit "$CPID" 30
 received=$(grep -c 'msg=received' "$T/server.log")
 echo "server received $received calls; peak RSS during the load: $max kB"
 check "the load reached the server (received $received >= 5000)" test "$received" -ge 5000
-check "server RSS stays under $RSS_BOUND_KB kB during the load (peak $max kB)" test "$max" -lt "$RSS_BOUND_KB"
+rss_check "server RSS stays under $RSS_BOUND_KB kB during the load (peak $max kB)" "$max"
 # After the load: cancelled calls are gone, not waiting for their 30 s.
 after=$(rss_kb)
 echo "server RSS after the load: $after kB"
-check "server RSS stays under $RSS_BOUND_KB kB after the load ($after kB)" test "$after" -lt "$RSS_BOUND_KB"
+rss_check "server RSS stays under $RSS_BOUND_KB kB after the load ($after kB)" "$after"
 bad=$(grep -c 'bad request payload' "$T/server.log")
 check "no 'bad request payload' for cancelled calls (got $bad)" test "$bad" -eq 0
 kill -TERM "$SPID"
