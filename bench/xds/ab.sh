@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+. bench/xds/lib.sh # summarize, meta_head, median_rows
 BIN=${BIN:-$ROOT/${BUILD:-build}/bin}
 REPEATS=${REPEATS:-3}
 CHANGES=5
@@ -67,15 +68,7 @@ for run in "${sizes[@]}"; do
         --clients "$n" --channels "$k" --changes "$CHANGES" >"$T/loadgen.txt" 2>&1 || rc=$?
       kill -TERM "$SPID"; wait "$SPID" || true; SPID=
       { echo "== clients=$n channels=$k repeat=$r position=$pos server=$s loadgen_rc=$rc"; cat "$T/loadgen.txt"; } >>"$LOADGEN"
-      line=$(awk -v n="$n" '
-        { delete f; for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2] }
-        /^clients=/ { synced = f["synced"]; dead = f["dead"]; connect = f["connect_ms"] }
-        /^xdsd_rss_kb_before=/ { rss0 = f["xdsd_rss_kb_before"]; rss1 = f["xdsd_rss_kb_connected"]; per = f["rss_bytes_per_client"] }
-        /^change=/ { nc++; cpu += f["xdsd_cpu_ms"]; if (f["acked"] == n "/" n) acked++; if (f["last_ms"] + 0 > last) last = f["last_ms"] + 0 }
-        /^summary / { p50 = f["p50_ms"]; p99 = f["p99_ms"]; max = f["max_ms"] }
-        function v(x) { return x == "" ? "-" : x }
-        END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s", v(synced), v(dead), v(connect), v(rss0), v(rss1),
-                v(per), nc, acked, nc ? sprintf("%.1f", cpu / nc) : "-", nc ? last : "-", v(p50), v(p99), v(max) }' "$T/loadgen.txt")
+      line=$(summarize "$T/loadgen.txt" "$n")
       IFS=$'\t' read -r synced dead _ _ _ per nc acked cpu _ p50 p99 _ <<<"$line"
       ok=0
       [ "$rc" = 0 ] && [ "$synced" = "$n" ] && [ "$dead" = 0 ] && [ "$nc" = "$CHANGES" ] && [ "$acked" = "$CHANGES" ] && ok=1
@@ -90,10 +83,7 @@ for run in "${sizes[@]}"; do
   done
 done
 {
-  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (+ uncommitted changes)')"
-  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), kernel $(uname -r)"
-  echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  meta_head "$LOAD_BEFORE"
   echo "A: $XDSD_A ${ENV_A:-}"
   echo "B: $XDSD_B ${ENV_B:-}"
   echo "repeats: $REPEATS; changes per run: $CHANGES; runs: ${sizes[*]}"
@@ -101,46 +91,7 @@ done
 echo
 echo "| clients | connections | pairs | all synced, s: A / B | B/A | p50 ms: A / B | B/A | p99 ms: A / B | B/A | RSS per idle client, KB: A / B | B/A | B−A, KB | CPU per change, ms: A / B | B/A |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-awk -F'\t' '
-  function median(list,   a, n, i, j, t) {
-    n = split(list, a, " ")
-    if (n == 0) return "-"
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j] + 0 < a[j - 1] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  function fmt(x, f) { return x == "-" ? "-" : sprintf(f, x) }
-  NR > 1 {
-    key = $1 "\t" $2
-    if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
-    if ($6 != 1) next
-    val[key, $3, $5, 1] = $9 / 1000; val[key, $3, $5, 2] = $17; val[key, $3, $5, 3] = $18
-    val[key, $3, $5, 4] = $12 / 1024; val[key, $3, $5, 5] = $15
-    ran[key, $3, $5] = 1; reps[key, $3] = 1
-  }
-  END {
-    for (i = 1; i <= nk; i++) {
-      key = keys[i]; split(key, kc, "\t"); pairs = 0; diff = ""
-      for (f = 1; f <= 5; f++) a[f] = b[f] = ratio[f] = ""
-      for (rk in reps) {
-        split(rk, rr, SUBSEP)
-        if (rr[1] != key || !((key, rr[2], "A") in ran) || !((key, rr[2], "B") in ran)) continue
-        pairs++
-        for (f = 1; f <= 5; f++) {
-          x = val[key, rr[2], "A", f]; y = val[key, rr[2], "B", f]
-          a[f] = a[f] " " x; b[f] = b[f] " " y
-          if (x > 0) ratio[f] = ratio[f] " " y / x
-        }
-        diff = diff " " (val[key, rr[2], "B", 4] - val[key, rr[2], "A", 4])
-      }
-      printf "| %s | %s | %d", kc[1], kc[2], pairs
-      split("%.2f %.0f %.0f %.2f %.0f", form, " ")
-      for (f = 1; f <= 5; f++) {
-        printf " | %s / %s | %s", fmt(median(a[f]), form[f]), fmt(median(b[f]), form[f]), fmt(median(ratio[f]), "%.2f")
-        if (f == 4) printf " | %s", fmt(median(diff), "%+.2f")
-      }
-      printf " |\n"
-    }
-  }' "$RAW"
+median_rows "$RAW" A B B %.2f 1
 echo
 echo "raw: $RAW, $LOADGEN, $META"
 echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+. bench/xds/lib.sh # summarize, meta_head, median_rows
 BIN=${BIN:-$ROOT/${BUILD:-build}/bin}
 REPEATS=${REPEATS:-3}
 CHANGES=5
@@ -88,22 +89,6 @@ stop() {
   NACKS=${NACKS:--}
 }
 
-# summarize LOADGEN_OUTPUT CLIENTS: synced dead connect_ms rss_kb_before rss_kb_connected rss_bytes_per_client
-# changes acked_changes cpu_ms_per_change last_ms_max p50_ms p99_ms max_ms (tab-separated, "-" when missing).
-summarize() {
-  awk -v n="$2" '
-    { delete f; for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) f[kv[1]] = kv[2] }
-    /^clients=/ { synced = f["synced"]; dead = f["dead"]; connect = f["connect_ms"] }
-    /^xdsd_rss_kb_before=/ { rss0 = f["xdsd_rss_kb_before"]; rss1 = f["xdsd_rss_kb_connected"]; per = f["rss_bytes_per_client"] }
-    /^change=/ { nc++; cpu += f["xdsd_cpu_ms"]; if (f["acked"] == n "/" n) acked++; if (f["last_ms"] + 0 > last) last = f["last_ms"] + 0 }
-    /^summary / { p50 = f["p50_ms"]; p99 = f["p99_ms"]; max = f["max_ms"] }
-    function v(x) { return x == "" ? "-" : x }
-    END {
-      printf "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", v(synced), v(dead), v(connect), v(rss0), v(rss1),
-        v(per), nc, acked, nc ? sprintf("%.1f", cpu / nc) : "-", nc ? last : "-", v(p50), v(p99), v(max)
-    }' "$1"
-}
-
 printf 'clients\tchannels\trepeat\tposition\tserver\tok\tsynced\tdead\tconnect_ms\trss_kb_before\trss_kb_connected\trss_bytes_per_client\tchanges\tacked_changes\tcpu_ms_per_change\tlast_ms_max\tp50_ms\tp99_ms\tmax_ms\tnacks\tloadgen_rc\n' >"$RAW"
 : >"$LOADGEN"
 failed=0
@@ -144,10 +129,7 @@ for run in "${sizes[@]}"; do
 done
 
 {
-  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo -)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (+ uncommitted changes)')"
-  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), kernel $(uname -r)"
-  echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  meta_head "$LOAD_BEFORE"
   echo "pinning: server ${PIN_X[*]:-none}, generator ${PIN_G[*]:-none}; repeats: $REPEATS; changes per run: $CHANGES; runs: ${sizes[*]}"
   echo "xdsd: $BIN/xdsd, built $(date -u -r "$BIN/xdsd" '+%Y-%m-%d %H:%M:%S UTC')"
   echo "peer: $PEER ($(go version -m "$PEER" 2>/dev/null | awk 'NR == 1 { printf "%s", $2 } $2 ~ /go-control-plane(\/envoy)?$/ { printf ", %s %s", $2, $3 }'))"
@@ -157,44 +139,7 @@ done
 echo
 echo "| clients | connections | pairs | all synced, s: ours / peer | ours/peer | change → ACK p50 (changes × streams), ms: ours / peer | ours/peer | p99, ms: ours / peer | ours/peer | RSS per idle client, KB: ours / peer | ours/peer | CPU per change, ms: ours / peer | ours/peer |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-awk -F'\t' '
-  function median(list,   a, n, i, j, t) {
-    n = split(list, a, " ")
-    if (n == 0) return "-"
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j] + 0 < a[j - 1] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  function fmt(x, f) { return x == "-" ? "-" : sprintf(f, x) }
-  NR > 1 {
-    key = $1 "\t" $2
-    if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
-    if ($6 != 1) next
-    # figures: all synced (s), p50, p99 (ms), RSS per client (KB), CPU per change (ms)
-    val[key, $3, $5, 1] = $9 / 1000; val[key, $3, $5, 2] = $17; val[key, $3, $5, 3] = $18
-    val[key, $3, $5, 4] = $12 / 1024; val[key, $3, $5, 5] = $15
-    ran[key, $3, $5] = 1; reps[key, $3] = 1
-  }
-  END {
-    for (i = 1; i <= nk; i++) {
-      key = keys[i]; split(key, kc, "\t"); pairs = 0
-      for (f = 1; f <= 5; f++) ours[f] = peer[f] = ratio[f] = ""
-      for (rk in reps) {
-        split(rk, rr, SUBSEP)
-        if (rr[1] != key || !((key, rr[2], "ours") in ran) || !((key, rr[2], "peer") in ran)) continue
-        pairs++
-        for (f = 1; f <= 5; f++) {
-          o = val[key, rr[2], "ours", f]; p = val[key, rr[2], "peer", f]
-          ours[f] = ours[f] " " o; peer[f] = peer[f] " " p
-          if (p > 0) ratio[f] = ratio[f] " " o / p
-        }
-      }
-      printf "| %s | %s | %d", kc[1], kc[2], pairs
-      split("%.2f %.0f %.0f %.1f %.0f", form, " ")
-      for (f = 1; f <= 5; f++)
-        printf " | %s / %s | %s", fmt(median(ours[f]), form[f]), fmt(median(peer[f]), form[f]), fmt(median(ratio[f]), "%.2f")
-      printf " |\n"
-    }
-  }' "$RAW"
+median_rows "$RAW" ours peer ours %.1f 0
 echo
 echo "raw: $RAW, $LOADGEN, $META"
 echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg) (more than about 2 means other work shared the CPUs)"
